@@ -1,0 +1,141 @@
+/**
+ * The engine's options, with the official defaults.
+ *
+ * @module
+ */
+
+import { type Clock, systemClock } from "../util/clock.ts";
+import type { SessionStore } from "../store/session_store.ts";
+import type { CorsOptions } from "./cors.ts";
+import type { TransportName } from "./transport.ts";
+import type { EngineSocket } from "./socket.ts";
+
+/**
+ * Decides whether a handshake may proceed: call `callback(null, true)` to
+ * accept, `callback("reason", false)` to refuse with 403 Forbidden — or return
+ * (a promise of) a boolean instead of calling back.
+ */
+export type AllowRequest = (
+  req: Request,
+  callback: (err: string | null | undefined, success: boolean) => void,
+) => void | boolean | Promise<boolean | void>;
+
+/** Options of the session cookie sent with the handshake. */
+export interface CookieOptions {
+  /** @default "io" */
+  name?: string;
+  /** @default "/" */
+  path?: string;
+  /** @default true */
+  httpOnly?: boolean;
+  /** @default "lax" */
+  sameSite?: "lax" | "strict" | "none";
+  /** @default false */
+  secure?: boolean;
+  domain?: string;
+  /** Lifetime in seconds. */
+  maxAge?: number;
+}
+
+/** Options of {@link EngineServer}. */
+export interface EngineOptions {
+  /** The path the engine answers under. @default "/engine.io/" */
+  path?: string;
+  /** Milliseconds between server pings. @default 25000 */
+  pingInterval?: number;
+  /** Milliseconds to wait for a pong before closing with "ping timeout". @default 20000 */
+  pingTimeout?: number;
+  /** Milliseconds an upgrade may take before it is cancelled. @default 10000 */
+  upgradeTimeout?: number;
+  /** The largest polling payload or WebSocket message, in bytes. @default 1e6 */
+  maxHttpBufferSize?: number;
+  /** Checks each handshake; see {@link AllowRequest}. */
+  allowRequest?: AllowRequest;
+  /** The transports clients may use. @default ["polling", "websocket"] */
+  transports?: TransportName[];
+  /** Whether polling sessions may upgrade to WebSocket. @default true */
+  allowUpgrades?: boolean;
+  /** Send the sid as a cookie on the handshake (`true` for the defaults). @default false */
+  cookie?: boolean | CookieOptions;
+  /** CORS, as the `cors` middleware takes it. No CORS headers without it. */
+  cors?: CorsOptions;
+  /** A message sent right after the open packet. */
+  initialPacket?: string | Uint8Array;
+  /** Makes the session id; the default is 15 random bytes, base64url. */
+  generateId?: (req: Request) => string | Promise<string>;
+  /** Whether `path` gets a trailing slash. @default true */
+  addTrailingSlash?: boolean;
+  /** Timers and time; inject one in tests or on Durable Objects. @default systemClock */
+  clock?: Clock;
+  /** Where sessions live. @default a MemorySessionStore */
+  store?: SessionStore<EngineSocket>;
+}
+
+/** Options with every default applied. */
+export interface ResolvedEngineOptions {
+  path: string;
+  pingInterval: number;
+  pingTimeout: number;
+  upgradeTimeout: number;
+  maxHttpBufferSize: number;
+  allowRequest: AllowRequest | undefined;
+  transports: TransportName[];
+  allowUpgrades: boolean;
+  cookie: Required<Pick<CookieOptions, "name" | "path" | "httpOnly" | "sameSite">> & CookieOptions | undefined;
+  cors: CorsOptions | undefined;
+  initialPacket: string | Uint8Array | undefined;
+  generateId: ((req: Request) => string | Promise<string>) | undefined;
+  addTrailingSlash: boolean;
+  clock: Clock;
+}
+
+/** Applies the defaults and checks the values. */
+export function resolveOptions(opts: EngineOptions): ResolvedEngineOptions {
+  const addTrailingSlash = opts.addTrailingSlash !== false;
+  let path = (opts.path ?? "/engine.io").replace(/\/$/, "");
+  if (addTrailingSlash) path += "/";
+  const cookie = opts.cookie
+    ? { name: "io", path: "/", httpOnly: true, sameSite: "lax" as const, ...(opts.cookie === true ? {} : opts.cookie) }
+    : undefined;
+  const resolved: ResolvedEngineOptions = {
+    path,
+    pingInterval: opts.pingInterval ?? 25_000,
+    pingTimeout: opts.pingTimeout ?? 20_000,
+    upgradeTimeout: opts.upgradeTimeout ?? 10_000,
+    maxHttpBufferSize: opts.maxHttpBufferSize ?? 1e6,
+    allowRequest: opts.allowRequest,
+    transports: opts.transports ?? ["polling", "websocket"],
+    allowUpgrades: opts.allowUpgrades !== false,
+    cookie,
+    cors: opts.cors,
+    initialPacket: opts.initialPacket,
+    generateId: opts.generateId,
+    addTrailingSlash,
+    clock: opts.clock ?? systemClock,
+  };
+  for (const key of ["pingInterval", "pingTimeout", "upgradeTimeout", "maxHttpBufferSize"] as const) {
+    const value = resolved[key];
+    if (!Number.isFinite(value) || value <= 0) {
+      throw new RangeError(`Option "${key}" must be a positive number, got ${value}`);
+    }
+  }
+  for (const t of resolved.transports) {
+    if (t !== "polling" && t !== "websocket") throw new TypeError(`Unknown transport "${t}"`);
+  }
+  return resolved;
+}
+
+/** `name=value; Path=/; HttpOnly; SameSite=Lax` for the session cookie. */
+export function serializeCookie(
+  cookie: NonNullable<ResolvedEngineOptions["cookie"]>,
+  sid: string,
+): string {
+  let out = `${cookie.name}=${encodeURIComponent(sid)}`;
+  if (cookie.maxAge !== undefined) out += `; Max-Age=${Math.floor(cookie.maxAge)}`;
+  if (cookie.domain) out += `; Domain=${cookie.domain}`;
+  if (cookie.path) out += `; Path=${cookie.path}`;
+  if (cookie.httpOnly) out += "; HttpOnly";
+  if (cookie.secure) out += "; Secure";
+  if (cookie.sameSite) out += `; SameSite=${cookie.sameSite[0]!.toUpperCase()}${cookie.sameSite.slice(1)}`;
+  return out;
+}

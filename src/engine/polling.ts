@@ -1,0 +1,183 @@
+/**
+ * The HTTP long-polling transport over Request/Response: a GET is parked until
+ * packets are queued and then answered with all of them as one payload; a POST
+ * carries a payload from the client.
+ *
+ * @module
+ */
+
+import { decodePacket, encodePayload, type Packet, SEPARATOR } from "../parser/engine_packet.ts";
+import type { Clock, TimerHandle } from "../util/clock.ts";
+import { Transport } from "./transport.ts";
+
+/** How long an orderly close waits for the next GET to carry the close packet. */
+const CLOSE_TIMEOUT = 30_000;
+
+interface ParkedGet {
+  resolve: (res: Response) => void;
+  headers: Headers;
+  detach: () => void;
+}
+
+/** Long-polling: one parked GET at a time, one POST at a time. */
+export class Polling extends Transport {
+  readonly name = "polling" as const;
+  #clock: Clock;
+  #get: ParkedGet | undefined;
+  #posting = false;
+  #shouldClose: (() => void) | undefined;
+  #closeTimer: TimerHandle | undefined;
+
+  constructor(maxPayload: number, clock: Clock) {
+    super(maxPayload);
+    this.#clock = clock;
+  }
+
+  /**
+   * Answers a GET or POST of this session. `headers` already holds what every
+   * answer carries (CORS, cookie).
+   */
+  onRequest(req: Request, headers: Headers): Promise<Response> {
+    if (req.method === "GET") return this.#onPoll(req, headers);
+    if (req.method === "POST") return this.#onData(req, headers);
+    // the official server answers any other method on a session with a bare 500
+    return Promise.resolve(new Response(null, { status: 500, headers }));
+  }
+
+  #onPoll(req: Request, headers: Headers): Promise<Response> {
+    if (this.#get) {
+      this.onError("overlap from client");
+      return Promise.resolve(new Response(null, { status: 400, headers }));
+    }
+    let resolve!: (res: Response) => void;
+    const promise = new Promise<Response>((r) => (resolve = r));
+    const onAbort = () => this.onError("poll connection closed prematurely");
+    const signal = req.signal;
+    signal?.addEventListener("abort", onAbort);
+    this.#get = {
+      resolve,
+      headers,
+      detach: () => signal?.removeEventListener("abort", onAbort),
+    };
+    this.writable = true;
+    this.emit("ready");
+    // a close requested while no GET was parked rides on this one
+    if (this.writable && this.#shouldClose) this.send([{ type: "noop" }]);
+    return promise;
+  }
+
+  async #onData(req: Request, headers: Headers): Promise<Response> {
+    if (this.#posting) {
+      this.onError("data request overlap from client");
+      return new Response(null, { status: 400, headers });
+    }
+    if (req.headers.get("content-type") === "application/octet-stream") {
+      // Engine.IO v4 sends binary inside text payloads; a binary body is a protocol fault
+      this.onError("invalid content");
+      return new Response(null, { status: 400, headers });
+    }
+    this.#posting = true;
+    let body: string | undefined;
+    try {
+      body = await readText(req, this.maxPayload);
+    } catch (err) {
+      this.#posting = false;
+      this.onError("data request connection closed prematurely", err);
+      return new Response(null, { status: 400, headers });
+    }
+    this.#posting = false;
+    if (body === undefined) return new Response(null, { status: 413, headers });
+    this.#onPayload(body);
+    headers.set("content-type", "text/html");
+    return new Response("ok", { status: 200, headers });
+  }
+
+  #onPayload(payload: string): void {
+    // packets before a malformed one are still delivered, as the official parser does
+    for (const segment of payload.split(SEPARATOR)) {
+      if (this.readyState === "closed") return;
+      let packet: Packet;
+      try {
+        packet = decodePacket(segment);
+      } catch {
+        this.emit("parseError");
+        return;
+      }
+      if (packet.type === "close") {
+        this.onClose();
+        return;
+      }
+      this.emit("packet", packet);
+    }
+  }
+
+  send(packets: Packet[]): void {
+    const get = this.#get;
+    if (!get) return;
+    this.writable = false;
+    this.#get = undefined;
+    get.detach();
+    if (this.#shouldClose) {
+      packets.push({ type: "close" });
+      const done = this.#shouldClose;
+      this.#shouldClose = undefined;
+      done();
+    }
+    get.headers.set("content-type", "text/plain; charset=UTF-8");
+    get.resolve(new Response(encodePayload(packets), { status: 200, headers: get.headers }));
+    this.emit("drain");
+  }
+
+  protected doClose(fn: () => void): void {
+    const done = () => {
+      this.#clock.clearTimeout(this.#closeTimer);
+      fn();
+      this.onClose();
+    };
+    if (this.writable) {
+      this.send([{ type: "close" }]);
+      done();
+    } else if (this.discarded) {
+      done();
+    } else {
+      this.#shouldClose = done;
+      this.#closeTimer = this.#clock.setTimeout(done, CLOSE_TIMEOUT);
+    }
+  }
+
+  protected override onClose(): void {
+    // a parked GET must not hang once the session is gone
+    if (this.#get) this.send([{ type: "noop" }]);
+    this.#clock.clearTimeout(this.#closeTimer);
+    super.onClose();
+  }
+}
+
+/**
+ * Reads a request body as UTF-8 text, refusing more than `limit` bytes without
+ * reading past the limit. Returns `undefined` when the body is too large.
+ */
+async function readText(req: Request, limit: number): Promise<string | undefined> {
+  const declared = Number(req.headers.get("content-length"));
+  if (declared > limit) {
+    await req.body?.cancel().catch(() => {});
+    return undefined;
+  }
+  const body = req.body;
+  if (!body) return "";
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
+}

@@ -1,0 +1,58 @@
+/**
+ * The runtime ports of the engine: what a runtime must provide so that the
+ * Web-standard engine can accept WebSocket connections and know its peers.
+ *
+ * @module
+ */
+
+/** The part of a WebSocket the engine uses; every runtime's socket fits it. */
+export interface WebSocketLike {
+  /** Sends a text (string) or binary (Uint8Array) frame. */
+  send(data: string | Uint8Array): void;
+  /** Starts the closing handshake. */
+  close(code?: number, reason?: string): void;
+  /** 0 connecting, 1 open, 2 closing, 3 closed (the WHATWG values). */
+  readonly readyState: number;
+  /** Bytes queued but not yet sent, where the runtime reports it. */
+  readonly bufferedAmount?: number;
+}
+
+/** What the runtime glue calls when something happens on an accepted WebSocket. */
+export interface WebSocketEvents {
+  /** The socket is open and may be written to. */
+  onOpen(ws: WebSocketLike): void;
+  /** A frame arrived: text as string, binary as Uint8Array. */
+  onMessage(data: string | Uint8Array): void;
+  /** The socket is closed (by either side). Called at most once. */
+  onClose(code: number, reason: string): void;
+  /** The socket failed; `onClose` follows. */
+  onError(error: unknown): void;
+}
+
+/**
+ * Turns an upgrade request into the runtime's WebSocket and the response that
+ * completes the upgrade. Returns `undefined` when the runtime cannot upgrade
+ * this request.
+ */
+export type Upgrader = (
+  req: Request,
+  events: WebSocketEvents,
+) => Response | undefined;
+
+/** What the runtime knows about a request beyond the `Request` itself. */
+export interface RequestContext {
+  /** Performs a WebSocket upgrade; without it WebSocket requests get code 3. */
+  upgrade?: Upgrader | undefined;
+  /** The peer's IP address, for `socket.remoteAddress` and the handshake. */
+  remoteAddress?: string | undefined;
+}
+
+/** What `serve()` runs: an `EngineServer`, or a Socket.IO `Server`. */
+export interface FetchApp {
+  /** Answers one HTTP request (or upgrades it through `ctx.upgrade`). */
+  handle(req: Request, ctx?: RequestContext): Promise<Response>;
+  /** Ends every session and timer. */
+  close(): void | Promise<void>;
+  /** The largest WebSocket message the app accepts, in bytes. */
+  readonly maxPayload: number;
+}

@@ -1,0 +1,280 @@
+/**
+ * The Engine.IO v4 server as a Web-standard fetch handler.
+ *
+ * @module
+ */
+
+import { Emitter } from "../util/emitter.ts";
+import { randomId } from "../util/id.ts";
+import { MemorySessionStore, type SessionStore } from "../store/session_store.ts";
+import { applyCors } from "./cors.ts";
+import { type ConnectionError, ErrorCode, ERROR_MESSAGES, errorResponse, upgradeErrorResponse } from "./errors.ts";
+import { type EngineOptions, resolveOptions, type ResolvedEngineOptions, serializeCookie } from "./options.ts";
+import type { FetchApp, RequestContext } from "./ports.ts";
+import { Polling } from "./polling.ts";
+import { contextFromArgs } from "./_runtime_probe.ts";
+import { EngineSocket, type SessionSettings } from "./socket.ts";
+import type { Transport, TransportName } from "./transport.ts";
+import { WebSocketTransport } from "./websocket.ts";
+
+/** Events of {@link EngineServer}. */
+export type EngineServerEvents = {
+  /** A new session completed its handshake. */
+  connection: (socket: EngineSocket) => void;
+  /** A request was refused with one of the protocol's error codes. */
+  connection_error: (error: ConnectionError) => void;
+  /** The headers of a handshake answer, before it is sent; may be changed. */
+  initial_headers: (headers: Headers, req: Request) => void;
+  /** The headers of every polling answer, before it is sent; may be changed. */
+  headers: (headers: Headers, req: Request) => void;
+};
+
+type Refusal = { code: ErrorCode; context: Record<string, unknown> };
+
+/**
+ * An Engine.IO v4 server: handshakes, long-polling, WebSocket, upgrades,
+ * heartbeats and the protocol's errors, answering `Request`s with `Response`s.
+ *
+ * @example
+ * ```ts ignore
+ * import { EngineServer } from "sio-edge";
+ * const engine = new EngineServer();
+ * engine.on("connection", (socket) => socket.on("message", (m) => socket.send(m)));
+ * Deno.serve(engine.handler());
+ * ```
+ */
+export class EngineServer extends Emitter<EngineServerEvents> implements FetchApp {
+  /** The resolved options. */
+  readonly opts: ResolvedEngineOptions;
+  #store: SessionStore<EngineSocket>;
+  #settings: SessionSettings;
+
+  constructor(options: EngineOptions = {}) {
+    super();
+    this.opts = resolveOptions(options);
+    this.#store = options.store ?? new MemorySessionStore<EngineSocket>();
+    const o = this.opts;
+    this.#settings = {
+      pingInterval: o.pingInterval,
+      pingTimeout: o.pingTimeout,
+      upgradeTimeout: o.upgradeTimeout,
+      maxPayload: o.maxHttpBufferSize,
+      upgrades: o.allowUpgrades && o.transports.includes("websocket") ? ["websocket"] : [],
+      initialPacket: o.initialPacket,
+      clock: o.clock,
+    };
+  }
+
+  /** How many sessions are open. */
+  get clientsCount(): number {
+    return this.#store.size;
+  }
+
+  /** The largest message a client may send, in bytes. */
+  get maxPayload(): number {
+    return this.opts.maxHttpBufferSize;
+  }
+
+  /** The open sessions. */
+  clients(): IterableIterator<EngineSocket> {
+    return this.#store.values();
+  }
+
+  /** Whether `url` is under the engine's path. */
+  matches(url: URL): boolean {
+    return url.pathname.startsWith(this.opts.path);
+  }
+
+  /**
+   * A fetch handler: `Deno.serve(engine.handler())` works as is. Extra
+   * arguments are read structurally (Deno's serve info, or a RequestContext).
+   */
+  handler(): (req: Request, ...runtimeArgs: unknown[]) => Promise<Response> {
+    return (req, ...args) => this.handle(req, contextFromArgs(args));
+  }
+
+  /** Answers one request. Never throws: faults become the protocol's answers. */
+  async handle(req: Request, ctx: RequestContext = {}): Promise<Response> {
+    try {
+      return await this.#handle(req, ctx);
+    } catch {
+      // a bug of ours must not leak a stack trace to the client
+      return new Response(null, { status: 500 });
+    }
+  }
+
+  async #handle(req: Request, ctx: RequestContext): Promise<Response> {
+    const url = new URL(req.url);
+    if (!this.matches(url)) return new Response("Not Found", { status: 404 });
+    const headers = new Headers();
+    if (this.opts.cors) {
+      const cors = await applyCors(req, this.opts.cors);
+      if (cors.preflight) return cors.preflight;
+      for (const [k, v] of cors.headers) headers.append(k, v);
+    }
+    const query = url.searchParams;
+    const isUpgrade = req.headers.get("upgrade")?.toLowerCase() === "websocket";
+    const refusal = await this.#verify(req, query, isUpgrade);
+    if (refusal) return this.#refuse(req, refusal, isUpgrade, headers);
+
+    const sid = query.get("sid");
+    const transport = query.get("transport") as TransportName;
+    if (sid === null) return this.#handshake(req, transport, ctx, headers);
+    const session = this.#store.get(sid)!;
+    if (transport === "websocket") return this.#upgrade(req, session, ctx, headers);
+    this.#pollingHeaders(req, headers);
+    return (session.transport as Polling).onRequest(req, headers);
+  }
+
+  async #verify(req: Request, query: URLSearchParams, isUpgrade: boolean): Promise<Refusal | undefined> {
+    const transport = query.get("transport");
+    if (transport === null || !(this.opts.transports as string[]).includes(transport)) {
+      return { code: ErrorCode.UNKNOWN_TRANSPORT, context: { transport } };
+    }
+    const sid = query.get("sid");
+    if (sid !== null) {
+      const session = this.#store.get(sid);
+      if (!session) return { code: ErrorCode.UNKNOWN_SID, context: { sid } };
+      const previousTransport = session.transport.name;
+      if (!isUpgrade && previousTransport !== transport) {
+        return {
+          code: ErrorCode.BAD_REQUEST,
+          context: { name: "TRANSPORT_MISMATCH", transport, previousTransport },
+        };
+      }
+      return undefined;
+    }
+    if (req.method !== "GET") {
+      return { code: ErrorCode.BAD_HANDSHAKE_METHOD, context: { method: req.method } };
+    }
+    if (transport === "websocket" && !isUpgrade) {
+      return {
+        code: ErrorCode.BAD_REQUEST,
+        context: { name: "TRANSPORT_HANDSHAKE_ERROR", error: "invalid transport upgrade" },
+      };
+    }
+    if (this.opts.allowRequest) {
+      const message = await this.#allowRequest(req);
+      if (message !== true) {
+        return { code: ErrorCode.FORBIDDEN, context: message === undefined ? {} : { message } };
+      }
+    }
+    // only protocol v4 is spoken; a missing EIO means v3 (engine.io 6.x, handshake())
+    if (query.get("EIO") !== "4") {
+      return { code: ErrorCode.UNSUPPORTED_PROTOCOL_VERSION, context: { protocol: 3 } };
+    }
+    return undefined;
+  }
+
+  #allowRequest(req: Request): Promise<true | string | undefined> {
+    const allow = this.opts.allowRequest!;
+    return new Promise((resolve) => {
+      let settled = false;
+      const done = (err: string | null | undefined, success: boolean) => {
+        if (settled) return;
+        settled = true;
+        resolve(success ? true : typeof err === "string" ? err : undefined);
+      };
+      const fail = (err: unknown) => done(err instanceof Error ? err.message : undefined, false);
+      try {
+        const result = allow(req, done);
+        if (typeof result === "boolean") done(null, result);
+        else if (result instanceof Promise) {
+          result.then((ok) => typeof ok === "boolean" && done(null, ok), fail);
+        }
+      } catch (err) {
+        fail(err);
+      }
+    });
+  }
+
+  #refuse(req: Request, refusal: Refusal, isUpgrade: boolean, headers: Headers): Response {
+    const { code, context } = refusal;
+    this.emit("connection_error", { req, code, message: ERROR_MESSAGES[code], context });
+    return isUpgrade ? upgradeErrorResponse(code, context) : errorResponse(code, context, headers);
+  }
+
+  async #handshake(
+    req: Request,
+    name: TransportName,
+    ctx: RequestContext,
+    headers: Headers,
+  ): Promise<Response> {
+    let id: string;
+    try {
+      id = this.opts.generateId ? await this.opts.generateId(req) : randomId();
+      if (typeof id !== "string" || id === "" || this.#store.get(id)) throw new Error("invalid id");
+    } catch (error) {
+      return this.#refuse(req, {
+        code: ErrorCode.BAD_REQUEST,
+        context: { name: "ID_GENERATION_ERROR", error },
+      }, false, headers);
+    }
+    const transport: Transport = name === "polling"
+      ? new Polling(this.opts.maxHttpBufferSize, this.opts.clock)
+      : new WebSocketTransport(this.opts.maxHttpBufferSize);
+    let response: Response | undefined;
+    if (transport instanceof WebSocketTransport) {
+      response = ctx.upgrade?.(req, transport.events);
+      if (!response) {
+        return this.#refuse(req, {
+          code: ErrorCode.BAD_REQUEST,
+          context: { name: "TRANSPORT_HANDSHAKE_ERROR", error: "websocket upgrade unavailable" },
+        }, true, headers);
+      }
+    }
+    const socket = new EngineSocket(id, req, ctx.remoteAddress ?? "", transport, this.#settings);
+    this.#store.set(id, socket);
+    socket.once("close", () => this.#store.delete(id));
+    socket.open();
+    if (this.opts.cookie) headers.append("set-cookie", serializeCookie(this.opts.cookie, id));
+    this.emit("initial_headers", headers, req);
+    if (transport instanceof Polling) {
+      this.#pollingHeaders(req, headers);
+      response = await transport.onRequest(req, headers);
+    } else {
+      copyHeaders(headers, response!);
+    }
+    this.emit("connection", socket);
+    return response!;
+  }
+
+  #upgrade(req: Request, session: EngineSocket, ctx: RequestContext, headers: Headers): Response {
+    const refuse = (error: string) =>
+      this.#refuse(req, {
+        code: ErrorCode.BAD_REQUEST,
+        context: { name: "TRANSPORT_HANDSHAKE_ERROR", error },
+      }, true, headers);
+    if (!this.opts.allowUpgrades) return refuse("upgrades are disabled");
+    if (session.upgrading) return refuse("transport has already been trying to upgrade");
+    if (session.upgraded || session.transport.name !== "polling") {
+      return refuse("transport had already been upgraded");
+    }
+    const transport = new WebSocketTransport(this.opts.maxHttpBufferSize);
+    const response = ctx.upgrade?.(req, transport.events);
+    if (!response) return refuse("websocket upgrade unavailable");
+    session.maybeUpgrade(transport);
+    return response;
+  }
+
+  #pollingHeaders(req: Request, headers: Headers): void {
+    const ua = req.headers.get("user-agent");
+    // old Internet Explorer flags polling answers as XSS without this
+    if (ua && (ua.includes(";MSIE") || ua.includes("Trident/"))) headers.set("x-xss-protection", "0");
+    headers.set("cache-control", "no-store");
+    this.emit("headers", headers, req);
+  }
+
+  /** Closes every session ("forced close") and stops every timer. */
+  close(): void {
+    for (const socket of [...this.#store.values()]) socket.close(true);
+  }
+}
+
+function copyHeaders(from: Headers, to: Response): void {
+  try {
+    from.forEach((value, key) => to.headers.append(key, value));
+  } catch {
+    // some runtimes hand out upgrade responses with immutable headers
+  }
+}

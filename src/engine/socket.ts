@@ -1,0 +1,347 @@
+/**
+ * An Engine.IO session: the heartbeat, the write buffer, the transport and the
+ * upgrade from polling to WebSocket.
+ *
+ * @module
+ */
+
+import { Emitter } from "../util/emitter.ts";
+import type { Clock, TimerHandle } from "../util/clock.ts";
+import type { Packet, PacketOptions, PacketType } from "../parser/engine_packet.ts";
+import type { Transport, TransportName } from "./transport.ts";
+
+/** The session's lifecycle. */
+export type ReadyState = "opening" | "open" | "closing" | "closed";
+
+/** Options for {@link EngineSocket.send}. */
+export interface SendOptions {
+  /** Whether the packet may be compressed. @default true */
+  compress?: boolean;
+  /** The packet already encoded as a WebSocket text frame (`"4" + data`). */
+  wsPreEncoded?: string;
+}
+
+/** Events of an Engine.IO session. */
+export type EngineSocketEvents = {
+  /** The session is open (the open packet is queued). */
+  open: () => void;
+  /** A message from the client: text, or binary as Uint8Array. */
+  message: (data: string | Uint8Array) => void;
+  /** Any packet from the client. */
+  packet: (packet: Packet) => void;
+  /** A packet is about to be queued for the client. */
+  packetCreate: (packet: Packet) => void;
+  /** The client answered a ping. */
+  heartbeat: () => void;
+  /** Queued packets are about to be written. */
+  flush: (packets: Packet[]) => void;
+  /** Queued packets were handed to the transport. */
+  drain: () => void;
+  /** A WebSocket answered the probe; the upgrade is under way. */
+  upgrading: (transport: Transport) => void;
+  /** The session now runs on the new transport. */
+  upgrade: (transport: Transport) => void;
+  /** The session ended, with the official reason. */
+  close: (reason: string, description?: unknown) => void;
+  /** A transport failure, before the `close` it causes. */
+  error: (error: Error) => void;
+};
+
+/** What a session needs from its server. */
+export interface SessionSettings {
+  readonly pingInterval: number;
+  readonly pingTimeout: number;
+  readonly upgradeTimeout: number;
+  readonly maxPayload: number;
+  readonly upgrades: readonly TransportName[];
+  readonly initialPacket: string | Uint8Array | undefined;
+  readonly clock: Clock;
+}
+
+/** How often a pending upgrade nudges a parked GET with a noop (official: 100 ms). */
+const UPGRADE_NUDGE_INTERVAL = 100;
+
+/**
+ * One Engine.IO session, as the server's `connection` event hands it over.
+ *
+ * @example
+ * ```ts ignore
+ * engine.on("connection", (socket) => {
+ *   socket.on("message", (data) => socket.send(data));
+ * });
+ * ```
+ */
+export class EngineSocket extends Emitter<EngineSocketEvents> {
+  /** The session id (sid). */
+  readonly id: string;
+  /** The Engine.IO protocol revision (4). */
+  readonly protocol = 4;
+  /** The handshake request. */
+  readonly request: Request;
+  /** The client's IP address, where the runtime reports it. */
+  readonly remoteAddress: string;
+  /** Whether an upgrade is in progress. */
+  upgrading = false;
+  /** Whether the session moved to WebSocket. */
+  upgraded = false;
+
+  #readyState: ReadyState = "opening";
+  #transport: Transport;
+  #settings: SessionSettings;
+  #writeBuffer: Packet[] = [];
+  #sendCallbacks: (() => void)[] = [];
+  #pingIntervalTimer: TimerHandle | undefined;
+  #pingTimeoutTimer: TimerHandle | undefined;
+  #lastPacketAt: number;
+  #detachTransport: () => void = () => {};
+
+  constructor(
+    id: string,
+    request: Request,
+    remoteAddress: string,
+    transport: Transport,
+    settings: SessionSettings,
+  ) {
+    super();
+    this.id = id;
+    this.request = request;
+    this.remoteAddress = remoteAddress;
+    this.#settings = settings;
+    this.#lastPacketAt = settings.clock.now();
+    this.#transport = transport;
+    this.#attach(transport);
+  }
+
+  /** The session's state. */
+  get readyState(): ReadyState {
+    return this.#readyState;
+  }
+
+  /** The current transport. */
+  get transport(): Transport {
+    return this.#transport;
+  }
+
+  /** Sends the open packet and starts the heartbeat (protocol v4: the server pings). */
+  open(): void {
+    const s = this.#settings;
+    this.#readyState = "open";
+    this.#sendPacket(
+      "open",
+      JSON.stringify({
+        sid: this.id,
+        upgrades: this.#transport.name === "polling" ? s.upgrades : [],
+        pingInterval: s.pingInterval,
+        pingTimeout: s.pingTimeout,
+        maxPayload: s.maxPayload,
+      }),
+    );
+    if (s.initialPacket !== undefined) this.#sendPacket("message", s.initialPacket);
+    this.emit("open");
+    this.#schedulePing();
+  }
+
+  /** Sends a message: a string, or binary data. */
+  send(
+    data: string | Uint8Array | ArrayBuffer,
+    options?: SendOptions,
+    callback?: () => void,
+  ): this {
+    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+    this.#sendPacket("message", bytes, options, callback);
+    return this;
+  }
+
+  /** Alias of {@link EngineSocket.send}. */
+  write(data: string | Uint8Array | ArrayBuffer, options?: SendOptions, callback?: () => void): this {
+    return this.send(data, options, callback);
+  }
+
+  /**
+   * Closes the session: queued packets are written first, then the transport
+   * closes and `close` fires with "forced close".
+   */
+  close(discard = false): void {
+    if (discard && (this.#readyState === "open" || this.#readyState === "closing")) {
+      this.#closeTransport(true);
+      return;
+    }
+    if (this.#readyState !== "open") return;
+    this.#readyState = "closing";
+    if (this.#writeBuffer.length) {
+      this.once("drain", () => this.#closeTransport(discard));
+      return;
+    }
+    this.#closeTransport(discard);
+  }
+
+  #closeTransport(discard: boolean): void {
+    if (discard) this.#transport.discard();
+    this.#transport.close(() => this.onClose("forced close"));
+  }
+
+  /** Ends the session with `reason`; idempotent. */
+  onClose(reason: string, description?: unknown): void {
+    if (this.#readyState === "closed") return;
+    this.#readyState = "closed";
+    const clock = this.#settings.clock;
+    clock.clearTimeout(this.#pingIntervalTimer);
+    clock.clearTimeout(this.#pingTimeoutTimer);
+    this.#sendCallbacks = [];
+    this.#clearTransport();
+    this.emit("close", reason, description);
+    this.#writeBuffer = [];
+  }
+
+  #sendPacket(
+    type: PacketType,
+    data?: string | Uint8Array,
+    options?: SendOptions,
+    callback?: () => void,
+  ): void {
+    if (this.#readyState === "closing" || this.#readyState === "closed") return;
+    const packetOptions: PacketOptions = { compress: options?.compress !== false };
+    if (options?.wsPreEncoded !== undefined) packetOptions.wsPreEncoded = options.wsPreEncoded;
+    const packet: Packet = data === undefined ? { type, options: packetOptions } : { type, data, options: packetOptions };
+    this.emit("packetCreate", packet);
+    this.#writeBuffer.push(packet);
+    if (callback) this.#sendCallbacks.push(callback);
+    this.#flush();
+  }
+
+  #flush(): void {
+    if (this.#readyState === "closed" || !this.#transport.writable || !this.#writeBuffer.length) {
+      return;
+    }
+    const packets = this.#writeBuffer;
+    this.#writeBuffer = [];
+    this.emit("flush", packets);
+    const callbacks = this.#sendCallbacks;
+    this.#sendCallbacks = [];
+    this.#transport.send(packets);
+    this.emit("drain");
+    for (const cb of callbacks) cb();
+  }
+
+  #onPacket(packet: Packet): void {
+    if (this.#readyState !== "open") return;
+    this.emit("packet", packet);
+    this.#lastPacketAt = this.#settings.clock.now();
+    switch (packet.type) {
+      case "ping":
+        // protocol v4: only the server pings
+        this.onError("invalid heartbeat direction");
+        return;
+      case "pong":
+        this.#settings.clock.clearTimeout(this.#pingTimeoutTimer);
+        this.#pingTimeoutTimer = undefined;
+        this.#schedulePing();
+        this.emit("heartbeat");
+        return;
+      case "message":
+        this.emit("message", packet.data ?? "");
+        return;
+    }
+  }
+
+  /** A transport failure closes the session with "transport error". */
+  onError(message: string, description?: unknown): void {
+    if (this.#readyState === "closed") return;
+    if (this.listenerCount("error")) this.emit("error", new Error(message));
+    this.onClose("transport error", description ?? message);
+  }
+
+  #schedulePing(): void {
+    const { clock, pingInterval } = this.#settings;
+    clock.clearTimeout(this.#pingIntervalTimer);
+    this.#pingIntervalTimer = clock.setTimeout(() => {
+      this.#sendPacket("ping");
+      this.#armPingTimeout(this.#settings.pingTimeout);
+    }, pingInterval);
+  }
+
+  #armPingTimeout(timeout: number): void {
+    const clock = this.#settings.clock;
+    clock.clearTimeout(this.#pingTimeoutTimer);
+    this.#pingTimeoutTimer = clock.setTimeout(() => {
+      if (this.#readyState === "closed") return;
+      // any packet is a sign of life: a pong stuck behind other traffic is not a dead client
+      const since = clock.now() - this.#lastPacketAt;
+      if (since < timeout) this.#armPingTimeout(timeout - since);
+      else this.onClose("ping timeout");
+    }, timeout);
+  }
+
+  #attach(transport: Transport): void {
+    const onPacket = (p: Packet) => this.#onPacket(p);
+    const onReady = () => this.#flush();
+    const onParseError = () => this.onClose("parse error");
+    const onError = (message: string, description?: unknown) => this.onError(message, description);
+    const onClose = () => this.onClose("transport close");
+    transport.on("packet", onPacket).on("ready", onReady).on("parseError", onParseError);
+    transport.on("error", onError).on("close", onClose);
+    this.#detachTransport = () => {
+      transport.off("packet", onPacket).off("ready", onReady).off("parseError", onParseError);
+      transport.off("error", onError).off("close", onClose);
+    };
+  }
+
+  #clearTransport(): void {
+    this.#detachTransport();
+    this.#detachTransport = () => {};
+    this.#transport.close();
+    this.#settings.clock.clearTimeout(this.#pingTimeoutTimer);
+  }
+
+  /**
+   * Runs the server side of an upgrade (protocol v4, "Upgrade"): answer the
+   * `2probe` ping with `3probe`, nudge the parked GET with noops until the
+   * client pauses polling, and switch on the `5` upgrade packet.
+   */
+  maybeUpgrade(next: Transport): void {
+    const clock = this.#settings.clock;
+    this.upgrading = true;
+    let nudgeTimer: TimerHandle | undefined;
+    const nudge = () => {
+      if (this.#transport.name === "polling" && this.#transport.writable) {
+        this.#transport.send([{ type: "noop" }]);
+      }
+      nudgeTimer = clock.setTimeout(nudge, UPGRADE_NUDGE_INTERVAL);
+    };
+    const cleanup = () => {
+      this.upgrading = false;
+      clock.clearTimeout(nudgeTimer);
+      clock.clearTimeout(upgradeTimer);
+      next.off("packet", onPacket).off("close", onFail).off("error", onFail);
+      next.off("parseError", onFail);
+      this.off("close", onFail);
+    };
+    const onFail = () => {
+      cleanup();
+      next.close();
+    };
+    const onPacket = (packet: Packet) => {
+      if (packet.type === "ping" && packet.data === "probe") {
+        next.send([{ type: "pong", data: "probe" }]);
+        this.emit("upgrading", next);
+        clock.clearTimeout(nudgeTimer);
+        nudgeTimer = clock.setTimeout(nudge, UPGRADE_NUDGE_INTERVAL);
+      } else if (packet.type === "upgrade" && this.#readyState !== "closed") {
+        cleanup();
+        this.#transport.discard();
+        this.upgraded = true;
+        this.#clearTransport();
+        this.#transport = next;
+        this.#attach(next);
+        this.emit("upgrade", next);
+        this.#flush();
+        if (this.#readyState === "closing") next.close(() => this.onClose("forced close"));
+      } else {
+        onFail();
+      }
+    };
+    const upgradeTimer = clock.setTimeout(onFail, this.#settings.upgradeTimeout);
+    next.on("packet", onPacket).on("close", onFail).on("error", onFail).on("parseError", onFail);
+    this.once("close", onFail);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * What the polling and WebSocket transports share: state, events, and the
+ * orderly close.
+ *
+ * @module
+ */
+
+import { Emitter } from "../util/emitter.ts";
+import type { Packet } from "../parser/engine_packet.ts";
+
+/** The name of a transport. */
+export type TransportName = "polling" | "websocket";
+
+/** Events a transport gives its session. */
+export type TransportEvents = {
+  /** A decoded packet from the client. */
+  packet: (packet: Packet) => void;
+  /** A malformed packet arrived; the session closes with "parse error". */
+  parseError: () => void;
+  /** The transport can take packets now (a GET is waiting; the socket opened). */
+  ready: () => void;
+  /** Packets handed to `send` have been written. */
+  drain: () => void;
+  /** The transport is closed. */
+  close: () => void;
+  /** The transport failed; the session closes with "transport error". */
+  error: (message: string, description?: unknown) => void;
+};
+
+/** The base of both transports. */
+export abstract class Transport extends Emitter<TransportEvents> {
+  /** "open" until `close()` starts, then "closing", then "closed". */
+  readyState: "open" | "closing" | "closed" = "open";
+  /** Whether `send()` would write now. */
+  writable = false;
+  /** Set when an upgrade replaced this transport. */
+  discarded = false;
+  /** The largest payload or message accepted, in bytes. */
+  readonly maxPayload: number;
+
+  /** The transport's protocol name. */
+  abstract readonly name: TransportName;
+
+  constructor(maxPayload: number) {
+    super();
+    this.maxPayload = maxPayload;
+  }
+
+  /** Writes packets; only called while `writable`. */
+  abstract send(packets: Packet[]): void;
+
+  /** Closes the transport, then calls `fn`. */
+  close(fn?: () => void): void {
+    if (this.readyState !== "open") return;
+    this.readyState = "closing";
+    this.doClose(fn ?? (() => {}));
+  }
+
+  /** Marks the transport as replaced by an upgrade. */
+  discard(): void {
+    this.discarded = true;
+  }
+
+  /** The transport-specific part of `close`. */
+  protected abstract doClose(fn: () => void): void;
+
+  /** Reports a failure; the session closes with "transport error". */
+  protected onError(message: string, description?: unknown): void {
+    if (this.listenerCount("error")) this.emit("error", message, description);
+  }
+
+  /** Marks the transport closed and tells the session. */
+  protected onClose(): void {
+    if (this.readyState === "closed") return;
+    this.readyState = "closed";
+    this.writable = false;
+    this.emit("close");
+  }
+}

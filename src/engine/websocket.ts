@@ -1,0 +1,89 @@
+/**
+ * The WebSocket transport: one Engine.IO packet per frame, binary as binary
+ * frames. The runtime's socket arrives through the {@link WebSocketEvents}
+ * port; packets sent before it opens wait in the session's buffer.
+ *
+ * @module
+ */
+
+import { decodePacket, encodePacket, type Packet } from "../parser/engine_packet.ts";
+import type { WebSocketEvents, WebSocketLike } from "./ports.ts";
+import { Transport } from "./transport.ts";
+
+/** WebSocket close code for a message over the size limit (RFC 6455 §7.4.1). */
+const MESSAGE_TOO_BIG = 1009;
+
+const encoder = new TextEncoder();
+
+/** The WebSocket transport. */
+export class WebSocketTransport extends Transport {
+  readonly name = "websocket" as const;
+  #ws: WebSocketLike | undefined;
+
+  /** The callbacks the runtime glue drives. */
+  readonly events: WebSocketEvents = {
+    onOpen: (ws) => {
+      this.#ws = ws;
+      if (this.readyState !== "open") {
+        ws.close(1000);
+        return;
+      }
+      this.writable = true;
+      this.emit("ready");
+    },
+    onMessage: (data) => this.#onMessage(data),
+    onClose: () => this.onClose(),
+    onError: (err) => this.onError("websocket error", err),
+  };
+
+  /** The runtime's socket once open. */
+  get socket(): WebSocketLike | undefined {
+    return this.#ws;
+  }
+
+  #onMessage(data: string | Uint8Array): void {
+    if (this.readyState === "closed") return;
+    // strings count in UTF-8 bytes; a cheap bound first, exact only near the limit
+    const size = typeof data === "string"
+      ? (data.length * 3 <= this.maxPayload ? 0 : encoder.encode(data).byteLength)
+      : data.byteLength;
+    if (size > this.maxPayload) {
+      this.#ws?.close(MESSAGE_TOO_BIG, "Max payload size exceeded");
+      this.onError("payload too large");
+      return;
+    }
+    let packet: Packet;
+    try {
+      packet = decodePacket(data);
+    } catch {
+      this.emit("parseError");
+      return;
+    }
+    this.emit("packet", packet);
+  }
+
+  send(packets: Packet[]): void {
+    const ws = this.#ws;
+    if (!ws) return;
+    for (const packet of packets) {
+      try {
+        ws.send(encodePacket(packet, true));
+      } catch (err) {
+        this.onError("write error", err);
+        return;
+      }
+    }
+    this.emit("drain");
+  }
+
+  protected doClose(fn: () => void): void {
+    try {
+      this.#ws?.close(1000);
+    } catch {
+      // already closing: the runtime reports the close through onClose
+    }
+    fn();
+    // a socket that never opened has nothing to wait for
+    if (!this.#ws) this.onClose();
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * The Socket.IO protocol v5 packet decoder.
+ *
+ * @module
+ */
+
+import {
+  fillPlaceholders,
+  findPlaceholders,
+  type PlaceholderSite,
+} from "./_binary.ts";
+import { ParseError } from "./parse_error.ts";
+import { type Packet, PacketType } from "./socket_packet.ts";
+
+export { ParseError } from "./parse_error.ts";
+
+/** Options of {@link Decoder}. */
+export interface DecoderOptions {
+  /**
+   * The most binary attachments one packet may announce; the official
+   * decoder's limit.
+   * @default {10}
+   */
+  maxAttachments?: number;
+}
+
+/** The longest ack id: 16 digits covers every safe integer. */
+const MAX_ID_DIGITS = 16;
+/** Longer attachment counts are rejected before they can overflow. */
+const MAX_COUNT_DIGITS = 9;
+
+/**
+ * Decodes the parts of Socket.IO packets, one `add()` per Engine.IO message.
+ * `add()` returns the packet once it is complete: at once for a text-only
+ * packet, after the last attachment for a BINARY_EVENT/BINARY_ACK (returned
+ * as EVENT/ACK with the attachments in place of their placeholders, like the
+ * official decoder). While attachments are pending it returns `undefined`.
+ *
+ * Malformed input throws a {@link ParseError} and clears any pending packet;
+ * the caller is expected to close the connection. Attachments are not
+ * copied.
+ *
+ * @example
+ * ```ts
+ * import { Decoder } from "./socket_decoder.ts";
+ * const decoder = new Decoder();
+ * const first = decoder.add('51-["file",{"_placeholder":true,"num":0}]');
+ * const packet = decoder.add(new Uint8Array([1, 2]));
+ * if (first !== undefined || packet?.type !== 2) throw new Error();
+ * ```
+ */
+export class Decoder {
+  #maxAttachments: number;
+  #pending: Packet | undefined;
+  #sites: PlaceholderSite[] = [];
+  #expected = 0;
+  #received: Uint8Array[] = [];
+
+  /** Creates a decoder; throws a `RangeError` on a bad `maxAttachments`. */
+  constructor(options: DecoderOptions = {}) {
+    const max = options.maxAttachments ?? 10;
+    if (!Number.isSafeInteger(max) || max < 0) {
+      throw new RangeError(`Invalid maxAttachments: ${max}`);
+    }
+    this.#maxAttachments = max;
+  }
+
+  /** How many attachments the pending packet still waits for (0 if none). */
+  get pendingAttachments(): number {
+    return this.#pending === undefined
+      ? 0
+      : this.#expected - this.#received.length;
+  }
+
+  /**
+   * Adds one Engine.IO message: a packet's text part or one attachment.
+   * Returns the packet when complete, `undefined` while attachments are
+   * pending.
+   *
+   * @throws {ParseError} on malformed input.
+   * @throws {TypeError} when `chunk` is neither a string nor a `Uint8Array`.
+   */
+  add(chunk: string | Uint8Array): Packet | undefined {
+    if (typeof chunk === "string") return this.#addText(chunk);
+    if (chunk instanceof Uint8Array) return this.#addAttachment(chunk);
+    throw new TypeError("Decoder.add() takes a string or a Uint8Array");
+  }
+
+  /** Drops a partly received packet, if any. */
+  destroy(): void {
+    this.#pending = undefined;
+    this.#sites = [];
+    this.#expected = 0;
+    this.#received = [];
+  }
+
+  #addText(text: string): Packet | undefined {
+    if (this.#pending !== undefined) {
+      const missing = this.pendingAttachments;
+      this.destroy();
+      _fail(text, `${missing} binary attachment(s) still expected`);
+    }
+    const packet = decodeText(text, this.#maxAttachments);
+    const count = packet.attachments;
+    if (count === undefined) return packet;
+    const sites = findPlaceholders(packet.data as object, count);
+    if (sites === undefined) _fail(text, "invalid attachment placeholder");
+    delete packet.attachments;
+    packet.type = packet.type === PacketType.BINARY_EVENT
+      ? PacketType.EVENT
+      : PacketType.ACK;
+    this.#pending = packet;
+    this.#sites = sites;
+    this.#expected = count;
+    return undefined;
+  }
+
+  #addAttachment(bytes: Uint8Array): Packet | undefined {
+    const packet = this.#pending;
+    if (packet === undefined) {
+      throw new ParseError(
+        `Cannot decode attachment of ${bytes.byteLength} bytes: ` +
+          "no binary packet is waiting for one",
+      );
+    }
+    this.#received.push(bytes);
+    if (this.#received.length < this.#expected) return undefined;
+    fillPlaceholders(this.#sites, this.#received);
+    this.destroy();
+    return packet;
+  }
+}
+
+/**
+ * Decodes the text part of one packet. BINARY_EVENT/BINARY_ACK come back as
+ * such, with `attachments` set and placeholders still in `data`.
+ *
+ * @throws {ParseError} on malformed input.
+ *
+ * @example
+ * ```ts
+ * import { decodeText } from "./socket_decoder.ts";
+ * const packet = decodeText('2/admin,7["hi"]', 10);
+ * if (packet.nsp !== "/admin" || packet.id !== 7) throw new Error();
+ * ```
+ */
+export function decodeText(text: string, maxAttachments: number): Packet {
+  const length = text.length;
+  if (length === 0) _fail(text, "empty packet");
+  const type = text.charCodeAt(0) - 48;
+  if (!(type >= 0 && type <= 6)) _fail(text, "unknown type");
+  const packet: Packet = { type: type as PacketType, nsp: "/" };
+  let i = 1;
+  if (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) {
+    i = _readAttachments(text, packet, maxAttachments);
+  }
+  let hasNsp = false;
+  if (text.charCodeAt(i) === 47) { // "/"
+    hasNsp = true;
+    const comma = text.indexOf(",", i);
+    const end = comma === -1 ? length : comma;
+    packet.nsp = text.slice(i, end);
+    i = comma === -1 ? length : comma + 1;
+  }
+  const idStart = i;
+  let id = 0;
+  for (; i < length && _isDigit(text.charCodeAt(i)); i++) {
+    id = id * 10 + text.charCodeAt(i) - 48;
+  }
+  if (i > idStart) {
+    if (i - idStart > MAX_ID_DIGITS || !Number.isSafeInteger(id)) {
+      _fail(text, "invalid ack id");
+    }
+    packet.id = id;
+  }
+  if (i < length) packet.data = _readJson(text, i, i > idStart, hasNsp);
+  const problem = _payloadProblem(packet);
+  if (problem !== undefined) _fail(text, problem);
+  return packet;
+}
+
+function _readAttachments(
+  text: string,
+  packet: Packet,
+  maxAttachments: number,
+): number {
+  let i = 1;
+  let count = 0;
+  for (; i < text.length && _isDigit(text.charCodeAt(i)); i++) {
+    count = count * 10 + text.charCodeAt(i) - 48;
+  }
+  const digits = i - 1;
+  if (digits === 0 || digits > MAX_COUNT_DIGITS) {
+    _fail(text, "invalid attachment count");
+  }
+  if (text.charCodeAt(i) !== 45) { // "-"
+    _fail(text, 'missing "-" after the attachment count');
+  }
+  if (count < 1) _fail(text, "invalid attachment count");
+  if (count > maxAttachments) _fail(text, "too many attachments");
+  packet.attachments = count;
+  return i + 1;
+}
+
+function _readJson(
+  text: string,
+  start: number,
+  afterId: boolean,
+  afterNsp: boolean,
+): unknown {
+  const c = text.charCodeAt(start);
+  // Every valid payload is an array, an object or a string.
+  if (c !== 91 && c !== 123 && c !== 34) { // "[", "{", '"'
+    if (afterId) _fail(text, "invalid ack id");
+    if (!afterNsp && text.includes(",", start)) {
+      _fail(text, 'namespace must start with "/"');
+    }
+    _fail(text, "invalid payload");
+  }
+  try {
+    return JSON.parse(text.slice(start));
+  } catch {
+    _fail(text, "invalid JSON");
+  }
+}
+
+function _payloadProblem(packet: Packet): string | undefined {
+  const data = packet.data;
+  switch (packet.type) {
+    case PacketType.CONNECT:
+      return data === undefined || _isObject(data)
+        ? undefined
+        : "CONNECT payload must be an object";
+    case PacketType.DISCONNECT:
+      return data === undefined ? undefined : "DISCONNECT takes no payload";
+    case PacketType.CONNECT_ERROR:
+      return typeof data === "string" || _isObject(data)
+        ? undefined
+        : "CONNECT_ERROR payload must be an object or a string";
+    case PacketType.EVENT:
+    case PacketType.BINARY_EVENT: {
+      // Like the official decoder, a number is also an event name.
+      const name: unknown = Array.isArray(data) ? data[0] : undefined;
+      return typeof name === "string" || typeof name === "number"
+        ? undefined
+        : "EVENT payload must be an array starting with the event name";
+    }
+    default: // ACK, BINARY_ACK
+      return Array.isArray(data) ? undefined : "ACK payload must be an array";
+  }
+}
+
+function _isObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function _isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+function _fail(text: string, reason: string): never {
+  const shown = text.length > 40 ? text.slice(0, 40) + "…" : text;
+  throw new ParseError(
+    `Cannot decode packet ${JSON.stringify(shown)}: ${reason}`,
+  );
+}

@@ -1,0 +1,90 @@
+/**
+ * What the runtime files share: the `serve()` option and result types, the
+ * error fence around the app, and the WebSocket message size check.
+ *
+ * @module
+ */
+
+import type { FetchApp, RequestContext, WebSocketEvents } from "../engine/ports.ts";
+
+/** Where `serve()` listens. */
+export interface ServeOptions {
+  /** The TCP port; `0` picks a free one (read it from the result). */
+  port: number;
+  /**
+   * The interface to bind.
+   * @default all interfaces, as the runtime's own server does ("0.0.0.0" on
+   * Deno and Bun, "::" dual-stack on Node)
+   */
+  hostname?: string;
+}
+
+/** A running server, as `serve()` returns it. */
+export interface Served {
+  /** The bound port (useful with `port: 0`). */
+  readonly port: number;
+  /** The bound address. */
+  readonly hostname: string;
+  /** Closes the app, then the listener and every connection; resolves once closed. */
+  close(): Promise<void>;
+}
+
+/** WebSocket close code for a message over the size limit (RFC 6455 §7.4.1). */
+export const MESSAGE_TOO_BIG = 1009;
+
+const _encoder = new TextEncoder();
+
+/** Calls the app, turning a throw into a bare 500 (no stack trace reaches a client). */
+export async function callApp(
+  app: FetchApp,
+  req: Request,
+  ctx: RequestContext,
+): Promise<Response> {
+  try {
+    return await app.handle(req, ctx);
+  } catch {
+    return new Response(null, { status: 500 });
+  }
+}
+
+/** Whether a WebSocket message is larger than `max` bytes (strings count in UTF-8). */
+export function exceedsPayload(data: string | Uint8Array, max: number): boolean {
+  if (typeof data !== "string") return data.byteLength > max;
+  // a UTF-16 unit is 1–3 UTF-8 bytes: encode only when the bounds disagree
+  if (data.length > max) return true;
+  if (data.length * 3 <= max) return false;
+  return _encoder.encode(data).byteLength > max;
+}
+
+/** A view of binary message data as a plain `Uint8Array` (no copy). */
+export function toBytes(data: ArrayBuffer | ArrayBufferView): Uint8Array {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/**
+ * Wraps the app's socket callbacks so a throwing callback never escapes into
+ * the runtime's event loop (where it would end the process), and so `onClose`
+ * runs at most once whatever the runtime reports.
+ */
+export function guardEvents(events: WebSocketEvents): WebSocketEvents {
+  let closed = false;
+  return {
+    onOpen: (ws) => _quietly(() => events.onOpen(ws)),
+    onMessage: (data) => _quietly(() => events.onMessage(data)),
+    onError: (error) => _quietly(() => events.onError(error)),
+    onClose: (code, reason) => {
+      if (closed) return;
+      closed = true;
+      _quietly(() => events.onClose(code, reason));
+    },
+  };
+}
+
+function _quietly(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // the app's own failure; the library has no logger to report it to here
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Deno glue: `Deno.serve` for HTTP and `Deno.upgradeWebSocket` for the
+ * WebSocket transport.
+ *
+ * @example
+ * ```ts ignore
+ * import { EngineServer } from "../engine/server.ts";
+ * import { serve } from "./deno.ts";
+ * const engine = new EngineServer();
+ * engine.on("connection", (socket) => socket.on("message", (m) => socket.send(m)));
+ * const server = await serve(engine, { port: 3000 });
+ * ```
+ *
+ * @module
+ */
+
+import type { FetchApp, RequestContext, Upgrader, WebSocketEvents } from "../engine/ports.ts";
+import {
+  callApp,
+  exceedsPayload,
+  guardEvents,
+  MESSAGE_TOO_BIG,
+  type ServeOptions,
+  type Served,
+  toBytes,
+} from "./_shared.ts";
+
+export type { ServeOptions, Served } from "./_shared.ts";
+
+/** The part of `Deno.ServeHandlerInfo` the glue reads. */
+export interface DenoServeInfo {
+  /** The peer; `hostname` is absent for Unix sockets. */
+  readonly remoteAddr: { readonly hostname?: string };
+}
+
+/** Options of {@link upgrader}. */
+export interface DenoUpgraderOptions {
+  /**
+   * Messages larger than this many bytes close the socket with code 1009.
+   * @default Infinity (Deno's own limit only)
+   */
+  maxPayload?: number;
+  /**
+   * Seconds Deno waits for a WebSocket pong before closing; `0` disables.
+   * @default Deno's default (30)
+   */
+  idleTimeout?: number;
+}
+
+// Deno's API, typed structurally so this file type-checks without Deno's lib
+// and runs (unused) under Bun and Node.
+interface _DenoSocket {
+  binaryType: string;
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(data: string | Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: "open" | "error", fn: (event: Event) => void): void;
+  addEventListener(type: "message", fn: (event: { data: unknown }) => void): void;
+  addEventListener(type: "close", fn: (event: { code: number; reason: string }) => void): void;
+}
+
+interface _HttpServer {
+  readonly addr: { readonly hostname: string; readonly port: number };
+  shutdown(): Promise<void>;
+}
+
+interface _Deno {
+  upgradeWebSocket(
+    req: Request,
+    options?: { idleTimeout?: number },
+  ): { socket: _DenoSocket; response: Response };
+  serve(
+    options: {
+      port: number;
+      hostname?: string;
+      onListen?: () => void;
+      onError?: (error: unknown) => Response;
+    },
+    handler: (req: Request, info: DenoServeInfo) => Promise<Response>,
+  ): _HttpServer;
+}
+
+function _deno(): _Deno {
+  const deno = (globalThis as { Deno?: _Deno }).Deno;
+  if (!deno) throw new TypeError("sio-edge/deno needs the Deno runtime");
+  return deno;
+}
+
+/**
+ * An {@link Upgrader} backed by `Deno.upgradeWebSocket`; binary frames arrive
+ * as `Uint8Array`.
+ */
+export function upgrader(options: DenoUpgraderOptions = {}): Upgrader {
+  const maxPayload = options.maxPayload ?? Infinity;
+  const upgradeOptions = options.idleTimeout === undefined ? {} : { idleTimeout: options.idleTimeout };
+  return (req, events) => {
+    if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return undefined;
+    let upgrade;
+    try {
+      upgrade = _deno().upgradeWebSocket(req, upgradeOptions);
+    } catch {
+      return undefined; // not a valid WebSocket handshake
+    }
+    _wire(upgrade.socket, guardEvents(events), maxPayload);
+    return upgrade.response;
+  };
+}
+
+function _wire(socket: _DenoSocket, events: WebSocketEvents, maxPayload: number): void {
+  socket.binaryType = "arraybuffer";
+  socket.addEventListener("open", () => events.onOpen(socket));
+  socket.addEventListener("message", ({ data }) => {
+    const message = typeof data === "string" ? data : toBytes(data as ArrayBuffer);
+    // Deno has no option for a size limit: refuse here, before the app
+    if (exceedsPayload(message, maxPayload)) {
+      socket.close(MESSAGE_TOO_BIG, "Max payload size exceeded");
+      return;
+    }
+    events.onMessage(message);
+  });
+  socket.addEventListener("error", (event) => events.onError((event as { error?: unknown }).error ?? event));
+  socket.addEventListener("close", ({ code, reason }) => events.onClose(code, reason));
+}
+
+/**
+ * A `Deno.serve` handler for `app`: fills the request context (upgrader,
+ * remote address) and answers 500 when the app throws.
+ *
+ * @example
+ * ```ts ignore
+ * Deno.serve({ port: 3000 }, handler(engine));
+ * ```
+ */
+export function handler(
+  app: FetchApp,
+): (req: Request, info: DenoServeInfo) => Promise<Response> {
+  const upgrade = upgrader({ maxPayload: app.maxPayload });
+  return (req, info) => {
+    const ctx: RequestContext = { upgrade, remoteAddress: info.remoteAddr.hostname };
+    return callApp(app, req, ctx);
+  };
+}
+
+/**
+ * Serves `app` with `Deno.serve`. Binds all interfaces ("0.0.0.0", Deno's
+ * default) unless `hostname` says otherwise; prints nothing.
+ */
+export function serve(app: FetchApp, options: ServeOptions): Promise<Served> {
+  try {
+    // Deno binds synchronously: the address is known when serve() returns
+    const server = _deno().serve({
+      port: options.port,
+      ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
+      onListen: () => {},
+      onError: () => new Response(null, { status: 500 }),
+    }, handler(app));
+    return Promise.resolve(_served(app, server));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+function _served(app: FetchApp, server: _HttpServer): Served {
+  let closing: Promise<void> | undefined;
+  return {
+    port: server.addr.port,
+    hostname: server.addr.hostname,
+    // the app first: it answers held polls, which shutdown() would wait for
+    close: () =>
+      closing ??= (async () => {
+        try {
+          await app.close();
+        } finally {
+          await server.shutdown();
+        }
+      })(),
+  };
+}

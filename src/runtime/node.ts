@@ -1,0 +1,194 @@
+/**
+ * Node glue (Node ≥ 20): `@hono/node-server` turns HTTP requests into
+ * `Request`s, and `ws` accepts WebSockets on the server's `upgrade` event.
+ *
+ * @example
+ * ```ts ignore
+ * import { EngineServer } from "../engine/server.ts";
+ * import { serve } from "./node.ts";
+ * const engine = new EngineServer();
+ * engine.on("connection", (socket) => socket.on("message", (m) => socket.send(m)));
+ * const server = await serve(engine, { port: 3000 });
+ * ```
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import { getRequestListener } from "@hono/node-server";
+import { type RawData, type WebSocket, WebSocketServer } from "ws";
+import type { FetchApp, RequestContext, WebSocketEvents, WebSocketLike } from "../engine/ports.ts";
+import { callApp, guardEvents, type ServeOptions, type Served, toBytes } from "./_shared.ts";
+
+export type { ServeOptions, Served } from "./_shared.ts";
+
+/** The listeners that serve an app on a Node `http.Server`. */
+export interface NodeHandlers {
+  /** For the server's `request` event. */
+  request(incoming: IncomingMessage, outgoing: ServerResponse): void;
+  /** For the server's `upgrade` event. */
+  upgrade(incoming: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Terminates the WebSockets still open (call after the app's own close). */
+  closeWebSockets(): void;
+}
+
+const _WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
+/**
+ * The `request` and `upgrade` listeners that serve `app`, for users who run
+ * their own `http.Server`.
+ *
+ * @example
+ * ```ts ignore
+ * const handlers = createNodeHandlers(engine);
+ * const server = http.createServer(handlers.request);
+ * server.on("upgrade", handlers.upgrade);
+ * ```
+ */
+export function createNodeHandlers(app: FetchApp): NodeHandlers {
+  // perMessageDeflate stays off, as on the official server by default
+  const wss = new WebSocketServer({ noServer: true, maxPayload: app.maxPayload });
+  const listener = getRequestListener(
+    (req, env) => callApp(app, req, { remoteAddress: env.incoming.socket.remoteAddress }),
+    // the library does not replace the global Request and Response
+    { overrideGlobalObjects: false },
+  );
+  return {
+    request: (incoming, outgoing) => void listener(incoming, outgoing),
+    upgrade: (incoming, socket, head) => void _upgrade(app, wss, incoming, socket, head),
+    closeWebSockets: () => wss.clients.forEach((ws) => ws.terminate()),
+  };
+}
+
+async function _upgrade(
+  app: FetchApp,
+  wss: WebSocketServer,
+  incoming: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<void> {
+  // a reset before ws takes the socket over must not become an uncaught error
+  socket.on("error", () => socket.destroy());
+  let events: WebSocketEvents | undefined;
+  const ctx: RequestContext = {
+    remoteAddress: incoming.socket.remoteAddress,
+    upgrade: (req, appEvents) => {
+      if (events || !_isHandshake(req)) return undefined;
+      events = guardEvents(appEvents);
+      // ws writes the 101 once the app has answered; this is a placeholder
+      return new Response(null);
+    },
+  };
+  let res: Response;
+  try {
+    res = await callApp(app, _toRequest(incoming), ctx);
+  } catch {
+    res = new Response(null, { status: 400 }); // no valid URL could be built
+  }
+  if (!events) return _writeRaw(socket, res);
+  const opened = events;
+  let accepted = false;
+  wss.handleUpgrade(incoming, socket, head, (ws) => {
+    accepted = true;
+    _wire(ws, opened);
+  });
+  // ws gives up silently when the client left while the app was deciding
+  if (!accepted) opened.onClose(1006, "");
+}
+
+function _isHandshake(req: Request): boolean {
+  const { headers } = req;
+  const version = headers.get("sec-websocket-version");
+  return req.method === "GET" &&
+    headers.get("upgrade")?.toLowerCase() === "websocket" &&
+    _WS_KEY.test(headers.get("sec-websocket-key") ?? "") &&
+    (version === "13" || version === "8");
+}
+
+function _wire(ws: WebSocket, events: WebSocketEvents): void {
+  ws.on("message", (data: RawData, isBinary: boolean) => {
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    events.onMessage(isBinary ? toBytes(bytes) : bytes.toString("utf8"));
+  });
+  ws.on("error", (err) => events.onError(err));
+  ws.on("close", (code, reason) => events.onClose(code, reason.toString()));
+  events.onOpen(_adapter(ws));
+}
+
+function _adapter(ws: WebSocket): WebSocketLike {
+  return {
+    send: (data) => ws.send(data),
+    close: (code, reason) => ws.close(code, reason),
+    get readyState() {
+      return ws.readyState;
+    },
+    get bufferedAmount() {
+      return ws.bufferedAmount;
+    },
+  };
+}
+
+function _toRequest(incoming: IncomingMessage): Request {
+  const headers = new Headers();
+  const raw = incoming.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+  // prefixing (not resolving against a base) keeps "//x" a path, not a host
+  const url = new URL(`http://${incoming.headers.host ?? "localhost"}${incoming.url ?? "/"}`);
+  return new Request(url, { method: incoming.method ?? "GET", headers });
+}
+
+/** Writes `res` as a plain HTTP/1.1 response on a socket Node has handed over. */
+async function _writeRaw(socket: Duplex, res: Response): Promise<void> {
+  let body: Buffer;
+  try {
+    body = Buffer.from(await res.arrayBuffer());
+  } catch {
+    socket.destroy();
+    return;
+  }
+  if (socket.destroyed) return;
+  let head = `HTTP/1.1 ${res.status} ${STATUS_CODES[res.status] ?? ""}\r\n`;
+  res.headers.forEach((value, name) => {
+    if (name !== "content-length" && name !== "connection") head += `${name}: ${value}\r\n`;
+  });
+  head += `content-length: ${body.byteLength}\r\nconnection: close\r\n\r\n`;
+  socket.once("finish", () => socket.destroy());
+  socket.end(Buffer.concat([Buffer.from(head, "latin1"), body]));
+}
+
+/**
+ * Serves `app` on a new `http.Server`. Binds all interfaces ("::", dual-stack,
+ * Node's default) unless `hostname` says otherwise.
+ */
+export function serve(app: FetchApp, options: ServeOptions): Promise<Served> {
+  const handlers = createNodeHandlers(app);
+  const server = createServer(handlers.request);
+  server.on("upgrade", handlers.upgrade);
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.hostname, () => {
+      server.off("error", reject);
+      const address = server.address() as AddressInfo;
+      let closing: Promise<void> | undefined;
+      const close = async () => {
+        try {
+          await app.close();
+        } finally {
+          handlers.closeWebSockets();
+          await new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeIdleConnections();
+          });
+        }
+      };
+      resolve({
+        port: address.port,
+        hostname: address.address,
+        close: () => closing ??= close(),
+      });
+    });
+  });
+}

@@ -1,0 +1,122 @@
+/**
+ * A small typed event emitter, used instead of Node's `EventEmitter` so the
+ * core stays free of `node:` modules.
+ *
+ * @module
+ */
+
+// deno-lint-ignore no-explicit-any
+type AnyListener = (...args: any[]) => void;
+
+/** A map from event name to listener signature. */
+export type EventsMap = { [event: string]: AnyListener };
+
+/** The names of the events of an {@link EventsMap}. */
+export type EventNames<Map extends EventsMap> = keyof Map & string;
+
+/**
+ * Typed event emitter: `on`, `once`, `off`, `emit`, `listeners`,
+ * `removeAllListeners`. A listener that throws does not stop the others; the
+ * error is reported through the `onListenerError` hook.
+ *
+ * @example
+ * ```ts
+ * import { Emitter } from "./emitter.ts";
+ * const e = new Emitter<{ ping: (n: number) => void }>();
+ * let got = 0;
+ * e.on("ping", (n) => (got = n));
+ * e.emit("ping", 3);
+ * if (got !== 3) throw new Error("listener not called");
+ * ```
+ */
+export class Emitter<Map extends EventsMap> {
+  #listeners = new Map<string, AnyListener[]>();
+
+  /** Adds a listener for `event`. */
+  on<E extends EventNames<Map>>(event: E, listener: Map[E]): this {
+    const list = this.#listeners.get(event);
+    if (list) list.push(listener);
+    else this.#listeners.set(event, [listener]);
+    return this;
+  }
+
+  /** Adds a listener that is removed after its first call. */
+  once<E extends EventNames<Map>>(event: E, listener: Map[E]): this {
+    const wrapper = (...args: unknown[]) => {
+      this.off(event, wrapper as Map[E]);
+      listener(...args);
+    };
+    (wrapper as { listener?: AnyListener }).listener = listener;
+    return this.on(event, wrapper as Map[E]);
+  }
+
+  /** Removes one listener (or, without `listener`, every listener) of `event`. */
+  off<E extends EventNames<Map>>(event: E, listener?: Map[E]): this {
+    if (!listener) {
+      this.#listeners.delete(event);
+      return this;
+    }
+    const list = this.#listeners.get(event);
+    if (!list) return this;
+    const i = list.findIndex((l) =>
+      l === listener || (l as { listener?: AnyListener }).listener === listener
+    );
+    if (i !== -1) {
+      // copy on write: an emit in progress keeps iterating its own snapshot
+      const next = list.slice();
+      next.splice(i, 1);
+      if (next.length) this.#listeners.set(event, next);
+      else this.#listeners.delete(event);
+    }
+    return this;
+  }
+
+  /** Removes every listener of `event`, or of every event. */
+  removeAllListeners(event?: EventNames<Map>): this {
+    if (event === undefined) this.#listeners.clear();
+    else this.#listeners.delete(event);
+    return this;
+  }
+
+  /** Calls every listener of `event`; returns whether there was any. */
+  emit<E extends EventNames<Map>>(event: E, ...args: Parameters<Map[E]>): boolean {
+    const list = this.#listeners.get(event);
+    if (!list) return false;
+    if (list.length === 1) {
+      this.#call(list[0]!, args);
+      return true;
+    }
+    for (const listener of list) this.#call(listener, args);
+    return true;
+  }
+
+  /** The listeners of `event`, in call order. */
+  listeners<E extends EventNames<Map>>(event: E): Map[E][] {
+    const list = this.#listeners.get(event) ?? [];
+    return list.map((l) => ((l as { listener?: AnyListener }).listener ?? l) as Map[E]);
+  }
+
+  /** How many listeners `event` has. */
+  listenerCount(event: EventNames<Map>): number {
+    return this.#listeners.get(event)?.length ?? 0;
+  }
+
+  #call(listener: AnyListener, args: unknown[]): void {
+    try {
+      listener(...args);
+    } catch (err) {
+      this.onListenerError(err);
+    }
+  }
+
+  /**
+   * Called when a listener throws. The default rethrows asynchronously (like an
+   * uncaught exception in a timer) so a faulty application handler cannot
+   * corrupt protocol state halfway through an update.
+   */
+  protected onListenerError(err: unknown): void {
+    queueMicrotask(() => {
+      throw err;
+    });
+  }
+}
