@@ -84,7 +84,9 @@ export async function applyCors(req: Request, options: CorsOptions): Promise<Cor
     headers.push(["vary", "Access-Control-Request-Headers"]);
     if (requested) headers.push(["access-control-allow-headers", requested]);
   }
-  if (options.maxAge !== undefined) headers.push(["access-control-max-age", String(options.maxAge)]);
+  if (options.maxAge !== undefined) {
+    headers.push(["access-control-max-age", String(options.maxAge)]);
+  }
   const preflight = new Response(null, {
     status: options.optionsSuccessStatus ?? 204,
     headers: [...headers, ["content-length", "0"]],

@@ -81,7 +81,9 @@ export interface ResolvedEngineOptions {
   allowRequest: AllowRequest | undefined;
   transports: TransportName[];
   allowUpgrades: boolean;
-  cookie: Required<Pick<CookieOptions, "name" | "path" | "httpOnly" | "sameSite">> & CookieOptions | undefined;
+  cookie:
+    | Required<Pick<CookieOptions, "name" | "path" | "httpOnly" | "sameSite">> & CookieOptions
+    | undefined;
   cors: CorsOptions | undefined;
   initialPacket: string | Uint8Array | undefined;
   generateId: ((req: Request) => string | Promise<string>) | undefined;
@@ -95,7 +97,13 @@ export function resolveOptions(opts: EngineOptions): ResolvedEngineOptions {
   let path = (opts.path ?? "/engine.io").replace(/\/$/, "");
   if (addTrailingSlash) path += "/";
   const cookie = opts.cookie
-    ? { name: "io", path: "/", httpOnly: true, sameSite: "lax" as const, ...(opts.cookie === true ? {} : opts.cookie) }
+    ? {
+      name: "io",
+      path: "/",
+      httpOnly: true,
+      sameSite: "lax" as const,
+      ...(opts.cookie === true ? {} : opts.cookie),
+    }
     : undefined;
   const resolved: ResolvedEngineOptions = {
     path,
@@ -113,7 +121,9 @@ export function resolveOptions(opts: EngineOptions): ResolvedEngineOptions {
     addTrailingSlash,
     clock: opts.clock ?? systemClock,
   };
-  for (const key of ["pingInterval", "pingTimeout", "upgradeTimeout", "maxHttpBufferSize"] as const) {
+  for (
+    const key of ["pingInterval", "pingTimeout", "upgradeTimeout", "maxHttpBufferSize"] as const
+  ) {
     const value = resolved[key];
     if (!Number.isFinite(value) || value <= 0) {
       throw new RangeError(`Option "${key}" must be a positive number, got ${value}`);
@@ -136,6 +146,8 @@ export function serializeCookie(
   if (cookie.path) out += `; Path=${cookie.path}`;
   if (cookie.httpOnly) out += "; HttpOnly";
   if (cookie.secure) out += "; Secure";
-  if (cookie.sameSite) out += `; SameSite=${cookie.sameSite[0]!.toUpperCase()}${cookie.sameSite.slice(1)}`;
+  if (cookie.sameSite) {
+    out += `; SameSite=${cookie.sameSite[0]!.toUpperCase()}${cookie.sameSite.slice(1)}`;
+  }
   return out;
 }

@@ -8,8 +8,19 @@ import { Emitter } from "../util/emitter.ts";
 import { randomId } from "../util/id.ts";
 import { MemorySessionStore, type SessionStore } from "../store/session_store.ts";
 import { applyCors } from "./cors.ts";
-import { type ConnectionError, ErrorCode, ERROR_MESSAGES, errorResponse, upgradeErrorResponse } from "./errors.ts";
-import { type EngineOptions, resolveOptions, type ResolvedEngineOptions, serializeCookie } from "./options.ts";
+import {
+  type ConnectionError,
+  ERROR_MESSAGES,
+  ErrorCode,
+  errorResponse,
+  upgradeErrorResponse,
+} from "./errors.ts";
+import {
+  type EngineOptions,
+  type ResolvedEngineOptions,
+  resolveOptions,
+  serializeCookie,
+} from "./options.ts";
 import type { FetchApp, RequestContext } from "./ports.ts";
 import { Polling } from "./polling.ts";
 import { contextFromArgs } from "./_runtime_probe.ts";
@@ -126,7 +137,11 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
     return (session.transport as Polling).onRequest(req, headers);
   }
 
-  async #verify(req: Request, query: URLSearchParams, isUpgrade: boolean): Promise<Refusal | undefined> {
+  async #verify(
+    req: Request,
+    query: URLSearchParams,
+    isUpgrade: boolean,
+  ): Promise<Refusal | undefined> {
     const transport = query.get("transport");
     if (transport === null || !(this.opts.transports as string[]).includes(transport)) {
       return { code: ErrorCode.UNKNOWN_TRANSPORT, context: { transport } };
@@ -205,10 +220,15 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       id = this.opts.generateId ? await this.opts.generateId(req) : randomId();
       if (typeof id !== "string" || id === "" || this.#store.get(id)) throw new Error("invalid id");
     } catch (error) {
-      return this.#refuse(req, {
-        code: ErrorCode.BAD_REQUEST,
-        context: { name: "ID_GENERATION_ERROR", error },
-      }, false, headers);
+      return this.#refuse(
+        req,
+        {
+          code: ErrorCode.BAD_REQUEST,
+          context: { name: "ID_GENERATION_ERROR", error },
+        },
+        false,
+        headers,
+      );
     }
     const transport: Transport = name === "polling"
       ? new Polling(this.opts.maxHttpBufferSize, this.opts.clock)
@@ -217,10 +237,15 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
     if (transport instanceof WebSocketTransport) {
       response = ctx.upgrade?.(req, transport.events);
       if (!response) {
-        return this.#refuse(req, {
-          code: ErrorCode.BAD_REQUEST,
-          context: { name: "TRANSPORT_HANDSHAKE_ERROR", error: "websocket upgrade unavailable" },
-        }, true, headers);
+        return this.#refuse(
+          req,
+          {
+            code: ErrorCode.BAD_REQUEST,
+            context: { name: "TRANSPORT_HANDSHAKE_ERROR", error: "websocket upgrade unavailable" },
+          },
+          true,
+          headers,
+        );
       }
     }
     const socket = new EngineSocket(id, req, ctx.remoteAddress ?? "", transport, this.#settings);
@@ -241,10 +266,15 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
 
   #upgrade(req: Request, session: EngineSocket, ctx: RequestContext, headers: Headers): Response {
     const refuse = (error: string) =>
-      this.#refuse(req, {
-        code: ErrorCode.BAD_REQUEST,
-        context: { name: "TRANSPORT_HANDSHAKE_ERROR", error },
-      }, true, headers);
+      this.#refuse(
+        req,
+        {
+          code: ErrorCode.BAD_REQUEST,
+          context: { name: "TRANSPORT_HANDSHAKE_ERROR", error },
+        },
+        true,
+        headers,
+      );
     if (!this.opts.allowUpgrades) return refuse("upgrades are disabled");
     if (session.upgrading) return refuse("transport has already been trying to upgrade");
     if (session.upgraded || session.transport.name !== "polling") {
@@ -260,7 +290,9 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
   #pollingHeaders(req: Request, headers: Headers): void {
     const ua = req.headers.get("user-agent");
     // old Internet Explorer flags polling answers as XSS without this
-    if (ua && (ua.includes(";MSIE") || ua.includes("Trident/"))) headers.set("x-xss-protection", "0");
+    if (ua && (ua.includes(";MSIE") || ua.includes("Trident/"))) {
+      headers.set("x-xss-protection", "0");
+    }
     headers.set("cache-control", "no-store");
     this.emit("headers", headers, req);
   }

@@ -153,7 +153,11 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   }
 
   /** Alias of {@link EngineSocket.send}. */
-  write(data: string | Uint8Array | ArrayBuffer, options?: SendOptions, callback?: () => void): this {
+  write(
+    data: string | Uint8Array | ArrayBuffer,
+    options?: SendOptions,
+    callback?: () => void,
+  ): this {
     return this.send(data, options, callback);
   }
 
@@ -202,7 +206,9 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     if (this.#readyState === "closing" || this.#readyState === "closed") return;
     const packetOptions: PacketOptions = { compress: options?.compress !== false };
     if (options?.wsPreEncoded !== undefined) packetOptions.wsPreEncoded = options.wsPreEncoded;
-    const packet: Packet = data === undefined ? { type, options: packetOptions } : { type, data, options: packetOptions };
+    const packet: Packet = data === undefined
+      ? { type, options: packetOptions }
+      : { type, data, options: packetOptions };
     this.emit("packetCreate", packet);
     this.#writeBuffer.push(packet);
     if (callback) this.#sendCallbacks.push(callback);

@@ -165,7 +165,7 @@ export function decodeText(text: string, maxAttachments: number): Packet {
   const idStart = i;
   let id = 0;
   for (; i < length && _isDigit(text.charCodeAt(i)); i++) {
-    id = id * 10 + text.charCodeAt(i) - 48;
+    id = id * 10 + (text.charCodeAt(i) - 48);
   }
   if (i > idStart) {
     if (i - idStart > MAX_ID_DIGITS || !Number.isSafeInteger(id)) {
@@ -187,7 +187,7 @@ function _readAttachments(
   let i = 1;
   let count = 0;
   for (; i < text.length && _isDigit(text.charCodeAt(i)); i++) {
-    count = count * 10 + text.charCodeAt(i) - 48;
+    count = count * 10 + (text.charCodeAt(i) - 48);
   }
   const digits = i - 1;
   if (digits === 0 || digits > MAX_COUNT_DIGITS) {

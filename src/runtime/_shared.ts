@@ -88,3 +88,17 @@ function _quietly(fn: () => void): void {
     // the app's own failure; the library has no logger to report it to here
   }
 }
+
+/** How long `close()` lets WebSockets finish their closing handshake. */
+export const CLOSE_GRACE_MS = 1_000;
+
+/** Resolves when every promise has settled, or after `ms`, whichever is first. */
+export async function settleWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
+  if (!promises.length) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    Promise.allSettled(promises),
+    new Promise((resolve) => (timer = setTimeout(resolve, ms))),
+  ]);
+  clearTimeout(timer);
+}

@@ -17,11 +17,13 @@
 import type { FetchApp, RequestContext, Upgrader, WebSocketEvents } from "../engine/ports.ts";
 import {
   callApp,
+  CLOSE_GRACE_MS,
   exceedsPayload,
   guardEvents,
   MESSAGE_TOO_BIG,
   type ServeOptions,
   type Served,
+  settleWithin,
   toBytes,
 } from "./_shared.ts";
 
@@ -92,6 +94,10 @@ function _deno(): _Deno {
  * as `Uint8Array`.
  */
 export function upgrader(options: DenoUpgraderOptions = {}): Upgrader {
+  return _upgrader(options, new Set());
+}
+
+function _upgrader(options: DenoUpgraderOptions, open: Set<_DenoSocket>): Upgrader {
   const maxPayload = options.maxPayload ?? Infinity;
   const upgradeOptions = options.idleTimeout === undefined ? {} : { idleTimeout: options.idleTimeout };
   return (req, events) => {
@@ -102,7 +108,10 @@ export function upgrader(options: DenoUpgraderOptions = {}): Upgrader {
     } catch {
       return undefined; // not a valid WebSocket handshake
     }
-    _wire(upgrade.socket, guardEvents(events), maxPayload);
+    const { socket } = upgrade;
+    open.add(socket);
+    socket.addEventListener("close", () => open.delete(socket));
+    _wire(socket, guardEvents(events), maxPayload);
     return upgrade.response;
   };
 }
@@ -135,7 +144,14 @@ function _wire(socket: _DenoSocket, events: WebSocketEvents, maxPayload: number)
 export function handler(
   app: FetchApp,
 ): (req: Request, info: DenoServeInfo) => Promise<Response> {
-  const upgrade = upgrader({ maxPayload: app.maxPayload });
+  return _handler(app, new Set());
+}
+
+function _handler(
+  app: FetchApp,
+  open: Set<_DenoSocket>,
+): (req: Request, info: DenoServeInfo) => Promise<Response> {
+  const upgrade = _upgrader({ maxPayload: app.maxPayload }, open);
   return (req, info) => {
     const ctx: RequestContext = { upgrade, remoteAddress: info.remoteAddr.hostname };
     return callApp(app, req, ctx);
@@ -147,6 +163,7 @@ export function handler(
  * default) unless `hostname` says otherwise; prints nothing.
  */
 export function serve(app: FetchApp, options: ServeOptions): Promise<Served> {
+  const open = new Set<_DenoSocket>();
   try {
     // Deno binds synchronously: the address is known when serve() returns
     const server = _deno().serve({
@@ -154,26 +171,33 @@ export function serve(app: FetchApp, options: ServeOptions): Promise<Served> {
       ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
       onListen: () => {},
       onError: () => new Response(null, { status: 500 }),
-    }, handler(app));
-    return Promise.resolve(_served(app, server));
+    }, _handler(app, open));
+    return Promise.resolve(_served(app, server, open));
   } catch (err) {
     return Promise.reject(err);
   }
 }
 
-function _served(app: FetchApp, server: _HttpServer): Served {
+function _served(app: FetchApp, server: _HttpServer, open: Set<_DenoSocket>): Served {
   let closing: Promise<void> | undefined;
+  const close = async () => {
+    try {
+      // the app first: it answers held polls, which shutdown() would wait for
+      await app.close();
+    } finally {
+      // shutdown() cuts sockets short with 1001: let those the app closed finish
+      const closingSockets = [...open].filter((socket) => socket.readyState === 2);
+      await settleWithin(closingSockets.map(_closed), CLOSE_GRACE_MS);
+      await server.shutdown();
+    }
+  };
   return {
     port: server.addr.port,
     hostname: server.addr.hostname,
-    // the app first: it answers held polls, which shutdown() would wait for
-    close: () =>
-      closing ??= (async () => {
-        try {
-          await app.close();
-        } finally {
-          await server.shutdown();
-        }
-      })(),
+    close: () => closing ??= close(),
   };
+}
+
+function _closed(socket: _DenoSocket): Promise<void> {
+  return new Promise((resolve) => socket.addEventListener("close", () => resolve()));
 }

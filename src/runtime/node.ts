@@ -21,7 +21,15 @@ import type { Duplex } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import type { FetchApp, RequestContext, WebSocketEvents, WebSocketLike } from "../engine/ports.ts";
-import { callApp, guardEvents, type ServeOptions, type Served, toBytes } from "./_shared.ts";
+import {
+  callApp,
+  CLOSE_GRACE_MS,
+  guardEvents,
+  type ServeOptions,
+  type Served,
+  settleWithin,
+  toBytes,
+} from "./_shared.ts";
 
 export type { ServeOptions, Served } from "./_shared.ts";
 
@@ -31,8 +39,12 @@ export interface NodeHandlers {
   request(incoming: IncomingMessage, outgoing: ServerResponse): void;
   /** For the server's `upgrade` event. */
   upgrade(incoming: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** Terminates the WebSockets still open (call after the app's own close). */
-  closeWebSockets(): void;
+  /**
+   * Ends the WebSockets still open (call after the app's own close): those
+   * the app left open get 1001, all get {@link CLOSE_GRACE_MS} to finish the
+   * closing handshake, then whatever remains is cut.
+   */
+  closeWebSockets(): Promise<void>;
 }
 
 const _WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
@@ -52,14 +64,15 @@ export function createNodeHandlers(app: FetchApp): NodeHandlers {
   // perMessageDeflate stays off, as on the official server by default
   const wss = new WebSocketServer({ noServer: true, maxPayload: app.maxPayload });
   const listener = getRequestListener(
-    (req, env) => callApp(app, req, { remoteAddress: env.incoming.socket.remoteAddress }),
+    (req, env) =>
+      callApp(app, req, { upgrade: _noUpgrade, remoteAddress: env.incoming.socket.remoteAddress }),
     // the library does not replace the global Request and Response
     { overrideGlobalObjects: false },
   );
   return {
     request: (incoming, outgoing) => void listener(incoming, outgoing),
     upgrade: (incoming, socket, head) => void _upgrade(app, wss, incoming, socket, head),
-    closeWebSockets: () => wss.clients.forEach((ws) => ws.terminate()),
+    closeWebSockets: () => _closeAll(wss),
   };
 }
 
@@ -97,6 +110,20 @@ async function _upgrade(
   });
   // ws gives up silently when the client left while the app was deciding
   if (!accepted) opened.onClose(1006, "");
+}
+
+/** Node routes real handshakes to `upgrade`; on `request` none can succeed. */
+function _noUpgrade(): undefined {
+  return undefined;
+}
+
+async function _closeAll(wss: WebSocketServer): Promise<void> {
+  const waits = [...wss.clients].map((ws) => {
+    if (ws.readyState === ws.OPEN) ws.close(1001, "Server shutting down");
+    return new Promise((resolve) => ws.once("close", resolve));
+  });
+  await settleWithin(waits, CLOSE_GRACE_MS);
+  wss.clients.forEach((ws) => ws.terminate());
 }
 
 function _isHandshake(req: Request): boolean {
@@ -177,7 +204,7 @@ export function serve(app: FetchApp, options: ServeOptions): Promise<Served> {
         try {
           await app.close();
         } finally {
-          handlers.closeWebSockets();
+          await handlers.closeWebSockets();
           await new Promise<void>((done) => {
             server.close(() => done());
             server.closeIdleConnections();

@@ -45,7 +45,11 @@ describe("Decoder: exact wire strings", () => {
     ['2["hello",1]', { type: EVENT, nsp: "/", data: ["hello", 1] }],
     ['2/admin,["x"]', { type: EVENT, nsp: "/admin", data: ["x"] }],
     ['21["a"]', { type: EVENT, nsp: "/", data: ["a"], id: 1 }],
-    ['2[7,"numeric name"]', { type: EVENT, nsp: "/", data: [7, "numeric name"] }],
+    ['2[7,"numeric name"]', {
+      type: EVENT,
+      nsp: "/",
+      data: [7, "numeric name"],
+    }],
     ["3/admin,4[]", { type: ACK, nsp: "/admin", data: [], id: 4 }],
     ["39007199254740991[]", {
       type: ACK,
@@ -75,13 +79,16 @@ describe("Decoder: exact wire strings", () => {
   }
 
   it("decodeText keeps BINARY_EVENT, its count and placeholders", () => {
-    assert.deepEqual(decodeText('51-/a,2["b",{"_placeholder":true,"num":0}]', 10), {
-      type: PacketType.BINARY_EVENT,
-      nsp: "/a",
-      id: 2,
-      attachments: 1,
-      data: ["b", { _placeholder: true, num: 0 }],
-    });
+    assert.deepEqual(
+      decodeText('51-/a,2["b",{"_placeholder":true,"num":0}]', 10),
+      {
+        type: PacketType.BINARY_EVENT,
+        nsp: "/a",
+        id: 2,
+        attachments: 1,
+        data: ["b", { _placeholder: true, num: 0 }],
+      },
+    );
   });
 });
 
@@ -137,7 +144,12 @@ describe("Decoder: binary attachments", () => {
     const decoder = new Decoder();
     decoder.add('51-["a",{"_placeholder":true,"num":0}]');
     assert.ok(decoder.add(new Uint8Array([1])));
-    assert.deepEqual(decoder.add("30[]"), { type: ACK, nsp: "/", id: 0, data: [] });
+    assert.deepEqual(decoder.add("30[]"), {
+      type: ACK,
+      nsp: "/",
+      id: 0,
+      data: [],
+    });
   });
 
   it("allows up to maxAttachments attachments", () => {
@@ -150,12 +162,19 @@ describe("Decoder: binary attachments", () => {
     decoder.add('51-["a",{"_placeholder":true,"num":0}]');
     assert.throws(() => decoder.add('2["b"]'), ParseError);
     assert.equal(decoder.pendingAttachments, 0);
-    assert.deepEqual(decoder.add('2["c"]'), { type: EVENT, nsp: "/", data: ["c"] });
+    assert.deepEqual(decoder.add('2["c"]'), {
+      type: EVENT,
+      nsp: "/",
+      data: ["c"],
+    });
   });
 
   it("leaves placeholders of a plain EVENT alone", () => {
     const wire = '2["a",{"_placeholder":true,"num":0}]';
-    assert.deepEqual(decodeAll([wire]).data, ["a", { _placeholder: true, num: 0 }]);
+    assert.deepEqual(decodeAll([wire]).data, ["a", {
+      _placeholder: true,
+      num: 0,
+    }]);
   });
 
   it("does not follow __proto__ when filling placeholders", () => {
@@ -167,10 +186,13 @@ describe("Decoder: binary attachments", () => {
     ]);
     const data = packet.data as [string, Record<string, unknown>, Uint8Array];
     assert.equal(Object.getPrototypeOf(data[1]), Object.prototype);
-    assert.deepEqual(Object.getOwnPropertyDescriptor(data[1], "__proto__")?.value, {
-      _placeholder: true,
-      num: 0,
-    });
+    assert.deepEqual(
+      Object.getOwnPropertyDescriptor(data[1], "__proto__")?.value,
+      {
+        _placeholder: true,
+        num: 0,
+      },
+    );
     assert.equal(data[2], bytes);
     assert.equal(({} as Record<string, unknown>)._placeholder, undefined);
   });
@@ -184,7 +206,8 @@ describe("Decoder: binary attachments", () => {
 
   it("walks deeply nested data without overflowing the stack", () => {
     const depth = 100_000;
-    const wire = '51-["a",' + "[".repeat(depth) + '{"_placeholder":true,"num":0}' +
+    const wire = '51-["a",' + "[".repeat(depth) +
+      '{"_placeholder":true,"num":0}' +
       "]".repeat(depth) + "]";
     const bytes = new Uint8Array([1]);
     let node = decodeAll([wire, bytes]).data as unknown[];
@@ -206,13 +229,18 @@ describe("Decoder: misuse", () => {
 });
 
 describe("Decoder: malformed packets throw ParseError", () => {
-  it("unknown type", () => rejects("9", 'Cannot decode packet "9": unknown type'));
+  it("unknown type", () =>
+    rejects("9", 'Cannot decode packet "9": unknown type'));
   it("unknown non-digit type", () => rejects('x["a"]', "unknown type"));
   it("empty packet", () => rejects("", "empty packet"));
   it("non-numeric attachment count", () => {
-    rejects('5x-["a",{"_placeholder":true,"num":0}]', "invalid attachment count");
+    rejects(
+      '5x-["a",{"_placeholder":true,"num":0}]',
+      "invalid attachment count",
+    );
   });
-  it("missing attachment count", () => rejects('5-["a"]', "invalid attachment count"));
+  it("missing attachment count", () =>
+    rejects('5-["a"]', "invalid attachment count"));
   it("overflowing attachment count", () => {
     rejects('51234567890123-["a"]', "invalid attachment count");
   });
@@ -236,50 +264,73 @@ describe("Decoder: malformed packets throw ParseError", () => {
     const decoder = new Decoder();
     decoder.add('51-["a"]');
     assert.ok(decoder.add(new Uint8Array([1])));
-    assertParseError(() => decoder.add(new Uint8Array([2])), "no binary packet");
+    assertParseError(
+      () => decoder.add(new Uint8Array([2])),
+      "no binary packet",
+    );
   });
   it("placeholder num out of range", () => {
-    rejects('51-["a",{"_placeholder":true,"num":1}]', "invalid attachment placeholder");
+    rejects(
+      '51-["a",{"_placeholder":true,"num":1}]',
+      "invalid attachment placeholder",
+    );
   });
   it("negative placeholder num", () => {
-    rejects('51-["a",{"_placeholder":true,"num":-1}]', "invalid attachment placeholder");
+    rejects(
+      '51-["a",{"_placeholder":true,"num":-1}]',
+      "invalid attachment placeholder",
+    );
   });
   it("placeholder num not an integer", () => {
-    rejects('52-["a",{"_placeholder":true,"num":0.5}]', "invalid attachment placeholder");
+    rejects(
+      '52-["a",{"_placeholder":true,"num":0.5}]',
+      "invalid attachment placeholder",
+    );
   });
   it("placeholder num not a number", () => {
-    rejects('51-["a",{"_placeholder":true,"num":"0"}]', "invalid attachment placeholder");
+    rejects(
+      '51-["a",{"_placeholder":true,"num":"0"}]',
+      "invalid attachment placeholder",
+    );
   });
   it("text packet while attachments are pending", () => {
     const decoder = new Decoder();
     decoder.add('52-["a",{"_placeholder":true,"num":0}]');
     decoder.add(new Uint8Array([1]));
-    assertParseError(() => decoder.add('2["b"]'), "1 binary attachment(s) still expected");
+    assertParseError(
+      () => decoder.add('2["b"]'),
+      "1 binary attachment(s) still expected",
+    );
   });
   it("namespace without a leading /", () => {
     rejects('2admin,["x"]', 'namespace must start with "/"');
   });
-  it("ack id followed by non-digits", () => rejects('21a["x"]', "invalid ack id"));
-  it("ack id too long", () => rejects('212345678901234567["x"]', "invalid ack id"));
+  it("ack id followed by non-digits", () =>
+    rejects('21a["x"]', "invalid ack id"));
+  it("ack id too long", () =>
+    rejects('212345678901234567["x"]', "invalid ack id"));
   it("ack id beyond the safe integers", () => {
     rejects('29007199254740992["x"]', "invalid ack id");
   });
   it("invalid JSON", () => rejects('2["a"', "invalid JSON"));
-  it("payload that is not JSON at all", () => rejects("2 hello", "invalid payload"));
+  it("payload that is not JSON at all", () =>
+    rejects("2 hello", "invalid payload"));
   it("CONNECT payload that is not an object", () => {
     rejects('0["a"]', "CONNECT payload must be an object");
   });
   it("CONNECT payload that is a string", () => {
     rejects('0"a"', "CONNECT payload must be an object");
   });
-  it("data in a DISCONNECT", () => rejects("1/admin,{}", "DISCONNECT takes no payload"));
+  it("data in a DISCONNECT", () =>
+    rejects("1/admin,{}", "DISCONNECT takes no payload"));
   it("CONNECT_ERROR payload that is an array", () => {
     rejects('4["a"]', "CONNECT_ERROR payload must be an object or a string");
   });
   it("CONNECT_ERROR without payload", () => {
     rejects("4", "CONNECT_ERROR payload must be an object or a string");
   });
-  it("EVENT with an empty array", () => rejects("2[]", "EVENT payload must be an array"));
+  it("EVENT with an empty array", () =>
+    rejects("2[]", "EVENT payload must be an array"));
   it("EVENT whose first element is not a name", () => {
     rejects('2[{"a":1},"x"]', "EVENT payload must be an array");
   });
@@ -289,17 +340,26 @@ describe("Decoder: malformed packets throw ParseError", () => {
   it("EVENT with an object payload", () => {
     rejects('2{"0":"a"}', "EVENT payload must be an array");
   });
-  it("EVENT without payload", () => rejects("2/admin,", "EVENT payload must be an array"));
+  it("EVENT without payload", () =>
+    rejects("2/admin,", "EVENT payload must be an array"));
   it("BINARY_EVENT with an invalid payload", () => {
-    rejects('51-{"_placeholder":true,"num":0}', "EVENT payload must be an array");
+    rejects(
+      '51-{"_placeholder":true,"num":0}',
+      "EVENT payload must be an array",
+    );
   });
-  it("ACK with an object payload", () => rejects("30{}", "ACK payload must be an array"));
-  it("ACK without payload", () => rejects("30", "ACK payload must be an array"));
+  it("ACK with an object payload", () =>
+    rejects("30{}", "ACK payload must be an array"));
+  it("ACK without payload", () =>
+    rejects("30", "ACK payload must be an array"));
   it("BINARY_ACK with a string payload", () => {
     rejects('61-0"a"', "ACK payload must be an array");
   });
   it("long input is cut short in the message", () => {
-    assertParseError(() => new Decoder().add("9" + "x".repeat(1000)), '…": unknown type');
+    assertParseError(
+      () => new Decoder().add("9" + "x".repeat(1000)),
+      '…": unknown type',
+    );
   });
 });
 

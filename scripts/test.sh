@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite: static checks, every test file under Deno and under
+# Bun, and the Node runtime module under Node's own test runner.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+export DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "deno fmt --check"
+deno fmt --check
+step "deno lint"
+deno lint
+step "deno check"
+deno check mod.ts src/ tests/ examples/
+step "deno test"
+deno test -A --doc mod.ts src/ tests/
+step "bun test"
+bun test ./tests/
+step "node --test (Node runtime module)"
+node --import tsx --test tests/runtime/*node*_test.ts

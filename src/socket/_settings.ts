@@ -1,0 +1,95 @@
+/**
+ * The options of the Socket.IO server and their defaults.
+ *
+ * @module
+ */
+
+import type { EngineOptions } from "../engine/options.ts";
+import type { AdapterConstructor } from "../adapter/adapter.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
+
+/** Connection state recovery settings. */
+export interface ConnectionStateRecoveryOptions {
+  /**
+   * How long the sessions and packets of disconnected clients are kept (ms).
+   * @default {120000}
+   */
+  maxDisconnectionDuration?: number;
+  /**
+   * Whether a recovered socket skips the middlewares.
+   * @default {true}
+   */
+  skipMiddlewares?: boolean;
+}
+
+/** Options of the Socket.IO server; every Engine.IO option is passed through. */
+export interface ServerOptions extends Omit<EngineOptions, "path"> {
+  /**
+   * The path the server answers under.
+   * @default {"/socket.io/"}
+   */
+  path?: string;
+  /**
+   * How long a connection may stay without joining a namespace (ms).
+   * @default {45000}
+   */
+  connectTimeout?: number;
+  /**
+   * Enables connection state recovery (and the session-aware adapter).
+   * @default {undefined} (disabled)
+   */
+  connectionStateRecovery?: ConnectionStateRecoveryOptions;
+  /**
+   * Whether child namespaces of a parent namespace are removed once empty.
+   * @default {false}
+   */
+  cleanupEmptyChildNamespaces?: boolean;
+  /**
+   * The adapter class (or factory) of each namespace.
+   * @default {Adapter} ({SessionAwareAdapter} with connection state recovery)
+   */
+  adapter?: AdapterConstructor;
+  /**
+   * The clock of every timer (shared with the engine).
+   * @default {systemClock}
+   */
+  clock?: Clock;
+}
+
+/** The resolved settings the socket layer reads. */
+export interface ServerSettings {
+  readonly path: string;
+  readonly connectTimeout: number;
+  readonly connectionStateRecovery: Required<ConnectionStateRecoveryOptions> | undefined;
+  readonly cleanupEmptyChildNamespaces: boolean;
+  readonly clock: Clock;
+}
+
+const DEFAULT_MAX_DISCONNECTION_DURATION = 2 * 60 * 1000;
+
+/** Applies the defaults; throws a `RangeError` on a bad number. */
+export function resolveSettings(opts: ServerOptions): ServerSettings {
+  const connectTimeout = opts.connectTimeout ?? 45_000;
+  if (!Number.isFinite(connectTimeout) || connectTimeout <= 0) {
+    throw new RangeError(`Option "connectTimeout" must be a positive number, got ${connectTimeout}`);
+  }
+  const csr = opts.connectionStateRecovery;
+  const recovery = csr
+    ? {
+      maxDisconnectionDuration: csr.maxDisconnectionDuration ?? DEFAULT_MAX_DISCONNECTION_DURATION,
+      skipMiddlewares: csr.skipMiddlewares ?? true,
+    }
+    : undefined;
+  if (recovery && !(recovery.maxDisconnectionDuration >= 0)) {
+    throw new RangeError(
+      `Option "maxDisconnectionDuration" must be a non-negative number, got ${recovery.maxDisconnectionDuration}`,
+    );
+  }
+  return {
+    path: (opts.path ?? "/socket.io").replace(/\/$/, ""),
+    connectTimeout,
+    connectionStateRecovery: recovery,
+    cleanupEmptyChildNamespaces: opts.cleanupEmptyChildNamespaces === true,
+    clock: opts.clock ?? systemClock,
+  };
+}

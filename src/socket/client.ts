@@ -1,0 +1,168 @@
+/**
+ * One Socket.IO client per Engine.IO session: it decodes the session's
+ * messages, connects the client to namespaces, routes packets to the right
+ * socket and closes a session that never connects.
+ *
+ * @module
+ */
+
+import { Decoder, ParseError } from "../parser/socket_decoder.ts";
+import { encodePacket, type Packet, PacketType } from "../parser/socket_packet.ts";
+import type { EncodedPacket, WriteOptions } from "../adapter/adapter.ts";
+import type { EngineSocket } from "../engine/socket.ts";
+import type { Clock, TimerHandle } from "../util/clock.ts";
+import type { Namespace } from "./namespace.ts";
+import type { Socket } from "./socket.ts";
+import type { DisconnectReason } from "./socket_types.ts";
+import type { EventsMap } from "./typed_events.ts";
+
+/** What a client needs from its server. */
+export interface ClientContext<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> {
+  /** The clock for the connect timeout. */
+  readonly clock: Clock;
+  /** How long a session may stay without namespace (ms). */
+  readonly connectTimeout: number;
+  /** Finds (or, through a parent namespace, creates) namespace `name`; `undefined` if none. */
+  lookupNamespace(
+    name: string,
+    auth: Record<string, unknown>,
+    fn: (nsp: Namespace<L, E, S, D> | undefined) => void,
+  ): void;
+}
+
+/**
+ * The Socket.IO side of one Engine.IO session. Sockets of several namespaces
+ * may share it (multiplexing).
+ */
+export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> {
+  /** The Engine.IO session. */
+  readonly conn: EngineSocket;
+  /** The Engine.IO session id (never shared with other clients). */
+  readonly id: string;
+  #context: ClientContext<L, E, S, D>;
+  #decoder = new Decoder();
+  #sockets = new Map<string, Socket<L, E, S, D>>();
+  #nsps = new Map<string, Socket<L, E, S, D>>();
+  #connectTimer: TimerHandle | undefined;
+  #detach: () => void;
+
+  /** Takes over the session `conn`. */
+  constructor(context: ClientContext<L, E, S, D>, conn: EngineSocket) {
+    this.#context = context;
+    this.conn = conn;
+    this.id = conn.id;
+    const onMessage = (data: string | Uint8Array) => this.#onMessage(data);
+    const onError = (err: Error) => this.#onError(err);
+    const onClose = (reason: string, description?: unknown) =>
+      this.#onClose(reason as DisconnectReason, description);
+    conn.on("message", onMessage).on("error", onError).on("close", onClose);
+    this.#detach = () => conn.off("message", onMessage).off("error", onError).off("close", onClose);
+    this.#connectTimer = context.clock.setTimeout(() => {
+      this.#connectTimer = undefined;
+      if (this.#nsps.size === 0) this.#close("forced server close");
+    }, context.connectTimeout);
+  }
+
+  /** The request that opened the session. */
+  get request(): Request {
+    return this.conn.request;
+  }
+
+  /** Encodes and writes one packet, if the session is open. */
+  _packet(packet: Packet, opts: WriteOptions = {}): void {
+    if (this.conn.readyState !== "open") return;
+    this._writeEncoded(encodePacket(packet), opts);
+  }
+
+  /** Writes an encoded packet (the text part, then each attachment). */
+  _writeEncoded(encoded: EncodedPacket, opts: WriteOptions): void {
+    if (this.conn.readyState !== "open") return;
+    if (opts.volatile && !this.conn.transport.writable) return;
+    const first: { compress?: boolean; wsPreEncoded?: string } = {};
+    if (opts.compress !== undefined) first.compress = opts.compress;
+    if (opts.wsPreEncoded !== undefined) first.wsPreEncoded = opts.wsPreEncoded;
+    this.conn.send(encoded[0], first);
+    const rest = opts.compress === undefined ? {} : { compress: opts.compress };
+    for (let i = 1; i < encoded.length; i++) this.conn.send(encoded[i]!, rest);
+  }
+
+  /** Forgets `socket` (it left its namespace). */
+  _remove(socket: Socket<L, E, S, D>): void {
+    if (this.#sockets.get(socket.id) !== socket) return;
+    this.#sockets.delete(socket.id);
+    this.#nsps.delete(socket.nsp.name);
+  }
+
+  /** Disconnects every socket, then closes the session. */
+  _disconnect(): void {
+    for (const socket of [...this.#sockets.values()]) socket.disconnect();
+    this.#sockets.clear();
+    this.#close("forced server close");
+  }
+
+  #onMessage(data: string | Uint8Array): void {
+    let packet: Packet | undefined;
+    try {
+      packet = this.#decoder.add(data);
+    } catch (err) {
+      // a malformed packet is a protocol fault: report it to the sockets and drop the session
+      const error = err instanceof Error ? err : new ParseError(String(err));
+      for (const socket of [...this.#sockets.values()]) socket._onerror(error);
+      this.#close("parse error");
+      return;
+    }
+    if (packet) this.#onDecoded(packet);
+  }
+
+  #onDecoded(packet: Packet): void {
+    const socket = this.#nsps.get(packet.nsp);
+    if (!socket && packet.type === PacketType.CONNECT) {
+      this.#connect(packet.nsp, (packet.data ?? {}) as Record<string, unknown>);
+    } else if (socket && packet.type !== PacketType.CONNECT && packet.type !== PacketType.CONNECT_ERROR) {
+      // a microtask, like the official nextTick: handlers never run inside the engine's request
+      queueMicrotask(() => socket._onpacket(packet));
+    } else {
+      // a packet for a namespace the client did not join, or a second CONNECT
+      this.#close("forced server close");
+    }
+  }
+
+  #connect(name: string, auth: Record<string, unknown>): void {
+    this.#context.lookupNamespace(name, auth, (nsp) => {
+      if (this.conn.readyState !== "open") return;
+      if (!nsp) {
+        this._packet({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: "Invalid namespace" } });
+        return;
+      }
+      void nsp._add(this, auth, (socket) => {
+        this.#sockets.set(socket.id, socket);
+        this.#nsps.set(nsp.name, socket);
+        this.#context.clock.clearTimeout(this.#connectTimer);
+        this.#connectTimer = undefined;
+      });
+    });
+  }
+
+  #onError(err: Error): void {
+    for (const socket of [...this.#sockets.values()]) socket._onerror(err);
+  }
+
+  /** Ends every socket with `reason`, then closes the session. */
+  #close(reason: DisconnectReason): void {
+    if (this.conn.readyState !== "open") return;
+    this.#onClose(reason);
+    this.conn.close();
+  }
+
+  #onClose(reason: DisconnectReason, description?: unknown): void {
+    this.#detach();
+    this.#detach = () => {};
+    this.#context.clock.clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
+    const sockets = [...this.#sockets.values()];
+    this.#sockets.clear();
+    this.#nsps.clear();
+    for (const socket of sockets) socket._onclose(reason, description);
+    this.#decoder.destroy();
+  }
+}

@@ -1,0 +1,430 @@
+/**
+ * A Socket: one client in one namespace. It sends events to its client,
+ * dispatches the client's events to listeners, handles acknowledgements and
+ * rooms, and builds broadcasts that leave itself out.
+ *
+ * @module
+ */
+
+import { type Packet, PacketType } from "../parser/socket_packet.ts";
+import type {
+  Adapter,
+  AdapterSocket,
+  BroadcastFlags,
+  EncodedPacket,
+  PrivateSessionId,
+  Room,
+  Session,
+  SocketId,
+  WriteOptions,
+} from "../adapter/adapter.ts";
+import type { EngineSocket } from "../engine/socket.ts";
+import { randomId } from "../util/id.ts";
+import { AckTable } from "./_acks.ts";
+import { type AnyListener, AnyListeners } from "./_any_listeners.ts";
+import { buildHandshake, type Handshake } from "./_handshake.ts";
+import { type Middleware, runMiddlewares } from "./_middleware.ts";
+import { BroadcastOperator } from "./broadcast_operator.ts";
+import type { Client } from "./client.ts";
+import type { Namespace } from "./namespace.ts";
+import {
+  assertNotReserved,
+  type DisconnectReason,
+  RECOVERABLE_DISCONNECT_REASONS,
+  type SocketReservedEventsMap,
+} from "./socket_types.ts";
+import {
+  type AllButLast,
+  type DecorateAcknowledgements,
+  type DecorateAcknowledgementsWithMultipleResponses,
+  type DefaultEventsMap,
+  type EventNames,
+  type EventNamesWithAck,
+  type EventParams,
+  type EventsMap,
+  type FirstNonErrorArg,
+  type Last,
+  StrictEventEmitter,
+} from "./typed_events.ts";
+
+/** An incoming event as `socket.use()` middlewares see it: `[name, ...args]`. */
+// deno-lint-ignore no-explicit-any
+export type Event = [string, ...any[]];
+
+type State = "pending" | "connected" | "closed";
+
+/**
+ * One client in one namespace.
+ *
+ * @example
+ * ```ts ignore
+ * io.on("connection", (socket) => {
+ *   socket.join("room1");
+ *   socket.emit("hello", "world", (answer: string) => console.log(answer));
+ *   socket.on("disconnect", (reason) => console.log(reason));
+ * });
+ * ```
+ */
+export class Socket<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  // deno-lint-ignore no-explicit-any
+  SocketData = any,
+> extends StrictEventEmitter<ListenEvents, EmitEvents, SocketReservedEventsMap> implements AdapterSocket {
+  /** The socket id (random; not the Engine.IO session id). */
+  readonly id: SocketId;
+  /** Whether this socket resumed a previous one (connection state recovery). */
+  readonly recovered: boolean;
+  /** The details of the connection's handshake request. */
+  readonly handshake: Handshake;
+  /** Free-form data, included in `fetchSockets()` and kept on recovery. */
+  data: SocketData = {} as SocketData;
+  /** The namespace of the socket. */
+  readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  /** The connection the socket runs on (shared with its other namespaces). */
+  readonly client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+
+  #state: State = "pending";
+  #pid: PrivateSessionId | undefined;
+  #acks: AckTable;
+  #fns: Middleware<Event>[] = [];
+  #flags: BroadcastFlags = {};
+  #anyIncoming = new AnyListeners();
+  #anyOutgoing = new AnyListeners();
+
+  /** Made by the namespace when a client connects; not for applications. */
+  constructor(
+    nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    auth: Record<string, unknown>,
+    previousSession?: Session,
+  ) {
+    super();
+    this.nsp = nsp;
+    this.client = client;
+    const settings = nsp.server._settings;
+    this.#acks = new AckTable(settings.clock);
+    if (previousSession) {
+      this.id = previousSession.sid;
+      this.#pid = previousSession.pid;
+      void this.join(previousSession.rooms);
+      this.data = previousSession.data as SocketData;
+      // sent before CONNECT: the official client buffers them until it is connected
+      for (const data of previousSession.missedPackets) this.#packet({ type: PacketType.EVENT, nsp: nsp.name, data });
+      this.recovered = true;
+    } else {
+      this.id = randomId(); // never the Engine.IO id: that one is a secret of the connection
+      if (settings.connectionStateRecovery) this.#pid = randomId();
+      this.recovered = false;
+    }
+    this.handshake = buildHandshake(client.request, client.conn.remoteAddress, auth, settings.clock.now());
+  }
+
+  get #adapter(): Adapter {
+    return this.nsp.adapter;
+  }
+
+  /** Whether the socket is connected to its namespace. */
+  get connected(): boolean {
+    return this.#state === "connected";
+  }
+
+  /** Whether the socket is not (yet, or any more) connected. */
+  get disconnected(): boolean {
+    return this.#state !== "connected";
+  }
+
+  /** The request that opened the connection. */
+  get request(): Request {
+    return this.client.request;
+  }
+
+  /** The Engine.IO session under the socket. */
+  get conn(): EngineSocket {
+    return this.client.conn;
+  }
+
+  /** The rooms the socket is in (its own id included). */
+  get rooms(): Set<Room> {
+    return this.#adapter.socketRooms(this.id) ?? new Set();
+  }
+
+  /**
+   * Sends an event to the client; a trailing function gets the client's
+   * acknowledgement. Reserved names (`connect`, `disconnect`, ...) throw.
+   */
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    assertNotReserved(ev);
+    const data: unknown[] = [ev, ...args];
+    const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
+    const flags = this.#flags;
+    this.#flags = {};
+    const last = data[data.length - 1];
+    if (typeof last === "function") {
+      data.pop();
+      packet.id = this.nsp._adapterContext.nextAckId();
+      this.#acks.register(packet.id, last as (...args: unknown[]) => void, flags.timeout);
+    }
+    if (this.nsp.server._settings.connectionStateRecovery) {
+      // through the adapter, so the packet gets an offset and is kept for a recovery
+      this.#adapter.broadcast(packet, { rooms: new Set([this.id]), except: new Set(), flags });
+      return true;
+    }
+    if (this.#state === "closed") return true;
+    this.#anyOutgoing.call(data);
+    this.#packet(packet, flags);
+    return true;
+  }
+
+  /** Sends an event and resolves with the client's acknowledgement (rejects on `timeout()`). */
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<EmitEvents, Ev>>
+  ): Promise<FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>> {
+    const withError = this.#flags.timeout !== undefined;
+    return new Promise((resolve, reject) => {
+      args.push((first: unknown, second: unknown) => {
+        if (!withError) return resolve(first as FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>);
+        if (first) return reject(first);
+        resolve(second as FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>);
+      });
+      this.emit(ev, ...(args as EventParams<EmitEvents, Ev>));
+    });
+  }
+
+  /** Sends a `message` event. */
+  send(...args: EventParams<EmitEvents, "message">): this {
+    this.emit("message", ...args);
+    return this;
+  }
+
+  /** Alias of {@link Socket.send}. */
+  write(...args: EventParams<EmitEvents, "message">): this {
+    return this.send(...args);
+  }
+
+  /** Gives the next emit's ack callback an error after `timeout` ms without answer. */
+  timeout(timeout: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData> {
+    this.#flags.timeout = timeout;
+    return this as unknown as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData>;
+  }
+
+  /** Sets whether the next emit may be compressed. */
+  compress(compress: boolean): this {
+    this.#flags.compress = compress;
+    return this;
+  }
+
+  /** The next emit may be dropped if the client cannot take it right now. */
+  get volatile(): this {
+    this.#flags.volatile = true;
+    return this;
+  }
+
+  /** A broadcast to every socket of the namespace but this one. */
+  get broadcast(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.#operator();
+  }
+
+  /** A broadcast limited to this server (like `broadcast` on a single server). */
+  get local(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.#operator().local;
+  }
+
+  /** A broadcast to `room` (or rooms), leaving this socket out. */
+  to(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.#operator().to(room);
+  }
+
+  /** Alias of {@link Socket.to}. */
+  in(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.#operator().in(room);
+  }
+
+  /** A broadcast to every socket but those in `room` (and this one). */
+  except(
+    room: Room | Room[],
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.#operator().except(room);
+  }
+
+  #operator(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    const flags = this.#flags;
+    this.#flags = {};
+    return new BroadcastOperator(this.#adapter, new Set(), new Set([this.id]), flags);
+  }
+
+  /** Joins a room or several. Does nothing once the socket has left its namespace. */
+  join(rooms: Room | Room[]): Promise<void> | void {
+    if (this.#state === "closed") return;
+    return this.#adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
+  }
+
+  /** Leaves a room. */
+  leave(room: Room): Promise<void> | void {
+    return this.#adapter.del(this.id, room);
+  }
+
+  /** Leaves the namespace (with `close`, the whole connection). */
+  disconnect(close = false): this {
+    if (this.#state !== "connected") return this;
+    if (close) {
+      this.client._disconnect();
+    } else {
+      this.#packet({ type: PacketType.DISCONNECT, nsp: this.nsp.name });
+      this._onclose("server namespace disconnect");
+    }
+    return this;
+  }
+
+  /** Adds a middleware for incoming events; `next(err)` drops the event and emits `error`. */
+  use(fn: Middleware<Event>): this {
+    this.#fns.push(fn);
+    return this;
+  }
+
+  /** Adds a listener called with `(event, ...args)` for every incoming event. */
+  onAny(listener: AnyListener): this {
+    this.#anyIncoming.add(listener);
+    return this;
+  }
+
+  /** Like {@link Socket.onAny}, but called first. */
+  prependAny(listener: AnyListener): this {
+    this.#anyIncoming.prepend(listener);
+    return this;
+  }
+
+  /** Removes a catch-all listener (every one without argument). */
+  offAny(listener?: AnyListener): this {
+    this.#anyIncoming.remove(listener);
+    return this;
+  }
+
+  /** The catch-all listeners of incoming events. */
+  listenersAny(): AnyListener[] {
+    return this.#anyIncoming.list();
+  }
+
+  /** Adds a listener called with `(event, ...args)` for every outgoing event (not acks). */
+  onAnyOutgoing(listener: AnyListener): this {
+    this.#anyOutgoing.add(listener);
+    return this;
+  }
+
+  /** Like {@link Socket.onAnyOutgoing}, but called first. */
+  prependAnyOutgoing(listener: AnyListener): this {
+    this.#anyOutgoing.prepend(listener);
+    return this;
+  }
+
+  /** Removes an outgoing catch-all listener (every one without argument). */
+  offAnyOutgoing(listener?: AnyListener): this {
+    this.#anyOutgoing.remove(listener);
+    return this;
+  }
+
+  /** The catch-all listeners of outgoing events. */
+  listenersAnyOutgoing(): AnyListener[] {
+    return this.#anyOutgoing.list();
+  }
+
+  #packet(packet: Packet, flags: BroadcastFlags = {}): void {
+    this.client._packet(packet, { compress: flags.compress !== false, volatile: flags.volatile });
+  }
+
+  /** Internal: writes a packet the adapter encoded once for every recipient. */
+  _sendEncoded(packet: Packet, encoded: EncodedPacket, opts: WriteOptions): void {
+    this.#anyOutgoing.call(packet.data as unknown[]);
+    this.client._writeEncoded(encoded, opts);
+  }
+
+  /** Internal: waits for ACK `id` of a broadcast. */
+  _expectAck(id: number, fn: (...args: unknown[]) => void): void {
+    this.#acks.set(id, fn);
+  }
+
+  /** Internal: stops waiting for ACK `id`. */
+  _forgetAck(id: number): void {
+    this.#acks.delete(id);
+  }
+
+  /** Internal: the middlewares passed; joins its own room and answers CONNECT. */
+  _onconnect(): void {
+    this.#state = "connected";
+    void this.join(this.id);
+    const data = this.#pid === undefined ? { sid: this.id } : { sid: this.id, pid: this.#pid };
+    this.#packet({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
+  }
+
+  /** Internal: a packet from the client for this namespace. */
+  _onpacket(packet: Packet): void {
+    switch (packet.type) {
+      case PacketType.EVENT:
+      case PacketType.BINARY_EVENT:
+        return this.#onEvent(packet);
+      case PacketType.ACK:
+      case PacketType.BINARY_ACK:
+        if (packet.id !== undefined) this.#acks.resolve(packet.id, packet.data as unknown[]);
+        return;
+      case PacketType.DISCONNECT:
+        this._onclose("client namespace disconnect");
+    }
+  }
+
+  #onEvent(packet: Packet): void {
+    const args = (packet.data as unknown[]).slice() as Event;
+    // the official client accepts numeric event names; listeners are keyed by string
+    args[0] = String(args[0]);
+    if (packet.id !== undefined) args.push(this.#ackFn(packet.id));
+    this.#anyIncoming.call(args);
+    runMiddlewares(this.#fns, args, (err) => {
+      queueMicrotask(() => {
+        if (err) return this._onerror(err);
+        if (this.#state === "connected") this.emitUntyped(...args);
+      });
+    });
+  }
+
+  /** The callback an event handler calls to answer the client; only the first call counts. */
+  #ackFn(id: number): (...args: unknown[]) => void {
+    let sent = false;
+    return (...args: unknown[]) => {
+      if (sent) return;
+      sent = true;
+      this.#packet({ type: PacketType.ACK, nsp: this.nsp.name, id, data: args });
+    };
+  }
+
+  /** Internal: reports an error to the `error` listeners. */
+  _onerror(err: Error): void {
+    this.emitReserved("error", err);
+  }
+
+  /** Internal: the socket leaves its namespace for `reason`. */
+  _onclose(reason: DisconnectReason, description?: unknown): void {
+    if (this.#state !== "connected") return;
+    this.emitReserved("disconnecting", reason, description);
+    const recovery = this.nsp.server._settings.connectionStateRecovery;
+    if (recovery && this.#pid !== undefined && RECOVERABLE_DISCONNECT_REASONS.has(reason)) {
+      void this.#adapter.persistSession({ sid: this.id, pid: this.#pid, rooms: [...this.rooms], data: this.data });
+    }
+    this._cleanup();
+    this.client._remove(this);
+    this.#acks.clear();
+    this.emitReserved("disconnect", reason, description);
+  }
+
+  /** Internal: leaves every room and the namespace; no room can be joined after. */
+  _cleanup(): void {
+    this.#adapter.delAll(this.id);
+    this.nsp._remove(this);
+    this.#state = "closed";
+  }
+
+  /** Internal: refuses the connection with a CONNECT_ERROR packet. */
+  _error(data: unknown): void {
+    this.#packet({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data });
+  }
+}

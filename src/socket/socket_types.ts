@@ -1,0 +1,54 @@
+/**
+ * Names shared by the socket layer: disconnect reasons and reserved events.
+ *
+ * @module
+ */
+
+/** Why a socket was disconnected (the official server's reasons). */
+export type DisconnectReason =
+  // Engine.IO close reasons
+  | "transport error"
+  | "transport close"
+  | "forced close"
+  | "ping timeout"
+  | "parse error"
+  // Socket.IO disconnect reasons
+  | "server shutting down"
+  | "forced server close"
+  | "client namespace disconnect"
+  | "server namespace disconnect";
+
+/** Events a socket emits locally. */
+export interface SocketReservedEventsMap {
+  /** The socket left its namespace; `reason` says why. */
+  disconnect: (reason: DisconnectReason, description?: unknown) => void;
+  /** The socket is about to leave its namespace (still in its rooms). */
+  disconnecting: (reason: DisconnectReason, description?: unknown) => void;
+  /** A protocol fault, or an error from a `socket.use()` middleware. */
+  error: (err: Error) => void;
+}
+
+/** Event names a socket refuses to emit to its client. */
+export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
+  "connect",
+  "connect_error",
+  "disconnect",
+  "disconnecting",
+  "newListener",
+  "removeListener",
+]);
+
+/** The reasons after which a session is kept for connection state recovery. */
+export const RECOVERABLE_DISCONNECT_REASONS: ReadonlySet<DisconnectReason> = new Set<DisconnectReason>([
+  "transport error",
+  "transport close",
+  "forced close",
+  "ping timeout",
+  "server shutting down",
+  "forced server close",
+]);
+
+/** Throws the official error for a reserved event name. */
+export function assertNotReserved(ev: string, reserved: ReadonlySet<string> = RESERVED_EVENTS): void {
+  if (reserved.has(ev)) throw new TypeError(`"${ev}" is a reserved event name`);
+}
