@@ -132,7 +132,9 @@ export type AdapterEvents = {
 };
 
 /** A way to make the adapter of a namespace: a subclass of {@link Adapter}, or a factory. */
-export type AdapterConstructor = (new (nsp: AdapterNamespace) => Adapter) | ((nsp: AdapterNamespace) => Adapter);
+export type AdapterConstructor =
+  | (new (nsp: AdapterNamespace) => Adapter)
+  | ((nsp: AdapterNamespace) => Adapter);
 
 /**
  * The in-memory adapter, following the official contract: `rooms`, `sids`,
@@ -252,7 +254,10 @@ export class Adapter extends Emitter<AdapterEvents> {
     this.#apply(opts, (socket) => socket._forgetAck(id));
   }
 
-  #encode(packet: Packet, flags: BroadcastFlags): { encoded: EncodedPacket; writeOptions: WriteOptions } {
+  #encode(
+    packet: Packet,
+    flags: BroadcastFlags,
+  ): { encoded: EncodedPacket; writeOptions: WriteOptions } {
     const encoded = encodePacket(packet);
     const writeOptions: WriteOptions = { volatile: flags.volatile, compress: flags.compress };
     // "4" is the Engine.IO message type: the WebSocket frame is built once for every recipient
@@ -313,7 +318,10 @@ export class Adapter extends Emitter<AdapterEvents> {
     return Promise.resolve(null);
   }
 
-  #apply(opts: Pick<BroadcastOptions, "rooms" | "except">, fn: (socket: AdapterSocket) => void): void {
+  #apply(
+    opts: Pick<BroadcastOptions, "rooms" | "except">,
+    fn: (socket: AdapterSocket) => void,
+  ): void {
     // live iteration is safe: a Set or Map skips what a callback deletes (a disconnect)
     const except = this.#exceptIds(opts.except);
     const sockets = this.nsp.sockets;

@@ -23,9 +23,17 @@ interface UpgradableSocket extends WebSocketLike {
 
 type UpgradeWebSocket = (req: Request) => { socket: UpgradableSocket; response: Response };
 
+type BunServerLike = { requestIP(req: Request): { address?: unknown } | null };
+
 /** Builds a request context from a fetch handler's extra arguments. */
-export function contextFromArgs(args: readonly unknown[]): RequestContext {
+export function contextFromArgs(req: Request, args: readonly unknown[]): RequestContext {
   const first = args[0] as Record<string, unknown> | undefined;
+  if (first && typeof first === "object" && typeof first.requestIP === "function") {
+    // Bun's server: its `upgrade(req, options)` answers a boolean and needs the
+    // `websocket` handlers of sio-edge/bun, so it is no RequestContext upgrader
+    const ip = (first as BunServerLike).requestIP(req)?.address;
+    return typeof ip === "string" ? { remoteAddress: ip } : {};
+  }
   if (first && typeof first === "object" && ("upgrade" in first || "remoteAddress" in first)) {
     // an explicit RequestContext, e.g. from a runtime module or an integration
     const explicit = first as RequestContext;

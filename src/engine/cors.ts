@@ -44,6 +44,8 @@ export interface CorsResult {
   headers: [string, string][];
   /** For a preflight (`OPTIONS`), the complete answer. */
   preflight?: Response;
+  /** The error an `origin` function reported (or threw); the request is refused. */
+  error?: unknown;
 }
 
 const DEFAULT_METHODS = "GET,HEAD,PUT,PATCH,POST,DELETE";
@@ -54,14 +56,9 @@ export async function applyCors(req: Request, options: CorsOptions): Promise<Cor
   const headers: [string, string][] = [];
   let rule: StaticOrigin = "*";
   if (typeof options.origin === "function") {
-    const decide = options.origin;
-    rule = await new Promise<StaticOrigin>((resolve) => {
-      try {
-        decide(requestOrigin, (err, origin) => resolve(err ? false : origin ?? false));
-      } catch {
-        resolve(false);
-      }
-    });
+    const decided = await decideOrigin(options.origin, requestOrigin);
+    if ("error" in decided) return { headers, error: decided.error };
+    rule = decided.rule;
   } else if (options.origin !== undefined) {
     rule = options.origin;
   }
@@ -76,7 +73,8 @@ export async function applyCors(req: Request, options: CorsOptions): Promise<Cor
   if (req.method !== "OPTIONS") return { headers };
 
   headers.push(["access-control-allow-methods", list(options.methods ?? DEFAULT_METHODS)]);
-  if (options.allowedHeaders !== undefined) {
+  // like `cors`, an empty string reflects the requested headers
+  if (options.allowedHeaders) {
     const allowed = list(options.allowedHeaders);
     if (allowed) headers.push(["access-control-allow-headers", allowed]);
   } else {
@@ -92,6 +90,24 @@ export async function applyCors(req: Request, options: CorsOptions): Promise<Cor
     headers: [...headers, ["content-length", "0"]],
   });
   return { headers, preflight };
+}
+
+type OriginFunction = Extract<CorsOrigin, (...args: never[]) => void>;
+
+function decideOrigin(
+  decide: OriginFunction,
+  requestOrigin: string | undefined,
+): Promise<{ rule: StaticOrigin } | { error: unknown }> {
+  return new Promise((resolve) => {
+    try {
+      decide(requestOrigin, (err, origin) => {
+        if (err) resolve({ error: err });
+        else resolve({ rule: origin ?? false });
+      });
+    } catch (error) {
+      resolve({ error });
+    }
+  });
 }
 
 function addOrigin(

@@ -46,7 +46,7 @@ export function errorResponse(
   context: Record<string, unknown>,
   headers: Headers,
 ): Response {
-  const message = typeof context.message === "string" ? context.message : ERROR_MESSAGES[code];
+  const message = customMessage(context) ?? ERROR_MESSAGES[code];
   headers.set("content-type", "application/json");
   return new Response(JSON.stringify({ code, message }), {
     status: code === ErrorCode.FORBIDDEN ? 403 : 400,
@@ -62,9 +62,15 @@ export function upgradeErrorResponse(
   code: ErrorCode,
   context: Record<string, unknown>,
 ): Response {
-  const message = typeof context.message === "string" ? context.message : ERROR_MESSAGES[code];
+  const message = customMessage(context) ?? ERROR_MESSAGES[code];
   return new Response(message, {
     status: 400,
     headers: { "content-type": "text/html", connection: "close" },
   });
+}
+
+/** A non-empty `message` from the context (an `allowRequest` refusal) replaces the default. */
+function customMessage(context: Record<string, unknown>): string | undefined {
+  const message = context.message;
+  return typeof message === "string" && message !== "" ? message : undefined;
 }

@@ -128,6 +128,14 @@ export class Polling extends Transport {
     this.emit("drain");
   }
 
+  /** Marks the transport replaced; an orderly close waiting for a GET ends now. */
+  override discard(): void {
+    super.discard();
+    const pending = this.#shouldClose;
+    this.#shouldClose = undefined;
+    pending?.();
+  }
+
   protected doClose(fn: () => void): void {
     const done = () => {
       this.#clock.clearTimeout(this.#closeTimer);

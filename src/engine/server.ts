@@ -23,6 +23,7 @@ import {
 } from "./options.ts";
 import type { FetchApp, RequestContext } from "./ports.ts";
 import { Polling } from "./polling.ts";
+import { runAllowRequest } from "./_allow_request.ts";
 import { contextFromArgs } from "./_runtime_probe.ts";
 import { EngineSocket, type SessionSettings } from "./socket.ts";
 import type { Transport, TransportName } from "./transport.ts";
@@ -36,7 +37,7 @@ export type EngineServerEvents = {
   connection_error: (error: ConnectionError) => void;
   /** The headers of a handshake answer, before it is sent; may be changed. */
   initial_headers: (headers: Headers, req: Request) => void;
-  /** The headers of every polling answer, before it is sent; may be changed. */
+  /** The headers of every polling answer and WebSocket upgrade, before it is sent; may be changed. */
   headers: (headers: Headers, req: Request) => void;
 };
 
@@ -101,7 +102,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
    * arguments are read structurally (Deno's serve info, or a RequestContext).
    */
   handler(): (req: Request, ...runtimeArgs: unknown[]) => Promise<Response> {
-    return (req, ...args) => this.handle(req, contextFromArgs(args));
+    return (req, ...args) => this.handle(req, contextFromArgs(req, args));
   }
 
   /** Answers one request. Never throws: faults become the protocol's answers. */
@@ -118,20 +119,30 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
     const url = new URL(req.url);
     if (!this.matches(url)) return new Response("Not Found", { status: 404 });
     const headers = new Headers();
+    const isUpgrade = req.headers.get("upgrade")?.toLowerCase() === "websocket";
     if (this.opts.cors) {
       const cors = await applyCors(req, this.opts.cors);
+      if (cors.error !== undefined) {
+        // the official server runs `cors` as a middleware, whose failure is code 3
+        const context = { name: "MIDDLEWARE_FAILURE", error: cors.error };
+        return this.#refuse(req, { code: ErrorCode.BAD_REQUEST, context }, isUpgrade, headers);
+      }
       if (cors.preflight) return cors.preflight;
       for (const [k, v] of cors.headers) headers.append(k, v);
     }
     const query = url.searchParams;
-    const isUpgrade = req.headers.get("upgrade")?.toLowerCase() === "websocket";
     const refusal = await this.#verify(req, query, isUpgrade);
     if (refusal) return this.#refuse(req, refusal, isUpgrade, headers);
 
-    const sid = query.get("sid");
+    const sid = sessionId(query);
     const transport = query.get("transport") as TransportName;
-    if (sid === null) return this.#handshake(req, transport, ctx, headers);
-    const session = this.#store.get(sid)!;
+    if (sid === undefined) return this.#handshake(req, transport, ctx, headers);
+    // the session may have closed while `#verify` was awaited
+    const session = this.#store.get(sid);
+    if (!session) {
+      const refusal = { code: ErrorCode.UNKNOWN_SID, context: { sid } };
+      return this.#refuse(req, refusal, isUpgrade, headers);
+    }
     if (transport === "websocket") return this.#upgrade(req, session, ctx, headers);
     this.#pollingHeaders(req, headers);
     return (session.transport as Polling).onRequest(req, headers);
@@ -144,10 +155,16 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
   ): Promise<Refusal | undefined> {
     const transport = query.get("transport");
     if (transport === null || !(this.opts.transports as string[]).includes(transport)) {
-      return { code: ErrorCode.UNKNOWN_TRANSPORT, context: { transport } };
+      return { code: ErrorCode.UNKNOWN_TRANSPORT, context: { transport: transport ?? undefined } };
     }
-    const sid = query.get("sid");
-    if (sid !== null) {
+    // polling cannot take a WebSocket handshake (the official server accepts the
+    // socket and closes it at once; refusing up front says the same, sooner)
+    if (isUpgrade && transport !== "websocket") {
+      const error = "transport does not handle upgrades";
+      return { code: ErrorCode.BAD_REQUEST, context: { name: "TRANSPORT_HANDSHAKE_ERROR", error } };
+    }
+    const sid = sessionId(query);
+    if (sid !== undefined) {
       const session = this.#store.get(sid);
       if (!session) return { code: ErrorCode.UNKNOWN_SID, context: { sid } };
       const previousTransport = session.transport.name;
@@ -169,7 +186,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       };
     }
     if (this.opts.allowRequest) {
-      const message = await this.#allowRequest(req);
+      const message = await runAllowRequest(this.opts.allowRequest, req);
       if (message !== true) {
         return { code: ErrorCode.FORBIDDEN, context: message === undefined ? {} : { message } };
       }
@@ -179,28 +196,6 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       return { code: ErrorCode.UNSUPPORTED_PROTOCOL_VERSION, context: { protocol: 3 } };
     }
     return undefined;
-  }
-
-  #allowRequest(req: Request): Promise<true | string | undefined> {
-    const allow = this.opts.allowRequest!;
-    return new Promise((resolve) => {
-      let settled = false;
-      const done = (err: string | null | undefined, success: boolean) => {
-        if (settled) return;
-        settled = true;
-        resolve(success ? true : typeof err === "string" ? err : undefined);
-      };
-      const fail = (err: unknown) => done(err instanceof Error ? err.message : undefined, false);
-      try {
-        const result = allow(req, done);
-        if (typeof result === "boolean") done(null, result);
-        else if (result instanceof Promise) {
-          result.then((ok) => typeof ok === "boolean" && done(null, ok), fail);
-        }
-      } catch (err) {
-        fail(err);
-      }
-    });
   }
 
   #refuse(req: Request, refusal: Refusal, isUpgrade: boolean, headers: Headers): Response {
@@ -235,7 +230,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       : new WebSocketTransport(this.opts.maxHttpBufferSize);
     let response: Response | undefined;
     if (transport instanceof WebSocketTransport) {
-      response = ctx.upgrade?.(req, transport.events);
+      response = upgradeWith(ctx, req, transport);
       if (!response) {
         return this.#refuse(
           req,
@@ -258,6 +253,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       this.#pollingHeaders(req, headers);
       response = await transport.onRequest(req, headers);
     } else {
+      this.emit("headers", headers, req);
       copyHeaders(headers, response!);
     }
     this.emit("connection", socket);
@@ -281,9 +277,11 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       return refuse("transport had already been upgraded");
     }
     const transport = new WebSocketTransport(this.opts.maxHttpBufferSize);
-    const response = ctx.upgrade?.(req, transport.events);
+    const response = upgradeWith(ctx, req, transport);
     if (!response) return refuse("websocket upgrade unavailable");
     session.maybeUpgrade(transport);
+    this.emit("headers", headers, req);
+    copyHeaders(headers, response);
     return response;
   }
 
@@ -301,6 +299,21 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
   close(): void {
     for (const socket of [...this.#store.values()]) socket.close(true);
   }
+}
+
+/** The sid of a request; an empty `sid=` means a handshake, as for the official server. */
+function sessionId(query: URLSearchParams): string | undefined {
+  return query.get("sid") || undefined;
+}
+
+/** Runs the runtime's upgrader; anything but a Response means it could not upgrade. */
+function upgradeWith(
+  ctx: RequestContext,
+  req: Request,
+  transport: WebSocketTransport,
+): Response | undefined {
+  const response: unknown = ctx.upgrade?.(req, transport.events);
+  return response instanceof Response ? response : undefined;
 }
 
 function copyHeaders(from: Headers, to: Response): void {

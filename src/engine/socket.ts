@@ -250,11 +250,15 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     }
   }
 
-  /** A transport failure closes the session with "transport error". */
+  /**
+   * A transport failure closes the session with "transport error"; the close
+   * description is the error, shaped like the official server's TransportError.
+   */
   onError(message: string, description?: unknown): void {
     if (this.#readyState === "closed") return;
-    if (this.listenerCount("error")) this.emit("error", new Error(message));
-    this.onClose("transport error", description ?? message);
+    const error = Object.assign(new Error(message), { type: "TransportError", description });
+    if (this.listenerCount("error")) this.emit("error", error);
+    this.onClose("transport error", error);
   }
 
   #schedulePing(): void {
@@ -295,6 +299,9 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   #clearTransport(): void {
     this.#detachTransport();
     this.#detachTransport = () => {};
+    // nobody can reach this transport any more (the session is closed or
+    // upgraded): an orderly close must not wait 30 s for a GET that never comes
+    this.#transport.discard();
     this.#transport.close();
     this.#settings.clock.clearTimeout(this.#pingTimeoutTimer);
   }
@@ -335,6 +342,11 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
       } else if (packet.type === "upgrade" && this.#readyState !== "closed") {
         cleanup();
         this.#transport.discard();
+        // discarding a polling transport ends a close that was waiting for a GET
+        if ((this.#readyState as ReadyState) === "closed") {
+          next.close();
+          return;
+        }
         this.upgraded = true;
         this.#clearTransport();
         this.#transport = next;

@@ -15,9 +15,9 @@
  */
 
 import type { FetchApp, RequestContext, WebSocketEvents, WebSocketLike } from "../engine/ports.ts";
-import { callApp, guardEvents, type ServeOptions, type Served, toBytes } from "./_shared.ts";
+import { callApp, guardEvents, type Served, type ServeOptions, toBytes } from "./_shared.ts";
 
-export type { ServeOptions, Served } from "./_shared.ts";
+export type { Served, ServeOptions } from "./_shared.ts";
 
 /**
  * Seconds an HTTP connection may stay silent. Bun's default (10 s) would cut

@@ -21,13 +21,13 @@ import {
   exceedsPayload,
   guardEvents,
   MESSAGE_TOO_BIG,
-  type ServeOptions,
   type Served,
+  type ServeOptions,
   settleWithin,
   toBytes,
 } from "./_shared.ts";
 
-export type { ServeOptions, Served } from "./_shared.ts";
+export type { Served, ServeOptions } from "./_shared.ts";
 
 /** The part of `Deno.ServeHandlerInfo` the glue reads. */
 export interface DenoServeInfo {
@@ -99,7 +99,9 @@ export function upgrader(options: DenoUpgraderOptions = {}): Upgrader {
 
 function _upgrader(options: DenoUpgraderOptions, open: Set<_DenoSocket>): Upgrader {
   const maxPayload = options.maxPayload ?? Infinity;
-  const upgradeOptions = options.idleTimeout === undefined ? {} : { idleTimeout: options.idleTimeout };
+  const upgradeOptions = options.idleTimeout === undefined
+    ? {}
+    : { idleTimeout: options.idleTimeout };
   return (req, events) => {
     if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return undefined;
     let upgrade;
@@ -128,7 +130,10 @@ function _wire(socket: _DenoSocket, events: WebSocketEvents, maxPayload: number)
     }
     events.onMessage(message);
   });
-  socket.addEventListener("error", (event) => events.onError((event as { error?: unknown }).error ?? event));
+  socket.addEventListener(
+    "error",
+    (event) => events.onError((event as { error?: unknown }).error ?? event),
+  );
   socket.addEventListener("close", ({ code, reason }) => events.onClose(code, reason));
 }
 

@@ -25,13 +25,13 @@ import {
   callApp,
   CLOSE_GRACE_MS,
   guardEvents,
-  type ServeOptions,
   type Served,
+  type ServeOptions,
   settleWithin,
   toBytes,
 } from "./_shared.ts";
 
-export type { ServeOptions, Served } from "./_shared.ts";
+export type { Served, ServeOptions } from "./_shared.ts";
 
 /** The listeners that serve an app on a Node `http.Server`. */
 export interface NodeHandlers {
@@ -137,7 +137,11 @@ function _isHandshake(req: Request): boolean {
 
 function _wire(ws: WebSocket, events: WebSocketEvents): void {
   ws.on("message", (data: RawData, isBinary: boolean) => {
-    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    const bytes = Array.isArray(data)
+      ? Buffer.concat(data)
+      : Buffer.isBuffer(data)
+      ? data
+      : Buffer.from(data);
     events.onMessage(isBinary ? toBytes(bytes) : bytes.toString("utf8"));
   });
   ws.on("error", (err) => events.onError(err));

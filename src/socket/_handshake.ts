@@ -64,5 +64,10 @@ function parseQuery(params: URLSearchParams): Record<string, string | string[]> 
 
 /** Sets an own property even for names like `__proto__`. */
 function setOwn(target: Record<string, string>, key: string, value: string): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }

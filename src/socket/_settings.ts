@@ -71,7 +71,9 @@ const DEFAULT_MAX_DISCONNECTION_DURATION = 2 * 60 * 1000;
 export function resolveSettings(opts: ServerOptions): ServerSettings {
   const connectTimeout = opts.connectTimeout ?? 45_000;
   if (!Number.isFinite(connectTimeout) || connectTimeout <= 0) {
-    throw new RangeError(`Option "connectTimeout" must be a positive number, got ${connectTimeout}`);
+    throw new RangeError(
+      `Option "connectTimeout" must be a positive number, got ${connectTimeout}`,
+    );
   }
   const csr = opts.connectionStateRecovery;
   const recovery = csr

@@ -21,7 +21,7 @@ export interface ClientContext<L extends EventsMap, E extends EventsMap, S exten
   /** The clock for the connect timeout. */
   readonly clock: Clock;
   /** How long a session may stay without namespace (ms). */
-  readonly connectTimeout: number;
+  connectTimeout(): number;
   /** Finds (or, through a parent namespace, creates) namespace `name`; `undefined` if none. */
   lookupNamespace(
     name: string,
@@ -60,7 +60,7 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
     this.#connectTimer = context.clock.setTimeout(() => {
       this.#connectTimer = undefined;
       if (this.#nsps.size === 0) this.#close("forced server close");
-    }, context.connectTimeout);
+    }, context.connectTimeout());
   }
 
   /** The request that opened the session. */
@@ -118,7 +118,9 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
     const socket = this.#nsps.get(packet.nsp);
     if (!socket && packet.type === PacketType.CONNECT) {
       this.#connect(packet.nsp, (packet.data ?? {}) as Record<string, unknown>);
-    } else if (socket && packet.type !== PacketType.CONNECT && packet.type !== PacketType.CONNECT_ERROR) {
+    } else if (
+      socket && packet.type !== PacketType.CONNECT && packet.type !== PacketType.CONNECT_ERROR
+    ) {
       // a microtask, like the official nextTick: handlers never run inside the engine's request
       queueMicrotask(() => socket._onpacket(packet));
     } else {
@@ -131,7 +133,11 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
     this.#context.lookupNamespace(name, auth, (nsp) => {
       if (this.conn.readyState !== "open") return;
       if (!nsp) {
-        this._packet({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: "Invalid namespace" } });
+        this._packet({
+          type: PacketType.CONNECT_ERROR,
+          nsp: name,
+          data: { message: "Invalid namespace" },
+        });
         return;
       }
       void nsp._add(this, auth, (socket) => {

@@ -71,7 +71,8 @@ export class Socket<
   ServerSideEvents extends EventsMap = DefaultEventsMap,
   // deno-lint-ignore no-explicit-any
   SocketData = any,
-> extends StrictEventEmitter<ListenEvents, EmitEvents, SocketReservedEventsMap> implements AdapterSocket {
+> extends StrictEventEmitter<ListenEvents, EmitEvents, SocketReservedEventsMap>
+  implements AdapterSocket {
   /** The socket id (random; not the Engine.IO session id). */
   readonly id: SocketId;
   /** Whether this socket resumed a previous one (connection state recovery). */
@@ -111,14 +112,21 @@ export class Socket<
       void this.join(previousSession.rooms);
       this.data = previousSession.data as SocketData;
       // sent before CONNECT: the official client buffers them until it is connected
-      for (const data of previousSession.missedPackets) this.#packet({ type: PacketType.EVENT, nsp: nsp.name, data });
+      for (const data of previousSession.missedPackets) {
+        this.#packet({ type: PacketType.EVENT, nsp: nsp.name, data });
+      }
       this.recovered = true;
     } else {
       this.id = randomId(); // never the Engine.IO id: that one is a secret of the connection
       if (settings.connectionStateRecovery) this.#pid = randomId();
       this.recovered = false;
     }
-    this.handshake = buildHandshake(client.request, client.conn.remoteAddress, auth, settings.clock.now());
+    this.handshake = buildHandshake(
+      client.request,
+      client.conn.remoteAddress,
+      auth,
+      settings.clock.now(),
+    );
   }
 
   get #adapter(): Adapter {
@@ -185,11 +193,13 @@ export class Socket<
     const withError = this.#flags.timeout !== undefined;
     return new Promise((resolve, reject) => {
       args.push((first: unknown, second: unknown) => {
-        if (!withError) return resolve(first as FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>);
+        if (!withError) {
+          return resolve(first as FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>);
+        }
         if (first) return reject(first);
         resolve(second as FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>);
       });
-      this.emit(ev, ...(args as EventParams<EmitEvents, Ev>));
+      this.emit(ev, ...(args as unknown as EventParams<EmitEvents, Ev>));
     });
   }
 
@@ -205,9 +215,16 @@ export class Socket<
   }
 
   /** Gives the next emit's ack callback an error after `timeout` ms without answer. */
-  timeout(timeout: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData> {
+  timeout(
+    timeout: number,
+  ): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData> {
     this.#flags.timeout = timeout;
-    return this as unknown as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData>;
+    return this as unknown as Socket<
+      ListenEvents,
+      DecorateAcknowledgements<EmitEvents>,
+      ServerSideEvents,
+      SocketData
+    >;
   }
 
   /** Sets whether the next emit may be compressed. */
@@ -223,22 +240,32 @@ export class Socket<
   }
 
   /** A broadcast to every socket of the namespace but this one. */
-  get broadcast(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+  get broadcast(): BroadcastOperator<
+    DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+    SocketData
+  > {
     return this.#operator();
   }
 
   /** A broadcast limited to this server (like `broadcast` on a single server). */
-  get local(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+  get local(): BroadcastOperator<
+    DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+    SocketData
+  > {
     return this.#operator().local;
   }
 
   /** A broadcast to `room` (or rooms), leaving this socket out. */
-  to(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+  to(
+    room: Room | Room[],
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.#operator().to(room);
   }
 
   /** Alias of {@link Socket.to}. */
-  in(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+  in(
+    room: Room | Room[],
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.#operator().in(room);
   }
 
@@ -249,7 +276,10 @@ export class Socket<
     return this.#operator().except(room);
   }
 
-  #operator(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+  #operator(): BroadcastOperator<
+    DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+    SocketData
+  > {
     const flags = this.#flags;
     this.#flags = {};
     return new BroadcastOperator(this.#adapter, new Set(), new Set([this.id]), flags);
@@ -408,7 +438,12 @@ export class Socket<
     this.emitReserved("disconnecting", reason, description);
     const recovery = this.nsp.server._settings.connectionStateRecovery;
     if (recovery && this.#pid !== undefined && RECOVERABLE_DISCONNECT_REASONS.has(reason)) {
-      void this.#adapter.persistSession({ sid: this.id, pid: this.#pid, rooms: [...this.rooms], data: this.data });
+      void this.#adapter.persistSession({
+        sid: this.id,
+        pid: this.#pid,
+        rooms: [...this.rooms],
+        data: this.data,
+      });
     }
     this._cleanup();
     this.client._remove(this);

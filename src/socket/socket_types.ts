@@ -39,7 +39,9 @@ export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
 ]);
 
 /** The reasons after which a session is kept for connection state recovery. */
-export const RECOVERABLE_DISCONNECT_REASONS: ReadonlySet<DisconnectReason> = new Set<DisconnectReason>([
+export const RECOVERABLE_DISCONNECT_REASONS: ReadonlySet<DisconnectReason> = new Set<
+  DisconnectReason
+>([
   "transport error",
   "transport close",
   "forced close",
@@ -49,6 +51,9 @@ export const RECOVERABLE_DISCONNECT_REASONS: ReadonlySet<DisconnectReason> = new
 ]);
 
 /** Throws the official error for a reserved event name. */
-export function assertNotReserved(ev: string, reserved: ReadonlySet<string> = RESERVED_EVENTS): void {
+export function assertNotReserved(
+  ev: string,
+  reserved: ReadonlySet<string> = RESERVED_EVENTS,
+): void {
   if (reserved.has(ev)) throw new TypeError(`"${ev}" is a reserved event name`);
 }

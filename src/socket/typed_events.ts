@@ -49,8 +49,9 @@ type LastParam<F> = F extends AnyFn ? Last<Parameters<F>> : never;
 
 /** Names of events whose last parameter is an ack callback that receives data. */
 export type EventNamesWithAck<Map extends EventsMap, K extends EventNames<Map> = EventNames<Map>> =
-  IsAny<Map[K]> extends true ? K
-    : K extends unknown ? (LastParam<Map[K]> extends AnyFn
+  IsAny<LastParam<Map[K]> | Map[K]> extends true ? K
+    : K extends unknown
+      ? (LastParam<Map[K]> extends AnyFn
         ? (FirstNonErrorArg<LastParam<Map[K]>> extends void ? never : K)
         : never)
     : never;
@@ -59,23 +60,28 @@ export type EventNamesWithAck<Map extends EventsMap, K extends EventNames<Map> =
 export type EventNamesWithoutAck<
   Map extends EventsMap,
   K extends EventNames<Map> = EventNames<Map>,
-> = IsAny<Map[K]> extends true ? K
-  : K extends unknown ? (Parameters<Map[K]> extends [] ? K : LastParam<Map[K]> extends AnyFn ? never : K)
+> = IsAny<LastParam<Map[K]> | Map[K]> extends true ? K
+  : K extends unknown
+    ? (Parameters<Map[K]> extends [] ? K : LastParam<Map[K]> extends AnyFn ? never : K)
   : never;
 
 /** Names of events whose ack callback takes an `Error` first (after `timeout()`). */
-export type EventNamesWithError<Map extends EventsMap, K extends EventNamesWithAck<Map> = EventNamesWithAck<Map>> =
-  IsAny<Map[K]> extends true ? K
-    : K extends unknown ? (LastParam<Map[K]> extends (err: infer E, ...rest: never[]) => unknown
-        ? (E extends Error ? K : never)
-        : never)
-    : never;
+export type EventNamesWithError<
+  Map extends EventsMap,
+  K extends EventNamesWithAck<Map> = EventNamesWithAck<Map>,
+> = IsAny<LastParam<Map[K]> | Map[K]> extends true ? K
+  : K extends unknown
+    ? (LastParam<Map[K]> extends (err: infer E, ...rest: never[]) => unknown
+      ? (E extends Error ? K : never)
+      : never)
+  : never;
 
 /** The map without the events that expect an ack (what a broadcast may emit). */
 export type RemoveAcknowledgements<E extends EventsMap> = { [K in EventNamesWithoutAck<E>]: E[K] };
 
 type PrependTimeoutError<T extends unknown[]> = {
-  [K in keyof T]: T[K] extends (...args: infer P) => infer R ? (P[0] extends Error ? T[K] : (err: Error, ...args: P) => R)
+  [K in keyof T]: T[K] extends (...args: infer P) => infer R
+    ? (P[0] extends Error ? T[K] : (err: Error, ...args: P) => R)
     : T[K];
 };
 
@@ -94,12 +100,16 @@ type ExpectMultipleResponses<T extends unknown[]> = {
 
 /** Ack callbacks get a leading `Error` (what `timeout()` does to a signature). */
 export type DecorateAcknowledgements<E> = {
-  [K in keyof E]: E[K] extends (...args: infer P) => infer R ? (...args: PrependTimeoutError<P>) => R : E[K];
+  [K in keyof E]: E[K] extends (...args: infer P) => infer R
+    ? (...args: PrependTimeoutError<P>) => R
+    : E[K];
 };
 
 /** Ack callbacks receive one response per client (what a broadcast does). */
 export type DecorateAcknowledgementsWithMultipleResponses<E> = {
-  [K in keyof E]: E[K] extends (...args: infer P) => infer R ? (...args: ExpectMultipleResponses<P>) => R : E[K];
+  [K in keyof E]: E[K] extends (...args: infer P) => infer R
+    ? (...args: ExpectMultipleResponses<P>) => R
+    : E[K];
 };
 
 /** Both: a leading `Error` and one response per client or server. */
@@ -197,7 +207,11 @@ export abstract class StrictEventEmitter<
   listeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev: Ev,
   ): ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>[] {
-    return this.#emitter.listeners(ev) as ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>[];
+    return this.#emitter.listeners(ev) as ReservedOrUserListener<
+      ReservedEvents,
+      ListenEvents,
+      Ev
+    >[];
   }
 
   /** How many listeners `ev` has. */
@@ -206,7 +220,10 @@ export abstract class StrictEventEmitter<
   }
 
   /** Emits `ev` with `args` (to clients, or to other servers). */
-  abstract emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean;
+  abstract emit<Ev extends EventNames<EmitEvents>>(
+    ev: Ev,
+    ...args: EventParams<EmitEvents, Ev>
+  ): boolean;
 
   /** Calls the local listeners of a reserved event. */
   protected emitReserved<Ev extends EventNames<ReservedEvents>>(

@@ -67,14 +67,18 @@ export async function startServer(
   child.stderr!.setEncoding("utf8");
   child.stderr!.on("data", (s: string) => (stderr = (stderr + s).slice(-STDERR_KEEP)));
   const lines = _lines(child);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code))
+  );
   let port: number;
   try {
     port = await _waitFor(lines, "port", START_TIMEOUT_MS) as number;
   } catch (err) {
     child.kill("SIGKILL");
     await exited;
-    throw new Error(`${runtime} server for "${app}" did not start: ${(err as Error).message}\n${stderr}`);
+    throw new Error(
+      `${runtime} server for "${app}" did not start: ${(err as Error).message}\n${stderr}`,
+    );
   }
   return {
     port,

@@ -32,7 +32,10 @@ export function rawRequest(port: number, request: string, timeoutMs = 5_000): Pr
       if (err) reject(err);
       else resolve(res!);
     };
-    const timer = setTimeout(() => finish(new Error(`no response within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`no response within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     socket.on("error", (err) => finish(err));
     socket.on("connect", () => socket.write(request));
     socket.on("data", (chunk: Buffer) => {

@@ -34,7 +34,10 @@ export function openWebSocket(url: string, timeoutMs = 5_000): Promise<TestWebSo
   };
   let closed = false;
   socket.onmessage = ({ data }) =>
-    push({ type: "message", data: typeof data === "string" ? data : new Uint8Array(data as ArrayBuffer) });
+    push({
+      type: "message",
+      data: typeof data === "string" ? data : new Uint8Array(data as ArrayBuffer),
+    });
   socket.onclose = ({ code, reason }) => {
     closed = true;
     push({ type: "close", code, reason });
@@ -58,13 +61,17 @@ export function openWebSocket(url: string, timeoutMs = 5_000): Promise<TestWebSo
     next,
     async nextMessage(ms) {
       const event = await next(ms);
-      if (event.type !== "message") throw new Error(`closed (${event.code} ${event.reason}) instead of a message`);
+      if (event.type !== "message") {
+        throw new Error(`closed (${event.code} ${event.reason}) instead of a message`);
+      }
       return event.data;
     },
     async close(code, reason) {
       if (!closed) socket.close(code, reason);
       const deadline = Date.now() + 5_000;
-      while (!closed && Date.now() < deadline) await next(deadline - Date.now()).catch(() => undefined);
+      while (!closed && Date.now() < deadline) {
+        await next(deadline - Date.now()).catch(() => undefined);
+      }
       if (!closed) throw new Error("the socket did not close within 5 s");
     },
   };

@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { MAX_PAYLOAD } from "../_support/apps/echo.ts";
 import { RUNTIMES, startServer, type TestServer } from "../_support/fixture.ts";
 import { rawRequest } from "../_support/raw_http.ts";
-import { openWebSocket, type TestWebSocket } from "../_support/ws_client.ts";
+import { openWebSocket } from "../_support/ws_client.ts";
 
 const HANDSHAKE_HEADERS = [
   "Host: 127.0.0.1",
@@ -134,14 +134,20 @@ for (const runtime of RUNTIMES) {
     });
 
     it("answers a handshake with the app's error response instead of upgrading", async () => {
-      const res = await rawRequest(server.port, `GET /ws-refused HTTP/1.1\r\n${HANDSHAKE_HEADERS}\r\n\r\n`);
+      const res = await rawRequest(
+        server.port,
+        `GET /ws-refused HTTP/1.1\r\n${HANDSHAKE_HEADERS}\r\n\r\n`,
+      );
       assert.equal(res.status, 403);
       assert.equal(res.headers["x-refused"], "yes");
       assert.deepEqual(JSON.parse(res.body), { code: 4, message: "Forbidden" });
     });
 
     it("answers 500 to a handshake when the app throws", async () => {
-      const res = await rawRequest(server.port, `GET /ws-throw HTTP/1.1\r\n${HANDSHAKE_HEADERS}\r\n\r\n`);
+      const res = await rawRequest(
+        server.port,
+        `GET /ws-throw HTTP/1.1\r\n${HANDSHAKE_HEADERS}\r\n\r\n`,
+      );
       assert.equal(res.status, 500);
       assert.equal(res.body, "");
     });

@@ -1,0 +1,150 @@
+/**
+ * One server's turn in one repetition: start it and a fresh load generator,
+ * warm up, then measure connect rate, memory per idle connection, broadcast
+ * fan-out, echo with ack and long-polling, and end both processes.
+ *
+ * @module
+ */
+
+import { setTimeout as sleep } from "node:timers/promises";
+import { LoadProcess, ServerProcess } from "./_proc.ts";
+import type { ServerSpec } from "./_servers.ts";
+
+/** The sizes and limits of one benchmark mode. */
+export interface Config {
+  /** "full" or "quick". */
+  mode: string;
+  /** Repetitions (each runs every server once). */
+  reps: number;
+  /** The whole run stops starting repetitions after this many ms. */
+  budgetMs: number;
+  /** Connect rate: clients opened, and how many at once. */
+  connect: { count: number; concurrency: number };
+  /** Broadcast: messages sent to every connected client, and their size in bytes. */
+  broadcast: { messages: number; size: number };
+  /** Echo: clients, calls in flight per client, acks in total. */
+  echo: { clients: number; outstanding: number; total: number };
+  /** Polling: sessions, and how long / how many round trips at most. */
+  polling: { clients: number; durationMs: number; maxRoundTrips: number };
+  /** Upper bound of any one scenario. */
+  scenarioTimeoutMs: number;
+}
+
+/** The measured values; lower is better for memory, times and latencies. */
+export interface Metrics {
+  /** Connections per second (connect scenario). */
+  connectRate?: number;
+  /** Server RSS growth per idle connection, bytes. */
+  memPerConn?: number;
+  /** Broadcast deliveries per second. */
+  bcastRate?: number;
+  /** Ms until the last client had the last broadcast message. */
+  bcastMs?: number;
+  /** Acks per second. */
+  echoRate?: number;
+  /** Echo latency median, ms. */
+  echoP50?: number;
+  /** Echo latency 99th percentile, ms. */
+  echoP99?: number;
+  /** Long-polling echo round trips per second. */
+  pollRate?: number;
+  /** Long-polling round-trip median, ms. */
+  pollP50?: number;
+}
+
+/** One server's measurements in one repetition. */
+export interface RunResult {
+  /** The repetition (0-based). */
+  rep: number;
+  /** The server id. */
+  server: string;
+  /** The measured values. */
+  metrics: Metrics;
+  /** What the load reported, per scenario. */
+  details: Record<string, unknown>;
+  /** Anything that went wrong (incomplete scenarios, failures). */
+  errors: string[];
+}
+
+type _Rates = { rate: number; ms: number; complete?: boolean; failed?: number; errors?: number };
+
+/** Runs every scenario against `spec`; failures are recorded, never thrown. */
+export async function runOne(
+  spec: ServerSpec,
+  cfg: Config,
+  rep: number,
+  pin: { server: number; load: number } | undefined,
+): Promise<RunResult> {
+  const result: RunResult = { rep, server: spec.id, metrics: {}, details: {}, errors: [] };
+  let server: ServerProcess | undefined;
+  let load: LoadProcess | undefined;
+  try {
+    server = await ServerProcess.start(spec.argv, pin?.server);
+    load = LoadProcess.start(pin?.load);
+    await _scenarios(spec, cfg, server, load, result);
+  } catch (err) {
+    result.errors.push(String((err as Error).message ?? err).slice(0, 500));
+  } finally {
+    await load?.stop();
+    await server?.stop();
+  }
+  return result;
+}
+
+async function _scenarios(
+  spec: ServerSpec,
+  cfg: Config,
+  server: ServerProcess,
+  load: LoadProcess,
+  out: RunResult,
+): Promise<void> {
+  const t = cfg.scenarioTimeoutMs;
+  const ask = async <T extends _Rates>(name: string, cmd: Record<string, unknown>) => {
+    const res = await load.request<T>({ ...cmd, timeoutMs: t }, t + 15_000);
+    out.details[name] = res;
+    if (res.complete === false) out.errors.push(`${name}: incomplete after ${Math.round(res.ms)} ms`);
+    if (res.failed || res.errors) out.errors.push(`${name}: ${res.failed ?? res.errors} failed`);
+    return res;
+  };
+  const { proto } = spec;
+  const port = server.port;
+  // warm-up: the JIT sees every path once before anything is measured
+  await load.request({ op: "connect", proto, port, count: 20, concurrency: 10, timeoutMs: t }, t + 5_000);
+  await load.request({ op: "broadcast", messages: 20, size: 100, timeoutMs: t }, t + 5_000);
+  await load.request({ op: "close", timeoutMs: 5_000 }, 10_000);
+  const echoWarm = { op: "echo", proto, port, clients: 10, outstanding: 5, total: 2_000 };
+  await load.request({ ...echoWarm, timeoutMs: t }, t + 5_000);
+  await sleep(300);
+
+  await server.gc();
+  const rssBefore = server.rss();
+  const connect = await ask<_Rates & { connected: number }>("connect", {
+    op: "connect",
+    proto,
+    port,
+    ...cfg.connect,
+  });
+  out.metrics.connectRate = connect.rate;
+  await sleep(500); // idle: no handshake still in flight
+  await server.gc();
+  out.metrics.memPerConn = (server.rss() - rssBefore) / connect.connected;
+  out.details.rss = { before: rssBefore, after: server.rss() };
+
+  const bcast = await ask<_Rates>("broadcast", { op: "broadcast", ...cfg.broadcast });
+  out.metrics.bcastRate = bcast.rate;
+  if (bcast.complete) out.metrics.bcastMs = bcast.ms;
+  await load.request({ op: "close", timeoutMs: 10_000 }, 15_000);
+  await sleep(300);
+
+  const echo = await ask<_Rates & { p50: number; p99: number }>("echo", {
+    op: "echo",
+    proto,
+    port,
+    ...cfg.echo,
+  });
+  Object.assign(out.metrics, { echoRate: echo.rate, echoP50: echo.p50, echoP99: echo.p99 });
+
+  if (!spec.polling) return;
+  const poll = await ask<_Rates & { p50: number }>("polling", { op: "polling", port, ...cfg.polling });
+  Object.assign(out.metrics, { pollRate: poll.rate, pollP50: poll.p50 });
+}

@@ -1,0 +1,77 @@
+/**
+ * The servers under test: how to start each one, and which wire format and
+ * transports it serves.
+ *
+ * @module
+ */
+
+import { resolve } from "node:path";
+import type { Proto } from "./_wire.ts";
+
+/** The project root (bench/..). */
+export const ROOT: string = resolve(import.meta.dirname ?? ".", "..");
+
+/** Paths of the runtimes the benchmark uses (the project's own, from npm). */
+export const BIN = {
+  bun: resolve(ROOT, "node_modules/.bin/bun"),
+  deno: resolve(ROOT, "node_modules/.bin/deno"),
+  node: "node",
+} as const;
+
+/** A runtime that runs servers. */
+export type Runtime = keyof typeof BIN;
+
+/** One server under test. */
+export interface ServerSpec {
+  /** Stable id, `<implementation>/<runtime>`. */
+  id: string;
+  /** What the report calls it. */
+  label: string;
+  /** The runtime it runs on. */
+  runtime: Runtime;
+  /** Which implementation it is. */
+  impl: "sio-edge" | "official" | "raw";
+  /** The wire format it speaks. */
+  proto: Proto;
+  /** Whether it serves Engine.IO long-polling. */
+  polling: boolean;
+  /** The command line (runtime first), relative to the project root. */
+  argv: string[];
+}
+
+function _argv(runtime: Runtime, file: string): string[] {
+  const path = `bench/servers/${file}`;
+  switch (runtime) {
+    case "bun":
+      return [BIN.bun, path];
+    case "deno":
+      return [BIN.deno, "run", "-A", "--v8-flags=--expose-gc", path];
+    case "node":
+      return [BIN.node, "--expose-gc", "--import", "tsx", path];
+  }
+}
+
+function _spec(impl: ServerSpec["impl"], runtime: Runtime, file: string, label: string): ServerSpec {
+  const proto: Proto = impl === "raw" ? "raw" : "sio";
+  return {
+    id: `${impl}/${runtime}`,
+    label,
+    runtime,
+    impl,
+    proto,
+    polling: proto === "sio",
+    argv: _argv(runtime, file),
+  };
+}
+
+/** Every server, in report order. */
+export const SERVERS: readonly ServerSpec[] = [
+  _spec("sio-edge", "bun", "sio_edge.ts", "sio-edge on Bun"),
+  _spec("official", "bun", "official_bun.ts", "socket.io 4.8 + @socket.io/bun-engine on Bun"),
+  _spec("raw", "bun", "raw_bun.ts", "raw Bun.serve WebSocket"),
+  _spec("sio-edge", "deno", "sio_edge.ts", "sio-edge on Deno"),
+  _spec("raw", "deno", "raw_deno.ts", "raw Deno.upgradeWebSocket"),
+  _spec("sio-edge", "node", "sio_edge.ts", "sio-edge on Node"),
+  _spec("official", "node", "official_node.ts", "socket.io 4.8 on Node"),
+  _spec("raw", "node", "raw_node.ts", "raw ws on Node"),
+];

@@ -1,0 +1,98 @@
+/**
+ * The load generator, run with Bun (its WebSocket client and fetch) in its
+ * own process, pinned to another core than the server. It speaks the wire
+ * protocols directly and takes one JSON command per stdin line, answering
+ * one JSON line on stdout per command, in order:
+ *
+ * - `{"op":"connect","proto","port","count","concurrency","timeoutMs"}` opens
+ *   clients into the pool (the connect-rate scenario);
+ * - `{"op":"broadcast","messages","size","timeoutMs"}` fans out over the pool;
+ * - `{"op":"close","timeoutMs"}` closes the pool;
+ * - `{"op":"echo","proto","port","clients","outstanding","total","timeoutMs"}`
+ *   opens its own clients, runs echo with ack, closes them;
+ * - `{"op":"polling","port","clients","durationMs","maxRoundTrips"}`.
+ *
+ * The process exits when stdin ends.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { pollingEcho } from "./_polling.ts";
+import { type Client, closeAll, openMany } from "./_ws_clients.ts";
+import { broadcast, echo } from "./_ws_scenarios.ts";
+import type { Proto } from "./_wire.ts";
+
+/** A command line, as the orchestrator writes it. */
+export type Command =
+  | { op: "connect"; proto: Proto; port: number; count: number; concurrency: number; timeoutMs: number }
+  | { op: "broadcast"; messages: number; size: number; timeoutMs: number }
+  | { op: "close"; timeoutMs: number }
+  | {
+    op: "echo";
+    proto: Proto;
+    port: number;
+    clients: number;
+    outstanding: number;
+    total: number;
+    timeoutMs: number;
+  }
+  | { op: "polling"; port: number; clients: number; durationMs: number; maxRoundTrips: number };
+
+let pool: Client[] = [];
+
+async function _run(cmd: Command): Promise<unknown> {
+  switch (cmd.op) {
+    case "connect": {
+      const deadline = performance.now() + cmd.timeoutMs;
+      const opened = await openMany(cmd.proto, cmd.port, cmd.count, cmd.concurrency, deadline);
+      pool = pool.concat(opened.clients);
+      const { clients, ...rest } = opened;
+      return { ...rest, connected: clients.length, rate: clients.length / (opened.ms / 1000) };
+    }
+    case "broadcast":
+      return await broadcast(pool.filter((c) => !c.closed), cmd.messages, cmd.size, cmd.timeoutMs);
+    case "close": {
+      const open = pool.filter((c) => !c.closed).length;
+      await closeAll(pool, cmd.timeoutMs);
+      pool = [];
+      return { closed: open };
+    }
+    case "echo": {
+      const deadline = performance.now() + cmd.timeoutMs;
+      const opened = await openMany(cmd.proto, cmd.port, cmd.clients, 50, deadline);
+      try {
+        const left = Math.max(0, deadline - performance.now());
+        const result = await echo(opened.clients, cmd.outstanding, cmd.total, left);
+        return { ...result, clients: opened.clients.length };
+      } finally {
+        await closeAll(opened.clients, 5_000);
+      }
+    }
+    case "polling":
+      return await pollingEcho(cmd.port, cmd.clients, cmd.durationMs, cmd.maxRoundTrips);
+  }
+}
+
+let queue = Promise.resolve();
+let pending = "";
+process.stdin.setEncoding("utf8");
+process.stdin.on("data", (chunk: string) => {
+  pending += chunk;
+  let newline: number;
+  while ((newline = pending.indexOf("\n")) >= 0) {
+    const line = pending.slice(0, newline).trim();
+    pending = pending.slice(newline + 1);
+    if (!line) continue;
+    queue = queue.then(async () => {
+      let answer: unknown;
+      try {
+        answer = { ok: true, result: await _run(JSON.parse(line) as Command) };
+      } catch (err) {
+        answer = { ok: false, error: String((err as Error).stack ?? err) };
+      }
+      process.stdout.write(JSON.stringify(answer) + "\n");
+    });
+  }
+});
+process.stdin.on("end", () => void queue.then(() => process.exit(0)));

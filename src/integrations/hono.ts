@@ -1,0 +1,146 @@
+/**
+ * Hono middleware that mounts a sio-edge server (a Socket.IO `Server` or an
+ * `EngineServer`) on a Hono app: requests under the server's path go to it,
+ * every other request goes on to the next handler. Hono's own middleware
+ * (`cors()`, `logger()`, ...) runs around it as for any route.
+ *
+ * The same app code runs on each runtime; only the way the runtime is started
+ * differs, because WebSocket upgrades are the runtime's business:
+ *
+ * - **Deno**: `Deno.serve(app.fetch)`. Upgrades use `Deno.upgradeWebSocket`.
+ * - **Bun**: Bun needs a `websocket` handlers object next to `fetch`; take it
+ *   from `sio-edge/bun`:
+ *   `Bun.serve({ fetch: app.fetch, websocket: createBunHandlers(io).websocket })`
+ *   (or `export default { fetch: app.fetch, websocket }`). Hono passes Bun's
+ *   server as `c.env`, which is how the middleware reaches `server.upgrade()`.
+ * - **Node**: `@hono/node-server` serves HTTP; Node delivers WebSocket
+ *   handshakes on the server's `upgrade` event, which never reaches Hono, so
+ *   add `server.on("upgrade", createNodeHandlers(io).upgrade)` from
+ *   `sio-edge/node`.
+ * - **Cloudflare Workers** and anything else: pass {@link SocketIoOptions.context}
+ *   to supply the runtime's upgrader.
+ *
+ * @example
+ * ```ts ignore
+ * import { Hono } from "hono";
+ * import { cors } from "hono/cors";
+ * import { Server } from "sio-edge";
+ * import { socketIo } from "sio-edge/hono";
+ *
+ * const io = new Server();
+ * io.on("connection", (socket) => socket.emit("hello"));
+ * const app = new Hono();
+ * app.use(cors());
+ * app.use(socketIo(io));
+ * app.get("/", (c) => c.text("hello"));
+ * Deno.serve(app.fetch);
+ * ```
+ *
+ * @module
+ */
+
+import type { Context, MiddlewareHandler } from "hono";
+import type { FetchApp, RequestContext, Upgrader } from "../engine/ports.ts";
+import type { BunServer } from "../runtime/bun.ts";
+import { upgrader as denoUpgrader } from "../runtime/deno.ts";
+import { callApp, guardEvents } from "../runtime/_shared.ts";
+
+/** A server the middleware can mount: it answers requests and knows its path. */
+export interface MountableApp extends FetchApp {
+  /** Whether `url` is under the server's path (e.g. `/socket.io/`). */
+  matches(url: URL): boolean;
+}
+
+/** Options of {@link socketIo}. */
+export interface SocketIoOptions {
+  /**
+   * Builds the request context (the WebSocket upgrader and the peer's
+   * address) from Hono's context, for runtimes the middleware does not
+   * recognise by themselves.
+   * @default recognises Deno, Bun and `@hono/node-server` from `c.env`
+   */
+  context?: (c: Context) => RequestContext;
+}
+
+/**
+ * Mounts `app` on a Hono app: requests under its path are answered by it
+ * (including WebSocket upgrades where the runtime allows them), all others
+ * fall through to `next()`.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { EngineServer } from "../engine/server.ts";
+ * import { socketIo } from "./hono.ts";
+ *
+ * const engine = new EngineServer();
+ * const app = new Hono();
+ * app.use(socketIo(engine));
+ * app.get("/", (c) => c.text("home"));
+ * const res = await app.request("/engine.io/?EIO=4&transport=polling");
+ * if (!(await res.text()).startsWith("0{")) throw new Error("no handshake");
+ * await engine.close();
+ * ```
+ */
+export function socketIo(app: MountableApp, options: SocketIoOptions = {}): MiddlewareHandler {
+  const context = options.context ?? _runtimeContext(app.maxPayload);
+  return async (c, next) => {
+    if (!app.matches(new URL(c.req.url))) {
+      await next();
+      return;
+    }
+    return await callApp(app, c.req.raw, context(c));
+  };
+}
+
+/** The request context, read from what each runtime passes Hono as `c.env`. */
+function _runtimeContext(maxPayload: number): (c: Context) => RequestContext {
+  const deno = denoUpgrader({ maxPayload });
+  return (c) => {
+    const env: unknown = c.env;
+    if (!env || typeof env !== "object") return {};
+    const bun = _bunServer(env);
+    if (bun) {
+      return { upgrade: _bunUpgrader(bun), remoteAddress: bun.requestIP(c.req.raw)?.address };
+    }
+    if (_isDenoInfo(env)) return { upgrade: deno, remoteAddress: env.remoteAddr.hostname };
+    if (_isNodeBindings(env)) return { remoteAddress: env.incoming.socket?.remoteAddress };
+    return {};
+  };
+}
+
+/** Bun passes its server as `env` (or, with some setups, as `env.server`). */
+function _bunServer(env: object): BunServer | undefined {
+  const candidate = "server" in env ? (env as { server: unknown }).server : env;
+  const server = candidate as Partial<BunServer> | null | undefined;
+  return typeof server?.upgrade === "function" && typeof server.requestIP === "function"
+    ? server as BunServer
+    : undefined;
+}
+
+/**
+ * Upgrades through Bun's server. The socket's `data` has the shape the
+ * `websocket` handlers of `sio-edge/bun` expect, which is why those handlers
+ * must be passed to `Bun.serve`.
+ */
+function _bunUpgrader(server: BunServer): Upgrader {
+  let upgraded = false;
+  return (req, events) => {
+    if (upgraded) return undefined;
+    upgraded = server.upgrade(req, { data: { events: guardEvents(events) } });
+    // Bun writes the 101 itself and ignores what the handler returns
+    return upgraded ? new Response(null) : undefined;
+  };
+}
+
+function _isDenoInfo(env: object): env is { remoteAddr: { hostname?: string } } {
+  const addr = (env as { remoteAddr?: unknown }).remoteAddr;
+  return typeof addr === "object" && addr !== null;
+}
+
+function _isNodeBindings(
+  env: object,
+): env is { incoming: { socket?: { remoteAddress?: string } } } {
+  const incoming = (env as { incoming?: unknown }).incoming;
+  return typeof incoming === "object" && incoming !== null;
+}

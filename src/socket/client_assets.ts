@@ -1,0 +1,142 @@
+/**
+ * Serves the official browser client (`socket.io.js`, `socket.io.min.js`,
+ * `socket.io.esm.min.js` and their source maps) from the bundles embedded at
+ * build time, as the official server does under `/socket.io/`: an ETag with
+ * 304 answers, compression when the client accepts it, and the same
+ * `Cache-Control` and content types.
+ *
+ * @module
+ */
+
+import { CLIENT_FILES, type ClientFile } from "./_client_bundles.generated.ts";
+
+export { CLIENT_VERSION } from "./_client_bundles.generated.ts";
+
+/** Codings `CompressionStream` can produce that HTTP names the same way. */
+type Coding = "gzip" | "deflate";
+
+/** In order of preference when the client weighs them alike. */
+const _CODINGS: readonly Coding[] = ["gzip", "deflate"];
+
+/**
+ * The official server's policy: caches may keep the file but must revalidate
+ * (cheap, thanks to the ETag) so an upgraded server never serves a stale client.
+ */
+const _CACHE_CONTROL = "public, max-age=0";
+
+/** Compressed bodies, made once per file and coding (the files never change). */
+const _compressed = new Map<string, Promise<Uint8Array>>();
+
+/** The names of the files {@link serveClientAsset} serves. */
+export const CLIENT_FILE_NAMES: readonly string[] = Object.keys(CLIENT_FILES);
+
+/**
+ * Answers a request for one of the client files, `relativePath` being the
+ * part of the URL path after the server's path (e.g. `"socket.io.min.js"`).
+ * Resolves to `undefined` when `relativePath` names no client file, so the
+ * caller can go on with its own routing.
+ *
+ * @example
+ * ```ts
+ * import { serveClientAsset } from "./client_assets.ts";
+ * const res = await serveClientAsset(
+ *   new Request("http://localhost/socket.io/socket.io.js"),
+ *   "socket.io.js",
+ * );
+ * if (res?.headers.get("content-type") !== "application/javascript; charset=utf-8") {
+ *   throw new Error("not served");
+ * }
+ * ```
+ */
+export async function serveClientAsset(
+  req: Request,
+  relativePath: string,
+): Promise<Response | undefined> {
+  if (!Object.hasOwn(CLIENT_FILES, relativePath)) return undefined;
+  const file = CLIENT_FILES[relativePath]!;
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    return new Response(null, { status: 405, headers: { allow: "GET, HEAD" } });
+  }
+  const coding = _negotiate(req.headers.get("accept-encoding"));
+  const headers = new Headers({
+    "cache-control": _CACHE_CONTROL,
+    etag: _etag(file, coding),
+    vary: "Accept-Encoding",
+  });
+  if (_notModified(req.headers.get("if-none-match"), file)) {
+    return new Response(null, { status: 304, headers });
+  }
+  const isMap = relativePath.endsWith(".map");
+  headers.set("content-type", `application/${isMap ? "json" : "javascript"}; charset=utf-8`);
+  if (coding === undefined) {
+    return new Response(req.method === "HEAD" ? null : file.body, { headers });
+  }
+  headers.set("content-encoding", coding);
+  if (req.method === "HEAD") return new Response(null, { headers });
+  try {
+    // a copy per response: a runtime may take over the bytes it is given
+    const body = (await _compress(relativePath, file, coding)).slice();
+    return new Response(body, { headers });
+  } catch {
+    // a runtime whose CompressionStream fails still gets the file
+    headers.delete("content-encoding");
+    headers.set("etag", file.etag);
+    return new Response(file.body, { headers });
+  }
+}
+
+/** Each representation gets its own strong validator (RFC 9110 §8.8.3.3). */
+function _etag(file: ClientFile, coding: Coding | undefined): string {
+  return coding === undefined ? file.etag : `${file.etag.slice(0, -1)}-${coding}"`;
+}
+
+/**
+ * `If-None-Match` uses the weak comparison (RFC 9110 §13.1.2): any listed
+ * tag naming this file in any representation, with or without `W/`, or `*`.
+ */
+function _notModified(header: string | null, file: ClientFile): boolean {
+  if (header === null) return false;
+  const base = file.etag.slice(0, -1);
+  for (const raw of header.split(",")) {
+    const tag = raw.trim().replace(/^W\//, "");
+    if (tag === "*" || tag === file.etag) return true;
+    if (_CODINGS.some((coding) => tag === `${base}-${coding}"`)) return true;
+  }
+  return false;
+}
+
+/**
+ * The coding to answer with: the acceptable one (q > 0) with the highest
+ * weight that this runtime can produce; `undefined` for the file as is.
+ */
+function _negotiate(header: string | null): Coding | undefined {
+  if (!header || typeof CompressionStream !== "function") return undefined;
+  const weights = new Map<string, number>();
+  for (const part of header.split(",")) {
+    const [name, ...params] = part.trim().toLowerCase().split(";");
+    if (!name) continue;
+    const q = params.map((p) => /^\s*q\s*=\s*([0-9.]+)\s*$/.exec(p)).find((m) => m);
+    const weight = q ? Number(q[1]) : 1;
+    weights.set(name.trim(), Number.isFinite(weight) ? weight : 0);
+  }
+  let best: Coding | undefined;
+  let bestWeight = 0;
+  for (const coding of _CODINGS) {
+    const weight = weights.get(coding) ?? weights.get("*") ?? 0;
+    if (weight > bestWeight) [best, bestWeight] = [coding, weight];
+  }
+  return best;
+}
+
+function _compress(name: string, file: ClientFile, coding: Coding): Promise<Uint8Array> {
+  const key = `${coding}:${name}`;
+  let body = _compressed.get(key);
+  if (!body) {
+    const stream = new Blob([file.body]).stream().pipeThrough(new CompressionStream(coding));
+    body = new Response(stream).arrayBuffer().then((buffer) => new Uint8Array(buffer));
+    // a failure is not kept: the next request tries again
+    body.catch(() => _compressed.delete(key));
+    _compressed.set(key, body);
+  }
+  return body;
+}

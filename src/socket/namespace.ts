@@ -1,0 +1,365 @@
+/**
+ * A Namespace: a communication channel with its own sockets, rooms (through
+ * its adapter), middlewares and event handlers, multiplexed over the shared
+ * connections.
+ *
+ * @module
+ */
+
+import {
+  Adapter,
+  type AdapterConstructor,
+  type AdapterContext,
+  type AdapterNamespace,
+  type Room,
+  type SocketId,
+} from "../adapter/adapter.ts";
+import { type ExtendedError, type Middleware, runMiddlewares } from "./_middleware.ts";
+import { BroadcastOperator, type RemoteSocket } from "./broadcast_operator.ts";
+import type { Client } from "./client.ts";
+import type { Server } from "./server.ts";
+import { Socket } from "./socket.ts";
+import { assertNotReserved } from "./socket_types.ts";
+import {
+  type AllButLast,
+  type DecorateAcknowledgements,
+  type DecorateAcknowledgementsWithMultipleResponses,
+  type DecorateAcknowledgementsWithTimeoutAndMultipleResponses,
+  type DefaultEventsMap,
+  type EventNames,
+  type EventNamesWithAck,
+  type EventNamesWithoutAck,
+  type EventParams,
+  type EventsMap,
+  type FirstNonErrorArg,
+  type Last,
+  type RemoveAcknowledgements,
+  StrictEventEmitter,
+} from "./typed_events.ts";
+
+export type { ExtendedError };
+
+/** Events a namespace emits locally. */
+export interface NamespaceReservedEventsMap<
+  L extends EventsMap,
+  E extends EventsMap,
+  S extends EventsMap,
+  D,
+> {
+  /** A client connected (passed the middlewares). */
+  connect: (socket: Socket<L, E, S, D>) => void;
+  /** Alias of `connect`. */
+  connection: (socket: Socket<L, E, S, D>) => void;
+}
+
+/** Events the main namespace, and so the server, emits locally. */
+export interface ServerReservedEventsMap<
+  L extends EventsMap,
+  E extends EventsMap,
+  S extends EventsMap,
+  D,
+> extends NamespaceReservedEventsMap<L, E, S, D> {
+  /** A namespace was created. */
+  new_namespace: (namespace: Namespace<L, E, S, D>) => void;
+}
+
+/** Names `serverSideEmit()` refuses. */
+const NAMESPACE_RESERVED_EVENTS: ReadonlySet<string> = new Set([
+  "connect",
+  "connection",
+  "new_namespace",
+]);
+
+type Multi<E extends EventsMap, D> = BroadcastOperator<
+  DecorateAcknowledgementsWithMultipleResponses<E>,
+  D
+>;
+
+/**
+ * A namespace such as `"/"` or `"/admin"`.
+ *
+ * @example
+ * ```ts ignore
+ * const admin = io.of("/admin");
+ * admin.use((socket, next) => (socket.handshake.auth.token ? next() : next(new Error("no token"))));
+ * admin.on("connection", (socket) => admin.to("ops").emit("joined", socket.id));
+ * ```
+ */
+export class Namespace<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  // deno-lint-ignore no-explicit-any
+  SocketData = any,
+> extends StrictEventEmitter<
+  ServerSideEvents,
+  RemoveAcknowledgements<EmitEvents>,
+  NamespaceReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+> implements AdapterNamespace {
+  /** The name, starting with "/". */
+  readonly name: string;
+  /** The connected sockets, by id. */
+  readonly sockets: Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> =
+    new Map();
+  /** The server. */
+  readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  /** The rooms and fan-out of this namespace. */
+  adapter!: Adapter;
+  /** Internal: what the adapter needs from the server. */
+  readonly _adapterContext: AdapterContext;
+  /** Internal: called when the last socket leaves (set for removable child namespaces). */
+  _onEmpty: (() => void) | undefined;
+  /** The connection middlewares. */
+  protected _fns: Middleware<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>[] = [];
+  #ids = 0;
+
+  /** Made by `io.of()`; not for applications. */
+  constructor(
+    server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    name: string,
+  ) {
+    super();
+    this.server = server;
+    this.name = name;
+    const settings = server._settings;
+    this._adapterContext = {
+      clock: settings.clock,
+      maxDisconnectionDuration: settings.connectionStateRecovery?.maxDisconnectionDuration ?? 0,
+      nextAckId: () => this.#ids++,
+    };
+    this._initAdapter();
+  }
+
+  /** Internal: (re)creates the adapter from the server's adapter setting. */
+  _initAdapter(): void {
+    this.adapter = makeAdapter(this.server._adapterConstructor, this);
+    void this.adapter.init();
+  }
+
+  /** Adds a connection middleware: `next()` admits the socket, `next(err)` refuses it. */
+  use(fn: Middleware<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>): this {
+    this._fns.push(fn);
+    return this;
+  }
+
+  /** A broadcast to `room` (or rooms). */
+  to(room: Room | Room[]): Multi<EmitEvents, SocketData> {
+    return new BroadcastOperator<
+      DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+      SocketData
+    >(this.adapter)
+      .to(room);
+  }
+
+  /** Alias of {@link Namespace.to}. */
+  in(room: Room | Room[]): Multi<EmitEvents, SocketData> {
+    return this.to(room);
+  }
+
+  /** A broadcast to every socket but those in `room` (or rooms). */
+  except(room: Room | Room[]): Multi<EmitEvents, SocketData> {
+    return new BroadcastOperator<
+      DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+      SocketData
+    >(this.adapter)
+      .except(room);
+  }
+
+  /** A broadcast with the compress flag set. */
+  compress(compress: boolean): Multi<EmitEvents, SocketData> {
+    return new BroadcastOperator<
+      DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+      SocketData
+    >(this.adapter)
+      .compress(compress);
+  }
+
+  /** A broadcast whose packets may be dropped for busy clients. */
+  get volatile(): Multi<EmitEvents, SocketData> {
+    return new BroadcastOperator<
+      DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+      SocketData
+    >(this.adapter)
+      .volatile;
+  }
+
+  /** A broadcast to this server's sockets only. */
+  get local(): Multi<EmitEvents, SocketData> {
+    return new BroadcastOperator<
+      DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+      SocketData
+    >(this.adapter)
+      .local;
+  }
+
+  /** A broadcast whose ack callback gets an error after `timeout` ms. */
+  timeout(
+    timeout: number,
+  ): BroadcastOperator<
+    DecorateAcknowledgements<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>>,
+    SocketData
+  > {
+    return new BroadcastOperator<
+      DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+      SocketData
+    >(this.adapter)
+      .timeout(timeout);
+  }
+
+  /** Emits to every socket of the namespace. */
+  emit<Ev extends EventNamesWithoutAck<EmitEvents>>(
+    ev: Ev,
+    ...args: EventParams<EmitEvents, Ev>
+  ): boolean {
+    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).emit(ev, ...args);
+  }
+
+  /** Sends a `message` event to every socket. */
+  send(...args: EventParams<EmitEvents, "message">): this {
+    new BroadcastOperator<EmitEvents, SocketData>(this.adapter).emit("message", ...args);
+    return this;
+  }
+
+  /** Alias of {@link Namespace.send}. */
+  write(...args: EventParams<EmitEvents, "message">): this {
+    return this.send(...args);
+  }
+
+  /**
+   * Sends an event to the other servers of the cluster. On a single server
+   * there are none: nothing is delivered and an ack callback gets `(null, [])`.
+   */
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(
+    ev: Ev,
+    ...args: EventParams<
+      DecorateAcknowledgementsWithTimeoutAndMultipleResponses<ServerSideEvents>,
+      Ev
+    >
+  ): boolean {
+    assertNotReserved(ev, NAMESPACE_RESERVED_EVENTS);
+    this.adapter.serverSideEmit([ev, ...args]);
+    return true;
+  }
+
+  /** Like {@link Namespace.serverSideEmit}, resolving with one response per other server. */
+  serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<ServerSideEvents, Ev>>
+  ): Promise<FirstNonErrorArg<Last<EventParams<ServerSideEvents, Ev>>>[]> {
+    return new Promise((resolve, reject) => {
+      const ack = (err: (Error & { responses?: unknown }) | null, responses: unknown) => {
+        if (err) {
+          err.responses = responses;
+          return reject(err);
+        }
+        resolve(responses as FirstNonErrorArg<Last<EventParams<ServerSideEvents, Ev>>>[]);
+      };
+      assertNotReserved(ev, NAMESPACE_RESERVED_EVENTS);
+      this.adapter.serverSideEmit([ev, ...args, ack]);
+    });
+  }
+
+  /** Internal: an event from another server (called by cluster adapters). */
+  _onServerSideEmit(args: [string, ...unknown[]]): void {
+    this.emitUntyped(...args);
+  }
+
+  /** Internal: announces a new namespace to `new_namespace` listeners of the main namespace. */
+  _emitNewNamespace(nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    this.emitUntyped("new_namespace", nsp);
+  }
+
+  /** The ids of every socket. @deprecated use {@link Namespace.fetchSockets} */
+  allSockets(): Promise<Set<SocketId>> {
+    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).allSockets();
+  }
+
+  /** Every socket of the namespace. */
+  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
+    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).fetchSockets();
+  }
+
+  /** Makes every socket join `room` (or rooms). */
+  socketsJoin(room: Room | Room[]): void {
+    new BroadcastOperator<EmitEvents, SocketData>(this.adapter).socketsJoin(room);
+  }
+
+  /** Makes every socket leave `room` (or rooms). */
+  socketsLeave(room: Room | Room[]): void {
+    new BroadcastOperator<EmitEvents, SocketData>(this.adapter).socketsLeave(room);
+  }
+
+  /** Disconnects every socket (closing the connections when `close`). */
+  disconnectSockets(close = false): void {
+    new BroadcastOperator<EmitEvents, SocketData>(this.adapter).disconnectSockets(close);
+  }
+
+  /** Internal: a client asked to connect; runs the middlewares, then `fn(socket)`. */
+  async _add(
+    client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    auth: Record<string, unknown>,
+    fn: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+  ): Promise<void> {
+    const socket = await this.#createSocket(client, auth);
+    const recovery = this.server._settings.connectionStateRecovery;
+    if (recovery?.skipMiddlewares && socket.recovered && client.conn.readyState === "open") {
+      return this.#doConnect(socket, fn);
+    }
+    runMiddlewares(this._fns, socket, (err) => {
+      queueMicrotask(() => {
+        if (client.conn.readyState !== "open") return socket._cleanup();
+        if (err) {
+          socket._cleanup();
+          return socket._error({ message: err.message, data: err.data });
+        }
+        this.#doConnect(socket, fn);
+      });
+    });
+  }
+
+  async #createSocket(
+    client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    auth: Record<string, unknown>,
+  ): Promise<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
+    const { pid, offset } = auth;
+    if (
+      this.server._settings.connectionStateRecovery && typeof pid === "string" &&
+      typeof offset === "string"
+    ) {
+      try {
+        const session = await this.adapter.restoreSession(pid, offset);
+        if (session) return new Socket(this, client, auth, session);
+      } catch {
+        // a failing store means a fresh session, not a refused client
+      }
+    }
+    return new Socket(this, client, auth);
+  }
+
+  #doConnect(
+    socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    fn: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+  ): void {
+    this.sockets.set(socket.id, socket);
+    // the internal state comes first, so a handler that disconnects finds a consistent socket
+    socket._onconnect();
+    fn(socket);
+    this.emitReserved("connect", socket);
+    this.emitReserved("connection", socket);
+  }
+
+  /** Internal: forgets a socket that left. */
+  _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    if (this.sockets.get(socket.id) !== socket) return;
+    this.sockets.delete(socket.id);
+    if (this.sockets.size === 0) this._onEmpty?.();
+  }
+}
+
+function makeAdapter(ctor: AdapterConstructor, nsp: AdapterNamespace): Adapter {
+  const isClass = ctor === Adapter ||
+    (ctor as { prototype?: unknown }).prototype instanceof Adapter;
+  return isClass
+    ? new (ctor as new (nsp: AdapterNamespace) => Adapter)(nsp)
+    : (ctor as (nsp: AdapterNamespace) => Adapter)(nsp);
+}

@@ -1,0 +1,433 @@
+/**
+ * The Socket.IO server: namespaces over an Engine.IO server, as one fetch
+ * handler. Namespace-level methods on the server (`on`, `use`, `emit`, `to`,
+ * ...) act on the main namespace `"/"`.
+ *
+ * @module
+ */
+
+import { Adapter, type AdapterConstructor, type Room, type SocketId } from "../adapter/adapter.ts";
+import { SessionAwareAdapter } from "../adapter/session_aware_adapter.ts";
+import { EngineServer } from "../engine/server.ts";
+import type { FetchApp, RequestContext } from "../engine/ports.ts";
+import { resolveSettings, type ServerOptions, type ServerSettings } from "./_settings.ts";
+import type { Middleware } from "./_middleware.ts";
+import type { BroadcastOperator, RemoteSocket } from "./broadcast_operator.ts";
+import { Client, type ClientContext } from "./client.ts";
+import { Namespace, type ServerReservedEventsMap } from "./namespace.ts";
+import { ParentNamespace } from "./parent_namespace.ts";
+import type { Socket } from "./socket.ts";
+import type {
+  AllButLast,
+  DecorateAcknowledgements,
+  DecorateAcknowledgementsWithMultipleResponses,
+  DecorateAcknowledgementsWithTimeoutAndMultipleResponses,
+  DefaultEventsMap,
+  EventNames,
+  EventNamesWithAck,
+  EventNamesWithoutAck,
+  EventParams,
+  EventsMap,
+  FirstNonErrorArg,
+  Last,
+  ReservedOrUserEventNames,
+  ReservedOrUserListener,
+} from "./typed_events.ts";
+
+export type { ServerOptions };
+
+/** Decides whether a dynamic namespace `name` may be created: `next(null, true)` to allow. */
+export type ParentNspNameMatchFn = (
+  name: string,
+  auth: Record<string, unknown>,
+  next: (err: Error | null, success: boolean) => void,
+) => void;
+
+type Multi<E extends EventsMap, D> = BroadcastOperator<
+  DecorateAcknowledgementsWithMultipleResponses<E>,
+  D
+>;
+type Reserved<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> =
+  ServerReservedEventsMap<L, E, S, D>;
+type ServerEventNames<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> =
+  ReservedOrUserEventNames<
+    Reserved<L, E, S, D>,
+    S
+  >;
+type ServerListener<
+  L extends EventsMap,
+  E extends EventsMap,
+  S extends EventsMap,
+  D,
+  Ev extends ServerEventNames<L, E, S, D>,
+> = ReservedOrUserListener<Reserved<L, E, S, D>, S, Ev>;
+type AnyNamespace = Namespace<EventsMap, EventsMap, EventsMap, unknown>;
+
+/**
+ * A Socket.IO server. It is a fetch app: `Deno.serve(io.handler())`, or
+ * `serve(io, { port })` from `sio-edge/deno|bun|node`.
+ *
+ * @example
+ * ```ts ignore
+ * const io = new Server({ cors: { origin: "*" } });
+ * io.on("connection", (socket) => {
+ *   socket.on("chat", (text: string) => io.emit("chat", text));
+ * });
+ * Deno.serve(io.handler());
+ * ```
+ */
+export class Server<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  // deno-lint-ignore no-explicit-any
+  SocketData = any,
+> implements FetchApp {
+  /** The main namespace `"/"`. */
+  readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  /** The Engine.IO server underneath. */
+  readonly engine: EngineServer;
+  /** Internal: the resolved settings. */
+  readonly _settings: ServerSettings;
+  /** Internal: the namespaces by name. */
+  readonly _nsps: Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> =
+    new Map();
+  #adapter: AdapterConstructor;
+  #connectTimeout: number;
+  #parents = new Map<
+    ParentNspNameMatchFn,
+    ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+  >();
+  #parentsFromRegExp = new Map<
+    RegExp,
+    ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+  >();
+
+  /** Makes a server; every Engine.IO option is passed to the engine. */
+  constructor(opts: ServerOptions = {}) {
+    const {
+      connectTimeout: _t,
+      connectionStateRecovery: _r,
+      cleanupEmptyChildNamespaces: _c,
+      adapter,
+      ...rest
+    } = opts;
+    this._settings = resolveSettings(opts);
+    this.#connectTimeout = this._settings.connectTimeout;
+    this.#adapter = adapter ??
+      (this._settings.connectionStateRecovery ? SessionAwareAdapter : Adapter);
+    this.engine = new EngineServer({
+      ...rest,
+      path: this._settings.path,
+      clock: this._settings.clock,
+    });
+    const context: ClientContext<ListenEvents, EmitEvents, ServerSideEvents, SocketData> = {
+      clock: this._settings.clock,
+      connectTimeout: () => this.#connectTimeout,
+      lookupNamespace: (name, auth, fn) => this.#lookupNamespace(name, auth, fn),
+    };
+    this.engine.on("connection", (conn) => void new Client(context, conn));
+    this.sockets = this.of("/");
+  }
+
+  /** The path the server answers under (without trailing slash, like the official getter). */
+  path(): string {
+    return this._settings.path;
+  }
+
+  /** Gets, or sets, how long a connection may stay without namespace (ms). */
+  connectTimeout(): number;
+  connectTimeout(v: number): this;
+  connectTimeout(v?: number): number | this {
+    if (v === undefined) return this.#connectTimeout;
+    this.#connectTimeout = v;
+    return this;
+  }
+
+  /** Internal: the adapter setting. */
+  get _adapterConstructor(): AdapterConstructor {
+    return this.#adapter;
+  }
+
+  /** Gets, or sets (re-creating every namespace's adapter), the adapter. */
+  adapter(): AdapterConstructor;
+  adapter(v: AdapterConstructor): this;
+  adapter(v?: AdapterConstructor): AdapterConstructor | this {
+    if (v === undefined) return this.#adapter;
+    this.#adapter = v;
+    for (const nsp of this._nsps.values()) nsp._initAdapter();
+    return this;
+  }
+
+  /** Answers one request (the FetchApp contract). Never throws. */
+  handle(req: Request, ctx?: RequestContext): Promise<Response> {
+    return this.engine.handle(req, ctx);
+  }
+
+  /** A fetch handler: `Deno.serve(io.handler())`. */
+  handler(): (req: Request, ...runtimeArgs: unknown[]) => Promise<Response> {
+    return this.engine.handler();
+  }
+
+  /** The largest message a client may send, in bytes. */
+  get maxPayload(): number {
+    return this.engine.maxPayload;
+  }
+
+  /**
+   * The namespace `name`, created if needed; with a RegExp or a function, a
+   * parent namespace whose children are created when clients connect.
+   */
+  of(
+    name: string | RegExp | ParentNspNameMatchFn,
+    fn?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+  ): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+    if (typeof name === "function" || name instanceof RegExp) {
+      const parent = new ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(
+        this,
+      );
+      if (typeof name === "function") {
+        this.#parents.set(name, parent);
+      } else {
+        const regex = name;
+        this.#parents.set((nsp, _auth, next) => next(null, regex.test(nsp)), parent);
+        this.#parentsFromRegExp.set(regex, parent);
+      }
+      if (fn) parent.on("connect", fn);
+      return parent;
+    }
+    if (!name.startsWith("/")) name = "/" + name;
+    let nsp = this._nsps.get(name);
+    if (!nsp) {
+      for (const [regex, parent] of this.#parentsFromRegExp) {
+        if (regex.test(name)) {
+          nsp = parent._createChild(name);
+          if (fn) nsp.on("connect", fn);
+          return nsp;
+        }
+      }
+      nsp = new Namespace(this, name);
+      this._registerNamespace(nsp);
+    }
+    if (fn) nsp.on("connect", fn);
+    return nsp;
+  }
+
+  /** Internal: records a new namespace and announces it (`new_namespace`). */
+  _registerNamespace(nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    this._nsps.set(nsp.name, nsp);
+    // the main namespace is being created in the constructor: nobody listens yet
+    if (nsp.name !== "/") this.sockets._emitNewNamespace(nsp);
+  }
+
+  /** Internal: forgets an emptied child namespace. */
+  _removeNamespace(nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    if (this._nsps.get(nsp.name) === nsp) this._nsps.delete(nsp.name);
+  }
+
+  #lookupNamespace(
+    name: string,
+    auth: Record<string, unknown>,
+    fn: (
+      nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined,
+    ) => void,
+  ): void {
+    const existing = this._nsps.get(name);
+    if (existing) return fn(existing);
+    const candidates = [...this.#parents];
+    const next = (i: number): void => {
+      const entry = candidates[i];
+      if (!entry) return fn(undefined);
+      const [match, parent] = entry;
+      let answered = false;
+      const answer = (err: Error | null, allow: boolean) => {
+        if (answered) return;
+        answered = true;
+        if (err || !allow) return next(i + 1);
+        // the namespace may have been created while the check was pending
+        fn(this._nsps.get(name) ?? parent._createChild(name));
+      };
+      try {
+        match(name, auth, answer);
+      } catch (err) {
+        answer(err instanceof Error ? err : new Error(String(err)), false);
+      }
+    };
+    next(0);
+  }
+
+  /**
+   * Disconnects every socket ("server shutting down"), closes the adapters and
+   * the engine (every connection closes). `fn` is called at the end.
+   */
+  async close(fn?: (err?: Error) => void): Promise<void> {
+    await Promise.allSettled([...this._nsps.values()].map(async (nsp) => {
+      for (const socket of [...nsp.sockets.values()]) socket._onclose("server shutting down");
+      await nsp.adapter.close();
+    }));
+    this.engine.close();
+    fn?.();
+  }
+
+  /** Adds a listener on the main namespace (`connection`, or an event of another server). */
+  on<Ev extends ServerEventNames<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
+    ev: Ev,
+    listener: ServerListener<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Ev>,
+  ): this {
+    this.#main.on(ev, listener as never);
+    return this;
+  }
+
+  /** Adds a one-time listener on the main namespace. */
+  once<Ev extends ServerEventNames<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
+    ev: Ev,
+    listener: ServerListener<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Ev>,
+  ): this {
+    this.#main.once(ev, listener as never);
+    return this;
+  }
+
+  /** Removes a listener from the main namespace. */
+  off<Ev extends ServerEventNames<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
+    ev: Ev,
+    listener?: ServerListener<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Ev>,
+  ): this {
+    this.#main.off(ev, listener as never);
+    return this;
+  }
+
+  /** Removes every listener of `ev` (or of every event) from the main namespace. */
+  removeAllListeners(
+    ev?: ServerEventNames<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+  ): this {
+    this.#main.removeAllListeners(ev);
+    return this;
+  }
+
+  /** The listeners of `ev` on the main namespace. */
+  listeners<Ev extends ServerEventNames<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
+    ev: Ev,
+  ): ServerListener<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Ev>[] {
+    return this.#main.listeners(ev) as ServerListener<
+      ListenEvents,
+      EmitEvents,
+      ServerSideEvents,
+      SocketData,
+      Ev
+    >[];
+  }
+
+  /** The main namespace, typed with the server's reserved events. */
+  get #main(): AnyNamespace {
+    return this.sockets as unknown as AnyNamespace;
+  }
+
+  /** Adds a connection middleware to the main namespace. */
+  use(fn: Middleware<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>): this {
+    this.sockets.use(fn);
+    return this;
+  }
+
+  /** A broadcast to `room` (or rooms) of the main namespace. */
+  to(room: Room | Room[]): Multi<EmitEvents, SocketData> {
+    return this.sockets.to(room);
+  }
+
+  /** Alias of {@link Server.to}. */
+  in(room: Room | Room[]): Multi<EmitEvents, SocketData> {
+    return this.sockets.in(room);
+  }
+
+  /** A broadcast to every socket but those in `room` (or rooms). */
+  except(room: Room | Room[]): Multi<EmitEvents, SocketData> {
+    return this.sockets.except(room);
+  }
+
+  /** Emits to every socket of the main namespace. */
+  emit<Ev extends EventNamesWithoutAck<EmitEvents>>(
+    ev: Ev,
+    ...args: EventParams<EmitEvents, Ev>
+  ): boolean {
+    return this.sockets.emit(ev, ...args);
+  }
+
+  /** Sends a `message` event to every socket of the main namespace. */
+  send(...args: EventParams<EmitEvents, "message">): this {
+    this.sockets.send(...args);
+    return this;
+  }
+
+  /** Alias of {@link Server.send}. */
+  write(...args: EventParams<EmitEvents, "message">): this {
+    return this.send(...args);
+  }
+
+  /** Sends an event to the other servers (none on a single server; an ack gets `(null, [])`). */
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(
+    ev: Ev,
+    ...args: EventParams<
+      DecorateAcknowledgementsWithTimeoutAndMultipleResponses<ServerSideEvents>,
+      Ev
+    >
+  ): boolean {
+    return this.sockets.serverSideEmit(ev, ...args);
+  }
+
+  /** Like {@link Server.serverSideEmit}, resolving with one response per other server. */
+  serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<ServerSideEvents, Ev>>
+  ): Promise<FirstNonErrorArg<Last<EventParams<ServerSideEvents, Ev>>>[]> {
+    return this.sockets.serverSideEmitWithAck(ev, ...args);
+  }
+
+  /** The ids of every socket of the main namespace. @deprecated use {@link Server.fetchSockets} */
+  allSockets(): Promise<Set<SocketId>> {
+    return this.sockets.allSockets();
+  }
+
+  /** A broadcast with the compress flag set. */
+  compress(compress: boolean): Multi<EmitEvents, SocketData> {
+    return this.sockets.compress(compress);
+  }
+
+  /** A broadcast whose packets may be dropped for busy clients. */
+  get volatile(): Multi<EmitEvents, SocketData> {
+    return this.sockets.volatile;
+  }
+
+  /** A broadcast to this server's sockets only. */
+  get local(): Multi<EmitEvents, SocketData> {
+    return this.sockets.local;
+  }
+
+  /** A broadcast whose ack callback gets an error after `timeout` ms. */
+  timeout(
+    timeout: number,
+  ): BroadcastOperator<
+    DecorateAcknowledgements<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>>,
+    SocketData
+  > {
+    return this.sockets.timeout(timeout);
+  }
+
+  /** Every socket of the main namespace. */
+  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
+    return this.sockets.fetchSockets();
+  }
+
+  /** Makes every socket of the main namespace join `room` (or rooms). */
+  socketsJoin(room: Room | Room[]): void {
+    this.sockets.socketsJoin(room);
+  }
+
+  /** Makes every socket of the main namespace leave `room` (or rooms). */
+  socketsLeave(room: Room | Room[]): void {
+    this.sockets.socketsLeave(room);
+  }
+
+  /** Disconnects every socket of the main namespace (closing connections when `close`). */
+  disconnectSockets(close = false): void {
+    this.sockets.disconnectSockets(close);
+  }
+}

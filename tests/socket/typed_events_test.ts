@@ -1,0 +1,74 @@
+import { afterEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { FakeClock } from "../_support/fake_clock.ts";
+import { Server } from "../../src/socket/server.ts";
+import { WireClient } from "../_support/sio_wire.ts";
+
+interface ClientToServerEvents {
+  chat: (text: string) => void;
+  add: (a: number, b: number, ack: (sum: number) => void) => void;
+}
+
+interface ServerToClientEvents {
+  news: (title: string, at: Date) => void;
+  ask: (question: string, ack: (answer: string) => void) => void;
+}
+
+interface InterServerEvents {
+  ping: (n: number) => void;
+}
+
+interface SocketData {
+  user: string;
+}
+
+let io:
+  | Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
+  | undefined;
+
+afterEach(async () => {
+  await io?.close();
+  io = undefined;
+});
+
+describe("typed events", () => {
+  it("types listeners, emits, acks and socket.data from the four generics", async () => {
+    const server = new Server<
+      ClientToServerEvents,
+      ServerToClientEvents,
+      InterServerEvents,
+      SocketData
+    >({
+      clock: new FakeClock(),
+    });
+    io = server;
+    const sums: number[] = [];
+    server.on("connection", (socket) => {
+      socket.data.user = "ann";
+      socket.on("chat", (text) => {
+        const upper: string = text.toUpperCase();
+        server.emit("news", upper, new Date(0));
+      });
+      socket.on("add", (a, b, ack) => ack(a + b));
+      socket.emit("ask", "why?", (answer) => void answer.length);
+      socket.timeout(10).emit("ask", "why?", (err, answer) => void [err?.message, answer]);
+      // @ts-expect-error wrong argument type
+      socket.emit("news", 1, new Date());
+      // @ts-expect-error unknown event
+      socket.emit("unknown");
+      // @ts-expect-error a broadcast may not expect a single ack
+      server.emit("ask", "q", () => {});
+      server.timeout(10).emit("ask", "q", (err, answers) => void [err, answers.length]);
+      void server.serverSideEmit("ping", 1);
+      // @ts-expect-error wrong argument type for a server-side event
+      void server.serverSideEmit("ping", "1");
+      server.on("ping", (n) => sums.push(n));
+    });
+    const client = await WireClient.connect(server);
+    await client.connectNsp("/");
+    await client.send('25["add",2,3]');
+    assert.ok(client.takeText().includes("35[5]"));
+    const [socket] = await server.fetchSockets();
+    assert.equal(socket?.data.user, "ann");
+  });
+});
