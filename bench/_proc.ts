@@ -9,6 +9,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import process from "node:process";
 import { BIN, ROOT } from "./_servers.ts";
 
 /** The cores to pin server and load to, or `undefined` without `taskset` or a second core. */
@@ -30,7 +31,8 @@ class _LineProcess {
   constructor(argv: string[], cpu: number | undefined) {
     const [cmd, ...args] = cpu === undefined ? argv : ["taskset", "-c", String(cpu), ...argv];
     // taskset execs the command: the child's PID is the measured process
-    this.child = spawn(cmd!, args, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+    const env = { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
+    this.child = spawn(cmd!, args, { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
     this.#exited = new Promise((resolve) => this.child.once("exit", () => resolve()));
     this.child.stdout!.setEncoding("utf8");
     this.child.stdout!.on("data", (chunk: string) => this.#onData(chunk));
@@ -61,7 +63,11 @@ class _LineProcess {
         continue;
       }
       if (this.child.exitCode !== null || this.child.signalCode !== null) {
-        throw new Error(`process exited (${this.child.exitCode ?? this.child.signalCode}): ${this.stderr.join("")}`);
+        throw new Error(
+          `process exited (${this.child.exitCode ?? this.child.signalCode}): ${
+            this.stderr.join("")
+          }`,
+        );
       }
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no answer within ${timeoutMs} ms: ${this.stderr.join("")}`);
@@ -86,7 +92,10 @@ class _LineProcess {
     this.child.stdin!.end();
     const pid = this.child.pid;
     const waitExit = (ms: number) =>
-      Promise.race([this.#exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+      Promise.race([
+        this.#exited.then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), ms)),
+      ]);
     if (await waitExit(500)) return;
     if (pid !== undefined) process.kill(pid, "SIGTERM");
     if (await waitExit(2_000)) return;

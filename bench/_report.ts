@@ -65,7 +65,13 @@ interface Target {
 }
 
 function _targets(): Target[] {
-  const t = (name: string, a: string, b: string, metric: _Key, goal: number) => ({ name, a, b, metric, goal });
+  const t = (name: string, a: string, b: string, metric: _Key, goal: number) => ({
+    name,
+    a,
+    b,
+    metric,
+    goal,
+  });
   const bun = ["sio-edge/bun", "official/bun"] as const;
   const deno = ["sio-edge/deno", "raw/deno"] as const;
   const node = ["sio-edge/node", "official/node"] as const;
@@ -78,7 +84,15 @@ function _targets(): Target[] {
     t("Deno vs raw Deno: broadcast", ...deno, "bcastRate", 1.0),
     t("Deno vs raw Deno: echo", ...deno, "echoRate", 0.9),
     t("Deno vs raw Deno: memory/conn", ...deno, "memPerConn", 1.0),
-    ...(["connectRate", "memPerConn", "bcastRate", "echoRate", "echoP50", "echoP99", "pollRate"] as const)
+    ...([
+      "connectRate",
+      "memPerConn",
+      "bcastRate",
+      "echoRate",
+      "echoP50",
+      "echoP99",
+      "pollRate",
+    ] as const)
       .map((m) => t(`Node vs official: ${METRICS[m].title}`, ...node, m, 1.0)),
   ];
 }
@@ -95,36 +109,58 @@ function _ratios(runs: RunResult[], a: string, b: string, metric: _Key): number[
 
 function _range(s: Spread, scale = 1): string {
   if (!s.n) return "–";
-  return s.n === 1 ? fmt(s.median * scale) : `${fmt(s.median * scale)} (${fmt(s.min * scale)}–${fmt(s.max * scale)})`;
+  return s.n === 1
+    ? fmt(s.median * scale)
+    : `${fmt(s.median * scale)} (${fmt(s.min * scale)}–${fmt(s.max * scale)})`;
 }
 
 function _targetTable(runs: RunResult[]): string {
   const rows = _targets().map((t) => {
     const s = spread(_ratios(runs, t.a, t.b, t.metric));
     const higher = METRICS[t.metric].higher;
-    const met = !s.n ? "no data" : (higher ? s.median >= t.goal : s.median <= t.goal) ? "✅ met" : "❌ missed";
+    const met = !s.n
+      ? "no data"
+      : (higher ? s.median >= t.goal : s.median <= t.goal)
+      ? "✅ met"
+      : "❌ missed";
     return `| ${t.name} | ${higher ? "≥" : "≤"} ${t.goal}× | ${_range(s)}× | ${met} |`;
   });
-  return ["| target | goal | same-run ratio, median (min–max) | status |", "|---|---|---|---|", ...rows].join(
+  return [
+    "| target | goal | same-run ratio, median (min–max) | status |",
+    "|---|---|---|---|",
+    ...rows,
+  ].join(
     "\n",
   );
 }
 
 function _serverTable(runs: RunResult[]): string {
   const keys = Object.keys(METRICS) as _Key[];
-  const head = `| server | ${keys.map((k) => `${METRICS[k].title} (${METRICS[k].unit})`).join(" | ")} |`;
+  const head = `| server | ${
+    keys.map((k) => `${METRICS[k].title} (${METRICS[k].unit})`).join(" | ")
+  } |`;
   const rows = SERVERS.filter((s) => runs.some((r) => r.server === s.id)).map((s) => {
     const mine = runs.filter((r) => r.server === s.id);
-    const cells = keys.map((k) => _range(spread(mine.map((r) => r.metrics[k] ?? NaN)), METRICS[k].scale));
+    const cells = keys.map((k) =>
+      _range(spread(mine.map((r) => r.metrics[k] ?? NaN)), METRICS[k].scale)
+    );
     return `| ${s.id} | ${cells.join(" | ")} |`;
   });
   return [head, `|---|${keys.map(() => "---").join("|")}|`, ...rows].join("\n");
 }
 
 function _pairTable(runs: RunResult[]): string {
-  const keys: _Key[] = ["connectRate", "memPerConn", "bcastRate", "echoRate", "echoP99", "pollRate"];
+  const keys: _Key[] = [
+    "connectRate",
+    "memPerConn",
+    "bcastRate",
+    "echoRate",
+    "echoP99",
+    "pollRate",
+  ];
   const pairs = [
     ["sio-edge/bun", "official/bun"],
+    ["sio-edge+pubsub/bun", "official/bun"],
     ["sio-edge/bun", "raw/bun"],
     ["official/bun", "raw/bun"],
     ["sio-edge/deno", "raw/deno"],
@@ -133,15 +169,21 @@ function _pairTable(runs: RunResult[]): string {
     ["official/node", "raw/node"],
   ];
   const rows = pairs.map(([a, b]) =>
-    `| ${a} ÷ ${b} | ${keys.map((k) => `${_range(spread(_ratios(runs, a!, b!, k)))}×`).join(" | ")} |`
+    `| ${a} ÷ ${b} | ${
+      keys.map((k) => `${_range(spread(_ratios(runs, a!, b!, k)))}×`).join(" | ")
+    } |`
   );
   const head = `| ratio | ${keys.map((k) => METRICS[k].title).join(" | ")} |`;
   return [head, `|---|${keys.map(() => "---").join("|")}|`, ...rows].join("\n");
 }
 
 function _problems(runs: RunResult[]): string {
-  const lines = runs.filter((r) => r.errors.length).map((r) => `- rep ${r.rep + 1}, ${r.server}: ${r.errors.join("; ")}`);
-  return lines.length ? `Problems during the run:\n\n${lines.join("\n")}\n` : "No scenario failed or timed out.\n";
+  const lines = runs.filter((r) => r.errors.length).map((r) =>
+    `- rep ${r.rep + 1}, ${r.server}: ${r.errors.join("; ")}`
+  );
+  return lines.length
+    ? `Problems during the run:\n\n${lines.join("\n")}\n`
+    : "No scenario failed or timed out.\n";
 }
 
 /** The generated part of BENCHMARKS.md for `results`. */

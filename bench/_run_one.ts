@@ -28,6 +28,8 @@ export interface Config {
   polling: { clients: number; durationMs: number; maxRoundTrips: number };
   /** Upper bound of any one scenario. */
   scenarioTimeoutMs: number;
+  /** Only these scenarios (connect, memory, broadcast, echo, polling); all when absent. */
+  scenarios?: string[];
 }
 
 /** The measured values; lower is better for memory, times and latencies. */
@@ -102,49 +104,82 @@ async function _scenarios(
   const ask = async <T extends _Rates>(name: string, cmd: Record<string, unknown>) => {
     const res = await load.request<T>({ ...cmd, timeoutMs: t }, t + 15_000);
     out.details[name] = res;
-    if (res.complete === false) out.errors.push(`${name}: incomplete after ${Math.round(res.ms)} ms`);
+    if (res.complete === false) {
+      out.errors.push(`${name}: incomplete after ${Math.round(res.ms)} ms`);
+    }
     if (res.failed || res.errors) out.errors.push(`${name}: ${res.failed ?? res.errors} failed`);
     return res;
   };
+  const wants = (name: string) => !cfg.scenarios || cfg.scenarios.includes(name);
   const { proto } = spec;
   const port = server.port;
-  // warm-up: the JIT sees every path once before anything is measured
-  await load.request({ op: "connect", proto, port, count: 20, concurrency: 10, timeoutMs: t }, t + 5_000);
-  await load.request({ op: "broadcast", messages: 20, size: 100, timeoutMs: t }, t + 5_000);
-  await load.request({ op: "close", timeoutMs: 5_000 }, 10_000);
-  const echoWarm = { op: "echo", proto, port, clients: 10, outstanding: 5, total: 2_000 };
-  await load.request({ ...echoWarm, timeoutMs: t }, t + 5_000);
-  await sleep(300);
+  await _warmUp(spec, port, load, t);
 
-  await server.gc();
-  const rssBefore = server.rss();
-  const connect = await ask<_Rates & { connected: number }>("connect", {
-    op: "connect",
-    proto,
-    port,
-    ...cfg.connect,
-  });
-  out.metrics.connectRate = connect.rate;
-  await sleep(500); // idle: no handshake still in flight
-  await server.gc();
-  out.metrics.memPerConn = (server.rss() - rssBefore) / connect.connected;
-  out.details.rss = { before: rssBefore, after: server.rss() };
-
-  const bcast = await ask<_Rates>("broadcast", { op: "broadcast", ...cfg.broadcast });
-  out.metrics.bcastRate = bcast.rate;
-  if (bcast.complete) out.metrics.bcastMs = bcast.ms;
+  if (wants("connect") || wants("memory") || wants("broadcast")) {
+    await server.gc();
+    const rssBefore = server.rss();
+    const connect = await ask<_Rates & { connected: number }>("connect", {
+      op: "connect",
+      proto,
+      port,
+      ...cfg.connect,
+    });
+    out.metrics.connectRate = connect.rate;
+    await sleep(500); // idle: no handshake still in flight
+    await server.gc();
+    const rssAfter = server.rss();
+    out.metrics.memPerConn = (rssAfter - rssBefore) / connect.connected;
+    out.details.rss = { before: rssBefore, after: rssAfter };
+  }
+  if (wants("broadcast")) {
+    const bcast = await ask<_Rates>("broadcast", { op: "broadcast", ...cfg.broadcast });
+    out.metrics.bcastRate = bcast.rate;
+    if (bcast.complete) out.metrics.bcastMs = bcast.ms;
+  }
   await load.request({ op: "close", timeoutMs: 10_000 }, 15_000);
   await sleep(300);
 
-  const echo = await ask<_Rates & { p50: number; p99: number }>("echo", {
-    op: "echo",
-    proto,
-    port,
-    ...cfg.echo,
-  });
-  Object.assign(out.metrics, { echoRate: echo.rate, echoP50: echo.p50, echoP99: echo.p99 });
+  if (wants("echo")) {
+    const echo = await ask<_Rates & { p50: number; p99: number }>("echo", {
+      op: "echo",
+      proto,
+      port,
+      ...cfg.echo,
+    });
+    Object.assign(out.metrics, { echoRate: echo.rate, echoP50: echo.p50, echoP99: echo.p99 });
+  }
+  if (spec.polling && wants("polling")) {
+    const poll = await ask<_Rates & { p50: number }>("polling", {
+      op: "polling",
+      port,
+      ...cfg.polling,
+    });
+    Object.assign(out.metrics, { pollRate: poll.rate, pollP50: poll.p50 });
+  }
+}
 
-  if (!spec.polling) return;
-  const poll = await ask<_Rates & { p50: number }>("polling", { op: "polling", port, ...cfg.polling });
-  Object.assign(out.metrics, { pollRate: poll.rate, pollP50: poll.p50 });
+/** Every path runs once before anything is measured, so the JIT has seen it. */
+async function _warmUp(
+  spec: ServerSpec,
+  port: number,
+  load: LoadProcess,
+  t: number,
+): Promise<void> {
+  const { proto } = spec;
+  const limit = t + 5_000;
+  await load.request(
+    { op: "connect", proto, port, count: 20, concurrency: 10, timeoutMs: t },
+    limit,
+  );
+  await load.request({ op: "broadcast", messages: 20, size: 100, timeoutMs: t }, limit);
+  await load.request({ op: "close", timeoutMs: 5_000 }, limit);
+  const echo = { op: "echo", proto, port, clients: 10, outstanding: 5, total: 2_000, timeoutMs: t };
+  await load.request(echo, limit);
+  if (spec.polling) {
+    await load.request(
+      { op: "polling", port, clients: 2, durationMs: 200, maxRoundTrips: 500 },
+      limit,
+    );
+  }
+  await sleep(300);
 }

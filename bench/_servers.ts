@@ -30,7 +30,7 @@ export interface ServerSpec {
   /** The runtime it runs on. */
   runtime: Runtime;
   /** Which implementation it is. */
-  impl: "sio-edge" | "official" | "raw";
+  impl: "sio-edge" | "sio-edge+pubsub" | "official" | "raw";
   /** The wire format it speaks. */
   proto: Proto;
   /** Whether it serves Engine.IO long-polling. */
@@ -51,7 +51,12 @@ function _argv(runtime: Runtime, file: string): string[] {
   }
 }
 
-function _spec(impl: ServerSpec["impl"], runtime: Runtime, file: string, label: string): ServerSpec {
+function _spec(
+  impl: ServerSpec["impl"],
+  runtime: Runtime,
+  file: string,
+  label: string,
+): ServerSpec {
   const proto: Proto = impl === "raw" ? "raw" : "sio";
   return {
     id: `${impl}/${runtime}`,
@@ -67,6 +72,12 @@ function _spec(impl: ServerSpec["impl"], runtime: Runtime, file: string, label: 
 /** Every server, in report order. */
 export const SERVERS: readonly ServerSpec[] = [
   _spec("sio-edge", "bun", "sio_edge.ts", "sio-edge on Bun"),
+  _spec(
+    "sio-edge+pubsub",
+    "bun",
+    "sio_edge_bun_pubsub.ts",
+    "PROTOTYPE: sio-edge on Bun with broadcasts through server.publish",
+  ),
   _spec("official", "bun", "official_bun.ts", "socket.io 4.8 + @socket.io/bun-engine on Bun"),
   _spec("raw", "bun", "raw_bun.ts", "raw Bun.serve WebSocket"),
   _spec("sio-edge", "deno", "sio_edge.ts", "sio-edge on Deno"),
@@ -75,3 +86,37 @@ export const SERVERS: readonly ServerSpec[] = [
   _spec("official", "node", "official_node.ts", "socket.io 4.8 on Node"),
   _spec("raw", "node", "raw_node.ts", "raw ws on Node"),
 ];
+
+/**
+ * `spec`'s command line with a CPU profiler on, writing into `dir`: Bun and
+ * Node write `.cpuprofile` files (Bun also a markdown summary), Deno a V8
+ * tick log (`node --prof-process` reads it).
+ */
+export function profiledArgv(spec: ServerSpec, dir: string, name: string): string[] {
+  const [runtime, ...rest] = spec.argv;
+  switch (spec.runtime) {
+    case "bun":
+      // Bun appends the extensions itself
+      return [
+        runtime!,
+        "--cpu-prof",
+        "--cpu-prof-md",
+        `--cpu-prof-dir=${dir}`,
+        `--cpu-prof-name=${name}`,
+        ...rest,
+      ];
+    case "node":
+      return [
+        runtime!,
+        "--cpu-prof",
+        `--cpu-prof-dir=${dir}`,
+        `--cpu-prof-name=${name}.cpuprofile`,
+        ...rest,
+      ];
+    case "deno": {
+      const flags =
+        `--v8-flags=--expose-gc,--prof,--no-logfile-per-isolate,--logfile=${dir}/${name}.v8.log`;
+      return [runtime!, ...rest.map((arg) => arg.startsWith("--v8-flags=") ? flags : arg)];
+    }
+  }
+}

@@ -36,7 +36,12 @@ export interface Spread {
 export function spread(values: number[]): Spread {
   const finite = values.filter(Number.isFinite);
   if (!finite.length) return { median: NaN, min: NaN, max: NaN, n: 0 };
-  return { median: median(finite), min: Math.min(...finite), max: Math.max(...finite), n: finite.length };
+  return {
+    median: median(finite),
+    min: Math.min(...finite),
+    max: Math.max(...finite),
+    n: finite.length,
+  };
 }
 
 /** Rounds for display: 3 significant digits, no exponent. */

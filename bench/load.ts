@@ -25,7 +25,14 @@ import type { Proto } from "./_wire.ts";
 
 /** A command line, as the orchestrator writes it. */
 export type Command =
-  | { op: "connect"; proto: Proto; port: number; count: number; concurrency: number; timeoutMs: number }
+  | {
+    op: "connect";
+    proto: Proto;
+    port: number;
+    count: number;
+    concurrency: number;
+    timeoutMs: number;
+  }
   | { op: "broadcast"; messages: number; size: number; timeoutMs: number }
   | { op: "close"; timeoutMs: number }
   | {

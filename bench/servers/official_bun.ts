@@ -7,6 +7,7 @@
 
 import { Server as Engine } from "@socket.io/bun-engine";
 import { Server } from "socket.io";
+import { bun, type BunServeOptions } from "./_bun.ts";
 import { control, ROOM } from "./_control.ts";
 
 const io = new Server({ serveClient: false });
@@ -19,5 +20,7 @@ io.on("connection", (socket) => {
   socket.on("bcast", (arg: unknown) => io.to(ROOM).emit("msg", arg));
 });
 
-const server = Bun.serve({ port: 0, hostname: "127.0.0.1", ...engine.handler() });
+// bun-engine's handler() is typed against bun-types' Server; the shapes agree at runtime
+const handlers = engine.handler() as unknown as Pick<BunServeOptions, "fetch" | "websocket">;
+const server = bun().serve({ port: 0, hostname: "127.0.0.1", ...handlers });
 control(server.port ?? 0);

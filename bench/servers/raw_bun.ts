@@ -6,25 +6,21 @@
  * @module
  */
 
+import { bun, type BunServer, type BunSocket } from "./_bun.ts";
 import { control, ROOM } from "./_control.ts";
 
-interface _Ws {
-  subscribe(topic: string): void;
-  send(data: string): number;
-}
-
-const server = Bun.serve({
+const server: BunServer = bun().serve({
   port: 0,
   hostname: "127.0.0.1",
-  fetch(req, srv) {
+  fetch(req, srv): Response | undefined {
     if (srv.upgrade(req)) return undefined;
     return new Response("raw bun", { status: 200 });
   },
   websocket: {
-    open(ws: _Ws) {
+    open(ws: BunSocket) {
       ws.subscribe(ROOM);
     },
-    message(ws: _Ws, message: string | Uint8Array) {
+    message(ws: BunSocket, message: string | Uint8Array) {
       const text = typeof message === "string" ? message : new TextDecoder().decode(message);
       if (text[0] === "e") ws.send("a" + text.slice(1));
       else if (text[0] === "b") server.publish(ROOM, "m" + text.slice(1));

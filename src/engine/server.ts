@@ -23,8 +23,8 @@ import {
 } from "./options.ts";
 import type { FetchApp, RequestContext } from "./ports.ts";
 import { Polling } from "./polling.ts";
-import { runAllowRequest } from "./_allow_request.ts";
 import { contextFromArgs } from "./_runtime_probe.ts";
+import { type Refusal, sessionId, type Verifier, verifyRequest } from "./_verify.ts";
 import { EngineSocket, type SessionSettings } from "./socket.ts";
 import type { Transport, TransportName } from "./transport.ts";
 import { WebSocketTransport } from "./websocket.ts";
@@ -40,8 +40,6 @@ export type EngineServerEvents = {
   /** The headers of every polling answer and WebSocket upgrade, before it is sent; may be changed. */
   headers: (headers: Headers, req: Request) => void;
 };
-
-type Refusal = { code: ErrorCode; context: Record<string, unknown> };
 
 /**
  * An Engine.IO v4 server: handshakes, long-polling, WebSocket, upgrades,
@@ -60,6 +58,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
   readonly opts: ResolvedEngineOptions;
   #store: SessionStore<EngineSocket>;
   #settings: SessionSettings;
+  #verifier: Verifier;
 
   constructor(options: EngineOptions = {}) {
     super();
@@ -74,6 +73,11 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       upgrades: o.allowUpgrades && o.transports.includes("websocket") ? ["websocket"] : [],
       initialPacket: o.initialPacket,
       clock: o.clock,
+    };
+    this.#verifier = {
+      transports: o.transports,
+      allowRequest: o.allowRequest,
+      sessionTransport: (sid) => this.#store.get(sid)?.transport.name,
     };
   }
 
@@ -131,7 +135,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       for (const [k, v] of cors.headers) headers.append(k, v);
     }
     const query = url.searchParams;
-    const refusal = await this.#verify(req, query, isUpgrade);
+    const refusal = await verifyRequest(req, query, isUpgrade, this.#verifier);
     if (refusal) return this.#refuse(req, refusal, isUpgrade, headers);
 
     const sid = sessionId(query);
@@ -146,56 +150,6 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
     if (transport === "websocket") return this.#upgrade(req, session, ctx, headers);
     this.#pollingHeaders(req, headers);
     return (session.transport as Polling).onRequest(req, headers);
-  }
-
-  async #verify(
-    req: Request,
-    query: URLSearchParams,
-    isUpgrade: boolean,
-  ): Promise<Refusal | undefined> {
-    const transport = query.get("transport");
-    if (transport === null || !(this.opts.transports as string[]).includes(transport)) {
-      return { code: ErrorCode.UNKNOWN_TRANSPORT, context: { transport: transport ?? undefined } };
-    }
-    // polling cannot take a WebSocket handshake (the official server accepts the
-    // socket and closes it at once; refusing up front says the same, sooner)
-    if (isUpgrade && transport !== "websocket") {
-      const error = "transport does not handle upgrades";
-      return { code: ErrorCode.BAD_REQUEST, context: { name: "TRANSPORT_HANDSHAKE_ERROR", error } };
-    }
-    const sid = sessionId(query);
-    if (sid !== undefined) {
-      const session = this.#store.get(sid);
-      if (!session) return { code: ErrorCode.UNKNOWN_SID, context: { sid } };
-      const previousTransport = session.transport.name;
-      if (!isUpgrade && previousTransport !== transport) {
-        return {
-          code: ErrorCode.BAD_REQUEST,
-          context: { name: "TRANSPORT_MISMATCH", transport, previousTransport },
-        };
-      }
-      return undefined;
-    }
-    if (req.method !== "GET") {
-      return { code: ErrorCode.BAD_HANDSHAKE_METHOD, context: { method: req.method } };
-    }
-    if (transport === "websocket" && !isUpgrade) {
-      return {
-        code: ErrorCode.BAD_REQUEST,
-        context: { name: "TRANSPORT_HANDSHAKE_ERROR", error: "invalid transport upgrade" },
-      };
-    }
-    if (this.opts.allowRequest) {
-      const message = await runAllowRequest(this.opts.allowRequest, req);
-      if (message !== true) {
-        return { code: ErrorCode.FORBIDDEN, context: message === undefined ? {} : { message } };
-      }
-    }
-    // only protocol v4 is spoken; a missing EIO means v3 (engine.io 6.x, handshake())
-    if (query.get("EIO") !== "4") {
-      return { code: ErrorCode.UNSUPPORTED_PROTOCOL_VERSION, context: { protocol: 3 } };
-    }
-    return undefined;
   }
 
   #refuse(req: Request, refusal: Refusal, isUpgrade: boolean, headers: Headers): Response {
@@ -299,11 +253,6 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
   close(): void {
     for (const socket of [...this.#store.values()]) socket.close(true);
   }
-}
-
-/** The sid of a request; an empty `sid=` means a handshake, as for the official server. */
-function sessionId(query: URLSearchParams): string | undefined {
-  return query.get("sid") || undefined;
 }
 
 /** Runs the runtime's upgrader; anything but a Response means it could not upgrade. */

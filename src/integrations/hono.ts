@@ -45,10 +45,18 @@ import type { BunServer } from "../runtime/bun.ts";
 import { upgrader as denoUpgrader } from "../runtime/deno.ts";
 import { callApp, guardEvents } from "../runtime/_shared.ts";
 
-/** A server the middleware can mount: it answers requests and knows its path. */
+/**
+ * A server the middleware can mount: a fetch app that tells which URLs are
+ * its own, by `matches(url)` (like `EngineServer`), through its `engine`, or
+ * by `path()` (like the Socket.IO `Server`, whose path has no trailing slash).
+ */
 export interface MountableApp extends FetchApp {
   /** Whether `url` is under the server's path (e.g. `/socket.io/`). */
-  matches(url: URL): boolean;
+  matches?(url: URL): boolean;
+  /** The Engine.IO server underneath, whose `matches` is used when the app has none. */
+  readonly engine?: { matches(url: URL): boolean };
+  /** The path the server answers under, e.g. `"/socket.io"`. */
+  path?(): string;
 }
 
 /** Options of {@link socketIo}. */
@@ -84,13 +92,25 @@ export interface SocketIoOptions {
  */
 export function socketIo(app: MountableApp, options: SocketIoOptions = {}): MiddlewareHandler {
   const context = options.context ?? _runtimeContext(app.maxPayload);
+  const matches = _matcher(app);
   return async (c, next) => {
-    if (!app.matches(new URL(c.req.url))) {
+    if (!matches(new URL(c.req.url))) {
       await next();
       return;
     }
     return await callApp(app, c.req.raw, context(c));
   };
+}
+
+function _matcher(app: MountableApp): (url: URL) => boolean {
+  if (typeof app.matches === "function") return (url) => app.matches!(url);
+  const engine = app.engine;
+  if (typeof engine?.matches === "function") return (url) => engine.matches(url);
+  if (typeof app.path === "function") {
+    const path = app.path().replace(/\/$/, "");
+    return ({ pathname }) => pathname === path || pathname.startsWith(`${path}/`);
+  }
+  throw new TypeError("socketIo() needs a server with matches(url), an engine, or path()");
 }
 
 /** The request context, read from what each runtime passes Hono as `c.env`. */

@@ -1,27 +1,28 @@
 /**
- * The catch-all listeners of a socket (`onAny`, `onAnyOutgoing` and friends).
+ * The catch-all listeners of a socket (`onAny`, `onAnyOutgoing` and friends),
+ * as a base class of `Socket`.
  *
  * @module
  */
 
+import { type EventsMap, StrictEventEmitter } from "./typed_events.ts";
+
+/** A catch-all listener: the event name, then its arguments. */
 // deno-lint-ignore no-explicit-any
 export type AnyListener = (event: string, ...args: any[]) => void;
 
 /** An ordered list of catch-all listeners. */
-export class AnyListeners {
+class ListenerList {
   #list: AnyListener[] = [];
 
-  /** Appends `fn`. */
   add(fn: AnyListener): void {
     this.#list.push(fn);
   }
 
-  /** Puts `fn` first. */
   prepend(fn: AnyListener): void {
     this.#list.unshift(fn);
   }
 
-  /** Removes `fn`, or every listener without it. */
   remove(fn?: AnyListener): void {
     if (!fn) {
       this.#list = [];
@@ -31,12 +32,12 @@ export class AnyListeners {
     if (i !== -1) this.#list.splice(i, 1);
   }
 
-  /** The listeners, in call order. The array can be changed to remove listeners. */
+  /** The array itself: removing from it removes listeners, as the official API allows. */
   list(): AnyListener[] {
     return this.#list;
   }
 
-  /** Calls every listener with `[event, ...args]`; a throwing listener does not stop the others. */
+  /** Calls every listener; a throwing one does not stop the others (it is rethrown later). */
   call(args: readonly unknown[]): void {
     if (this.#list.length === 0) return;
     for (const fn of this.#list.slice()) {
@@ -48,5 +49,71 @@ export class AnyListeners {
         });
       }
     }
+  }
+}
+
+/** A strict emitter with catch-all listeners for incoming and outgoing events. */
+export abstract class AnyListenersEmitter<
+  ListenEvents extends EventsMap,
+  EmitEvents extends EventsMap,
+  ReservedEvents extends EventsMap,
+> extends StrictEventEmitter<ListenEvents, EmitEvents, ReservedEvents> {
+  #incoming = new ListenerList();
+  #outgoing = new ListenerList();
+
+  /** Adds a listener called with `(event, ...args)` for every incoming event. */
+  onAny(listener: AnyListener): this {
+    this.#incoming.add(listener);
+    return this;
+  }
+
+  /** Like `onAny`, but called first. */
+  prependAny(listener: AnyListener): this {
+    this.#incoming.prepend(listener);
+    return this;
+  }
+
+  /** Removes a catch-all listener (every one without argument). */
+  offAny(listener?: AnyListener): this {
+    this.#incoming.remove(listener);
+    return this;
+  }
+
+  /** The catch-all listeners of incoming events. */
+  listenersAny(): AnyListener[] {
+    return this.#incoming.list();
+  }
+
+  /** Adds a listener called with `(event, ...args)` for every outgoing event (not acks). */
+  onAnyOutgoing(listener: AnyListener): this {
+    this.#outgoing.add(listener);
+    return this;
+  }
+
+  /** Like `onAnyOutgoing`, but called first. */
+  prependAnyOutgoing(listener: AnyListener): this {
+    this.#outgoing.prepend(listener);
+    return this;
+  }
+
+  /** Removes an outgoing catch-all listener (every one without argument). */
+  offAnyOutgoing(listener?: AnyListener): this {
+    this.#outgoing.remove(listener);
+    return this;
+  }
+
+  /** The catch-all listeners of outgoing events. */
+  listenersAnyOutgoing(): AnyListener[] {
+    return this.#outgoing.list();
+  }
+
+  /** Calls the incoming catch-all listeners with `[event, ...args]`. */
+  protected notifyIncoming(args: readonly unknown[]): void {
+    this.#incoming.call(args);
+  }
+
+  /** Calls the outgoing catch-all listeners with `[event, ...args]`. */
+  protected notifyOutgoing(args: readonly unknown[]): void {
+    this.#outgoing.call(args);
   }
 }

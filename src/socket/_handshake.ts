@@ -27,27 +27,39 @@ export interface Handshake {
   auth: Record<string, unknown>;
 }
 
-/** Builds the handshake of a socket from its connection's handshake request. */
+/** What a handshake keeps of the connection's request; the same for every namespace. */
+export type RequestSnapshot = Pick<Handshake, "headers" | "xdomain" | "secure" | "url" | "query">;
+
+/**
+ * Reads what the handshake needs from `request`, once per connection and at
+ * once: Deno forbids reading the headers of a request whose response (such as
+ * a WebSocket upgrade) was already sent.
+ */
+export function snapshotRequest(request: Request): RequestSnapshot {
+  const url = new URL(request.url);
+  const headers: Record<string, string> = {};
+  try {
+    request.headers.forEach((value, name) => setOwn(headers, name, value));
+  } catch {
+    // Deno closes a request once it is upgraded to a WebSocket: its headers are gone
+  }
+  return {
+    headers,
+    xdomain: headers["origin"] !== undefined,
+    secure: url.protocol === "https:" || url.protocol === "wss:",
+    url: url.pathname + url.search,
+    query: parseQuery(url.searchParams),
+  };
+}
+
+/** Builds the handshake of a socket from its connection's request snapshot. */
 export function buildHandshake(
-  request: Request,
+  snapshot: RequestSnapshot,
   address: string,
   auth: Record<string, unknown>,
   now: number,
 ): Handshake {
-  const url = new URL(request.url);
-  const headers: Record<string, string> = {};
-  request.headers.forEach((value, name) => setOwn(headers, name, value));
-  return {
-    headers,
-    time: String(new Date(now)),
-    address,
-    xdomain: request.headers.has("origin"),
-    secure: url.protocol === "https:" || url.protocol === "wss:",
-    issued: now,
-    url: url.pathname + url.search,
-    query: parseQuery(url.searchParams),
-    auth,
-  };
+  return { ...snapshot, time: String(new Date(now)), address, issued: now, auth };
 }
 
 /** Like Node's `querystring.parse`: a null-prototype object, repeated keys as arrays. */

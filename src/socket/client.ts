@@ -15,6 +15,7 @@ import type { Namespace } from "./namespace.ts";
 import type { Socket } from "./socket.ts";
 import type { DisconnectReason } from "./socket_types.ts";
 import type { EventsMap } from "./typed_events.ts";
+import { type RequestSnapshot, snapshotRequest } from "./_handshake.ts";
 
 /** What a client needs from its server. */
 export interface ClientContext<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> {
@@ -39,6 +40,8 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
   readonly conn: EngineSocket;
   /** The Engine.IO session id (never shared with other clients). */
   readonly id: string;
+  /** Internal: what the sockets' handshakes keep of the connection's request. */
+  readonly _requestSnapshot: RequestSnapshot;
   #context: ClientContext<L, E, S, D>;
   #decoder = new Decoder();
   #sockets = new Map<string, Socket<L, E, S, D>>();
@@ -51,6 +54,7 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
     this.#context = context;
     this.conn = conn;
     this.id = conn.id;
+    this._requestSnapshot = snapshotRequest(conn.request);
     const onMessage = (data: string | Uint8Array) => this.#onMessage(data);
     const onError = (err: Error) => this.#onError(err);
     const onClose = (reason: string, description?: unknown) =>
@@ -140,11 +144,14 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
         });
         return;
       }
-      void nsp._add(this, auth, (socket) => {
+      nsp._add(this, auth, (socket) => {
         this.#sockets.set(socket.id, socket);
         this.#nsps.set(nsp.name, socket);
         this.#context.clock.clearTimeout(this.#connectTimer);
         this.#connectTimer = undefined;
+      }).catch(() => {
+        // a fault of ours must not end the process: this connection ends instead
+        this.#close("forced server close");
       });
     });
   }

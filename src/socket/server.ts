@@ -14,8 +14,8 @@ import { resolveSettings, type ServerOptions, type ServerSettings } from "./_set
 import type { Middleware } from "./_middleware.ts";
 import type { BroadcastOperator, RemoteSocket } from "./broadcast_operator.ts";
 import { Client, type ClientContext } from "./client.ts";
-import { Namespace, type ServerReservedEventsMap } from "./namespace.ts";
-import { ParentNamespace } from "./parent_namespace.ts";
+import type { Namespace, ServerReservedEventsMap } from "./namespace.ts";
+import { NamespaceRegistry } from "./_namespace_registry.ts";
 import type { Socket } from "./socket.ts";
 import type {
   AllButLast,
@@ -89,19 +89,9 @@ export class Server<
   readonly engine: EngineServer;
   /** Internal: the resolved settings. */
   readonly _settings: ServerSettings;
-  /** Internal: the namespaces by name. */
-  readonly _nsps: Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> =
-    new Map();
   #adapter: AdapterConstructor;
   #connectTimeout: number;
-  #parents = new Map<
-    ParentNspNameMatchFn,
-    ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
-  >();
-  #parentsFromRegExp = new Map<
-    RegExp,
-    ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
-  >();
+  #registry: NamespaceRegistry<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
 
   /** Makes a server; every Engine.IO option is passed to the engine. */
   constructor(opts: ServerOptions = {}) {
@@ -124,8 +114,9 @@ export class Server<
     const context: ClientContext<ListenEvents, EmitEvents, ServerSideEvents, SocketData> = {
       clock: this._settings.clock,
       connectTimeout: () => this.#connectTimeout,
-      lookupNamespace: (name, auth, fn) => this.#lookupNamespace(name, auth, fn),
+      lookupNamespace: (name, auth, fn) => this.#registry.lookup(name, auth, fn),
     };
+    this.#registry = new NamespaceRegistry(this);
     this.engine.on("connection", (conn) => void new Client(context, conn));
     this.sockets = this.of("/");
   }
@@ -182,78 +173,22 @@ export class Server<
     name: string | RegExp | ParentNspNameMatchFn,
     fn?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
   ): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
-    if (typeof name === "function" || name instanceof RegExp) {
-      const parent = new ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(
-        this,
-      );
-      if (typeof name === "function") {
-        this.#parents.set(name, parent);
-      } else {
-        const regex = name;
-        this.#parents.set((nsp, _auth, next) => next(null, regex.test(nsp)), parent);
-        this.#parentsFromRegExp.set(regex, parent);
-      }
-      if (fn) parent.on("connect", fn);
-      return parent;
-    }
-    if (!name.startsWith("/")) name = "/" + name;
-    let nsp = this._nsps.get(name);
-    if (!nsp) {
-      for (const [regex, parent] of this.#parentsFromRegExp) {
-        if (regex.test(name)) {
-          nsp = parent._createChild(name);
-          if (fn) nsp.on("connect", fn);
-          return nsp;
-        }
-      }
-      nsp = new Namespace(this, name);
-      this._registerNamespace(nsp);
-    }
-    if (fn) nsp.on("connect", fn);
-    return nsp;
+    return this.#registry.of(name, fn);
+  }
+
+  /** Internal: the namespaces by name. */
+  get _nsps(): Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
+    return this.#registry.nsps;
   }
 
   /** Internal: records a new namespace and announces it (`new_namespace`). */
   _registerNamespace(nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
-    this._nsps.set(nsp.name, nsp);
-    // the main namespace is being created in the constructor: nobody listens yet
-    if (nsp.name !== "/") this.sockets._emitNewNamespace(nsp);
+    this.#registry.register(nsp);
   }
 
   /** Internal: forgets an emptied child namespace. */
   _removeNamespace(nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
-    if (this._nsps.get(nsp.name) === nsp) this._nsps.delete(nsp.name);
-  }
-
-  #lookupNamespace(
-    name: string,
-    auth: Record<string, unknown>,
-    fn: (
-      nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined,
-    ) => void,
-  ): void {
-    const existing = this._nsps.get(name);
-    if (existing) return fn(existing);
-    const candidates = [...this.#parents];
-    const next = (i: number): void => {
-      const entry = candidates[i];
-      if (!entry) return fn(undefined);
-      const [match, parent] = entry;
-      let answered = false;
-      const answer = (err: Error | null, allow: boolean) => {
-        if (answered) return;
-        answered = true;
-        if (err || !allow) return next(i + 1);
-        // the namespace may have been created while the check was pending
-        fn(this._nsps.get(name) ?? parent._createChild(name));
-      };
-      try {
-        match(name, auth, answer);
-      } catch (err) {
-        answer(err instanceof Error ? err : new Error(String(err)), false);
-      }
-    };
-    next(0);
+    this.#registry.remove(nsp);
   }
 
   /**

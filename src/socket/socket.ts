@@ -21,7 +21,7 @@ import type {
 import type { EngineSocket } from "../engine/socket.ts";
 import { randomId } from "../util/id.ts";
 import { AckTable } from "./_acks.ts";
-import { type AnyListener, AnyListeners } from "./_any_listeners.ts";
+import { AnyListenersEmitter } from "./_any_listeners.ts";
 import { buildHandshake, type Handshake } from "./_handshake.ts";
 import { type Middleware, runMiddlewares } from "./_middleware.ts";
 import { BroadcastOperator } from "./broadcast_operator.ts";
@@ -33,18 +33,17 @@ import {
   RECOVERABLE_DISCONNECT_REASONS,
   type SocketReservedEventsMap,
 } from "./socket_types.ts";
-import {
-  type AllButLast,
-  type DecorateAcknowledgements,
-  type DecorateAcknowledgementsWithMultipleResponses,
-  type DefaultEventsMap,
-  type EventNames,
-  type EventNamesWithAck,
-  type EventParams,
-  type EventsMap,
-  type FirstNonErrorArg,
-  type Last,
-  StrictEventEmitter,
+import type {
+  AllButLast,
+  DecorateAcknowledgements,
+  DecorateAcknowledgementsWithMultipleResponses,
+  DefaultEventsMap,
+  EventNames,
+  EventNamesWithAck,
+  EventParams,
+  EventsMap,
+  FirstNonErrorArg,
+  Last,
 } from "./typed_events.ts";
 
 /** An incoming event as `socket.use()` middlewares see it: `[name, ...args]`. */
@@ -71,7 +70,7 @@ export class Socket<
   ServerSideEvents extends EventsMap = DefaultEventsMap,
   // deno-lint-ignore no-explicit-any
   SocketData = any,
-> extends StrictEventEmitter<ListenEvents, EmitEvents, SocketReservedEventsMap>
+> extends AnyListenersEmitter<ListenEvents, EmitEvents, SocketReservedEventsMap>
   implements AdapterSocket {
   /** The socket id (random; not the Engine.IO session id). */
   readonly id: SocketId;
@@ -91,8 +90,6 @@ export class Socket<
   #acks: AckTable;
   #fns: Middleware<Event>[] = [];
   #flags: BroadcastFlags = {};
-  #anyIncoming = new AnyListeners();
-  #anyOutgoing = new AnyListeners();
 
   /** Made by the namespace when a client connects; not for applications. */
   constructor(
@@ -122,7 +119,7 @@ export class Socket<
       this.recovered = false;
     }
     this.handshake = buildHandshake(
-      client.request,
+      client._requestSnapshot,
       client.conn.remoteAddress,
       auth,
       settings.clock.now(),
@@ -180,7 +177,7 @@ export class Socket<
       return true;
     }
     if (this.#state === "closed") return true;
-    this.#anyOutgoing.call(data);
+    this.notifyOutgoing(data);
     this.#packet(packet, flags);
     return true;
   }
@@ -314,59 +311,13 @@ export class Socket<
     return this;
   }
 
-  /** Adds a listener called with `(event, ...args)` for every incoming event. */
-  onAny(listener: AnyListener): this {
-    this.#anyIncoming.add(listener);
-    return this;
-  }
-
-  /** Like {@link Socket.onAny}, but called first. */
-  prependAny(listener: AnyListener): this {
-    this.#anyIncoming.prepend(listener);
-    return this;
-  }
-
-  /** Removes a catch-all listener (every one without argument). */
-  offAny(listener?: AnyListener): this {
-    this.#anyIncoming.remove(listener);
-    return this;
-  }
-
-  /** The catch-all listeners of incoming events. */
-  listenersAny(): AnyListener[] {
-    return this.#anyIncoming.list();
-  }
-
-  /** Adds a listener called with `(event, ...args)` for every outgoing event (not acks). */
-  onAnyOutgoing(listener: AnyListener): this {
-    this.#anyOutgoing.add(listener);
-    return this;
-  }
-
-  /** Like {@link Socket.onAnyOutgoing}, but called first. */
-  prependAnyOutgoing(listener: AnyListener): this {
-    this.#anyOutgoing.prepend(listener);
-    return this;
-  }
-
-  /** Removes an outgoing catch-all listener (every one without argument). */
-  offAnyOutgoing(listener?: AnyListener): this {
-    this.#anyOutgoing.remove(listener);
-    return this;
-  }
-
-  /** The catch-all listeners of outgoing events. */
-  listenersAnyOutgoing(): AnyListener[] {
-    return this.#anyOutgoing.list();
-  }
-
   #packet(packet: Packet, flags: BroadcastFlags = {}): void {
     this.client._packet(packet, { compress: flags.compress !== false, volatile: flags.volatile });
   }
 
   /** Internal: writes a packet the adapter encoded once for every recipient. */
   _sendEncoded(packet: Packet, encoded: EncodedPacket, opts: WriteOptions): void {
-    this.#anyOutgoing.call(packet.data as unknown[]);
+    this.notifyOutgoing(packet.data as unknown[]);
     this.client._writeEncoded(encoded, opts);
   }
 
@@ -408,7 +359,7 @@ export class Socket<
     // the official client accepts numeric event names; listeners are keyed by string
     args[0] = String(args[0]);
     if (packet.id !== undefined) args.push(this.#ackFn(packet.id));
-    this.#anyIncoming.call(args);
+    this.notifyIncoming(args);
     runMiddlewares(this.#fns, args, (err) => {
       queueMicrotask(() => {
         if (err) return this._onerror(err);

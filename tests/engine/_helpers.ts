@@ -12,7 +12,7 @@ import type { EngineOptions } from "../../src/engine/options.ts";
 import type { EngineSocket } from "../../src/engine/socket.ts";
 import type { ConnectionError } from "../../src/engine/errors.ts";
 import { FakeClock } from "../_support/fake_clock.ts";
-import { type FakeWebSocket, FakeUpgrader } from "../_support/fake_websocket.ts";
+import { FakeUpgrader, type FakeWebSocket } from "../_support/fake_websocket.ts";
 
 /** The origin every test request uses. */
 export const ORIGIN = "http://localhost";
@@ -157,4 +157,35 @@ export async function probe(h: Harness, sid: string): Promise<FakeWebSocket> {
 export async function errorBody(res: Response): Promise<unknown> {
   assert.equal(res.headers.get("content-type"), "application/json");
   return JSON.parse(await res.text());
+}
+
+/** Sends `req` and checks the JSON refusal and the `connection_error` event. */
+export async function refused(
+  h: Harness,
+  req: Request,
+  expected: { status?: number; code: number; message: string },
+): Promise<Record<string, unknown>> {
+  const res = await h.engine.handle(req, h.upgrader.ctx);
+  assert.equal(res.status, expected.status ?? 400);
+  assert.deepEqual(await errorBody(res), { code: expected.code, message: expected.message });
+  const event = h.errors.at(-1);
+  assert.ok(event, "no connection_error");
+  assert.equal(event.req, req);
+  assert.equal(event.code, expected.code);
+  return event.context;
+}
+
+/** Sends an upgrade `req` and checks the plain 400 refusal; returns the context. */
+export async function upgradeRefused(
+  h: Harness,
+  req: Request,
+  message: string,
+  code: number,
+): Promise<Record<string, unknown>> {
+  const res = await h.engine.handle(req, h.upgrader.ctx);
+  assert.equal(res.status, 400);
+  assert.equal(await res.text(), message);
+  assert.equal(h.upgrader.calls.length, 0, "the upgrader must not run");
+  assert.equal(h.errors.at(-1)?.code, code);
+  return h.errors.at(-1)!.context;
 }

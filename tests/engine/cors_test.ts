@@ -29,7 +29,7 @@ describe("cors", () => {
     assert.equal(res.headers.get("access-control-allow-origin"), null);
   });
 
-  it("allows every origin with origin \"*\" (the default)", async () => {
+  it('allows every origin with origin "*" (the default)', async () => {
     const { res } = await handshakeWith({}, "https://app.example");
     assert.equal(res.headers.get("access-control-allow-origin"), "*");
     assert.equal(res.headers.get("vary"), null);
@@ -75,7 +75,10 @@ describe("cors", () => {
   });
 
   it("sends no CORS headers at all when the origin function answers false", async () => {
-    const { res } = await handshakeWith({ origin: (_o, cb) => cb(null, false) }, "https://x.example");
+    const { res } = await handshakeWith(
+      { origin: (_o, cb) => cb(null, false) },
+      "https://x.example",
+    );
     assert.equal(res.headers.get("access-control-allow-origin"), null);
     assert.equal(res.headers.get("vary"), null);
     assert.equal(res.status, 200);
@@ -91,7 +94,9 @@ describe("cors", () => {
   ) {
     it(`refuses with 400 code 3 when the origin function ${name}`, async () => {
       const h = setup({ cors: { origin } });
-      const res = await h.engine.handle(new Request(HANDSHAKE, { headers: { origin: "https://x" } }));
+      const res = await h.engine.handle(
+        new Request(HANDSHAKE, { headers: { origin: "https://x" } }),
+      );
       assert.equal(res.status, 400);
       assert.deepEqual(await errorBody(res), { code: 3, message: "Bad request" });
       assert.equal(h.errors[0]?.context.name, "MIDDLEWARE_FAILURE");

@@ -12,6 +12,7 @@ import { logger } from "hono/logger";
 import { EngineServer } from "../../src/engine/server.ts";
 import type { RequestContext, WebSocketEvents, WebSocketLike } from "../../src/engine/ports.ts";
 import { type MountableApp, socketIo } from "../../src/integrations/hono.ts";
+import { Server } from "../../src/socket/server.ts";
 
 const HANDSHAKE = "/engine.io/?EIO=4&transport=polling";
 const WS_HEADERS = {
@@ -94,6 +95,33 @@ describe("socketIo(): routing", () => {
     assert.equal(await (await app.request(url)).text(), "4echo hi");
   });
 
+  it("mounts a Socket.IO Server under its path", async () => {
+    const io = new Server();
+    try {
+      const app = new Hono().use(socketIo(io));
+      app.get("/", (c) => c.text("home"));
+      assert.match(await (await app.request("/socket.io/?EIO=4&transport=polling")).text(), /^0\{/);
+      assert.equal(await (await app.request("/")).text(), "home");
+    } finally {
+      await io.close();
+    }
+  });
+
+  it("finds the app's URLs by matches(), its engine, or path()", async () => {
+    const answer = () => Promise.resolve(new Response("app"));
+    const base = { maxPayload: 1, handle: answer, close: () => {} };
+    const byPath = new Hono().use(socketIo({ ...base, path: () => "/rt" }));
+    byPath.get("*", (c) => c.text("next"));
+    assert.equal(await (await byPath.request("/rt")).text(), "app");
+    assert.equal(await (await byPath.request("/rt/x")).text(), "app");
+    assert.equal(await (await byPath.request("/rtx")).text(), "next");
+    const byEngine = new Hono().use(socketIo({ ...base, engine: newEngine() }));
+    byEngine.get("*", (c) => c.text("next"));
+    assert.equal(await (await byEngine.request("/engine.io/")).text(), "app");
+    assert.equal(await (await byEngine.request("/other")).text(), "next");
+    assert.throws(() => socketIo(base), TypeError);
+  });
+
   it("answers 500 without details when the mounted app throws", async () => {
     const app = new Hono().use(socketIo({
       ...recorder(),
@@ -153,13 +181,13 @@ describe("socketIo(): Hono's middleware around it", () => {
 });
 
 describe("socketIo(): the request context from c.env", () => {
-  it("without a runtime, a WebSocket handshake gets the engine's 400", async () => {
+  it("without a runtime, a WebSocket handshake gets the engine's 400 Bad request", async () => {
     const app = new Hono().use(socketIo(newEngine()));
     const res = await app.request("/engine.io/?EIO=4&transport=websocket", {
       headers: WS_HEADERS,
     });
     assert.equal(res.status, 400);
-    assert.equal((await res.json()).code, 3);
+    assert.equal(await res.text(), "Bad request");
   });
 
   it("Bun: upgrades through c.env's server with the data sio-edge/bun expects", async () => {

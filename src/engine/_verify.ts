@@ -1,0 +1,105 @@
+/**
+ * The checks every request passes before the engine acts on it, in the
+ * official server's order: transport, Origin header, sid (or, for a
+ * handshake, method, upgrade, `allowRequest`, protocol version).
+ *
+ * @module
+ */
+
+import { runAllowRequest } from "./_allow_request.ts";
+import { ErrorCode } from "./errors.ts";
+import type { AllowRequest } from "./options.ts";
+import type { TransportName } from "./transport.ts";
+
+/** A refused request: its error code and the `connection_error` context. */
+export interface Refusal {
+  code: ErrorCode;
+  context: Record<string, unknown>;
+}
+
+/** What the checks need to know about the server. */
+export interface Verifier {
+  readonly transports: readonly string[];
+  readonly allowRequest: AllowRequest | undefined;
+  /** The current transport of the live session `sid`, if there is one. */
+  sessionTransport(sid: string): TransportName | undefined;
+}
+
+/** The sid of a request; an empty `sid=` means a handshake, as for the official server. */
+export function sessionId(query: URLSearchParams): string | undefined {
+  return query.get("sid") || undefined;
+}
+
+/** Checks a request; `undefined` when it may proceed. */
+export async function verifyRequest(
+  req: Request,
+  query: URLSearchParams,
+  isUpgrade: boolean,
+  verifier: Verifier,
+): Promise<Refusal | undefined> {
+  const transport = query.get("transport");
+  if (transport === null || !verifier.transports.includes(transport)) {
+    return { code: ErrorCode.UNKNOWN_TRANSPORT, context: { transport: transport ?? undefined } };
+  }
+  const origin = req.headers.get("origin");
+  if (origin !== null && hasInvalidHeaderChar(origin)) {
+    return { code: ErrorCode.BAD_REQUEST, context: { name: "INVALID_ORIGIN", origin } };
+  }
+  // polling cannot take a WebSocket handshake (the official server accepts the
+  // socket and closes it at once; refusing up front says the same, sooner)
+  if (isUpgrade && transport !== "websocket") {
+    const error = "transport does not handle upgrades";
+    return { code: ErrorCode.BAD_REQUEST, context: { name: "TRANSPORT_HANDSHAKE_ERROR", error } };
+  }
+  const sid = sessionId(query);
+  if (sid !== undefined) {
+    const previousTransport = verifier.sessionTransport(sid);
+    if (!previousTransport) return { code: ErrorCode.UNKNOWN_SID, context: { sid } };
+    if (!isUpgrade && previousTransport !== transport) {
+      const context = { name: "TRANSPORT_MISMATCH", transport, previousTransport };
+      return { code: ErrorCode.BAD_REQUEST, context };
+    }
+    return undefined;
+  }
+  return await verifyHandshake(req, query, transport, isUpgrade, verifier);
+}
+
+async function verifyHandshake(
+  req: Request,
+  query: URLSearchParams,
+  transport: string,
+  isUpgrade: boolean,
+  verifier: Verifier,
+): Promise<Refusal | undefined> {
+  if (req.method !== "GET") {
+    return { code: ErrorCode.BAD_HANDSHAKE_METHOD, context: { method: req.method } };
+  }
+  if (transport === "websocket" && !isUpgrade) {
+    const error = "invalid transport upgrade";
+    return { code: ErrorCode.BAD_REQUEST, context: { name: "TRANSPORT_HANDSHAKE_ERROR", error } };
+  }
+  if (verifier.allowRequest) {
+    const message = await runAllowRequest(verifier.allowRequest, req);
+    if (message !== true) {
+      return { code: ErrorCode.FORBIDDEN, context: message === undefined ? {} : { message } };
+    }
+  }
+  // only protocol v4 is spoken; a missing EIO means v3 (engine.io 6.x, handshake())
+  if (query.get("EIO") !== "4") {
+    return { code: ErrorCode.UNSUPPORTED_PROTOCOL_VERSION, context: { protocol: 3 } };
+  }
+  return undefined;
+}
+
+/**
+ * Whether a header value holds a control character other than tab (RFC 7230
+ * field-vchar); the official server refuses such an Origin. Fetch's `Headers`
+ * lets them through (only NUL, CR and LF are banned there).
+ */
+function hasInvalidHeaderChar(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c < 32 && c !== 9) || c === 127) return true;
+  }
+  return false;
+}

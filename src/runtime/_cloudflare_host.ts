@@ -1,0 +1,184 @@
+/**
+ * The inside of the Socket.IO Durable Object: a `Server` whose WebSockets are
+ * accepted with the hibernation API, whose heartbeat runs on alarms, and whose
+ * WebSocket sessions are written into their sockets' attachments after every
+ * event, so that an object woken from hibernation can take them all over.
+ *
+ * @module
+ */
+
+import type { Packet } from "../parser/engine_packet.ts";
+import type { Upgrader, WebSocketEvents, WebSocketLike } from "../engine/ports.ts";
+import { EngineSocket, type SessionSettings } from "../engine/socket.ts";
+import { WebSocketTransport } from "../engine/websocket.ts";
+import { Server, type ServerOptions } from "../socket/server.ts";
+import { MemorySessionStore } from "../store/session_store.ts";
+import { randomId } from "../util/id.ts";
+import { guardEvents } from "./_shared.ts";
+import { AlarmClock } from "./_cloudflare_clock.ts";
+import { sidPrefix } from "./_cloudflare_sid.ts";
+import { SessionSaver, type Tracked } from "./_cloudflare_saver.ts";
+import {
+  decodeAttachment,
+  decodeBody,
+  requestFromSnapshot,
+  type SessionRecord,
+  storageKey,
+} from "./_cloudflare_state.ts";
+import { type CfObjectState, type CfWebSocket, newWebSocketPair, webSocketResponse } from "./_cloudflare_types.ts";
+
+/** WebSocket close code for a session the woken object cannot take over (RFC 6455 §7.4.1). */
+const SESSION_LOST = 1011;
+
+/** The Durable Object's engine room: the server and the bookkeeping of its WebSockets. */
+export class ObjectHost {
+  /** The Socket.IO server the application configures. */
+  readonly io: Server;
+  #ctx: CfObjectState;
+  #clock: AlarmClock;
+  #store = new MemorySessionStore<EngineSocket>();
+  #events = new Map<CfWebSocket, WebSocketEvents>();
+  #saver: SessionSaver;
+  #upgrade: Upgrader;
+
+  constructor(ctx: CfObjectState, options: ServerOptions) {
+    this.#ctx = ctx;
+    // only the heartbeat's long timers become alarms; short ones (upgrade nudges, acks) stay timers
+    const minDelay = Math.min(options.pingInterval ?? 25_000, options.pingTimeout ?? 20_000);
+    this.#clock = new AlarmClock(ctx.storage, { minDelay });
+    const prefix = sidPrefix(ctx.id.toString());
+    const generateId = options.generateId;
+    this.io = new Server({
+      ...options,
+      clock: this.#clock,
+      store: this.#store,
+      // the sid names this object, so the Worker can route every later request here
+      generateId: async (req) => prefix + (generateId ? await generateId(req) : randomId()),
+    });
+    this.#saver = new SessionSaver(ctx.storage, this.io, this.#clock);
+    this.#upgrade = (req, events) => this.#accept(req, events);
+    this.io.engine.on("connection", (session) => this.#onSession(session));
+  }
+
+  /** Answers a request forwarded by the Worker. */
+  async fetch(req: Request): Promise<Response> {
+    try {
+      const remoteAddress = req.headers.get("cf-connecting-ip") ?? "";
+      return await this.io.handle(req, { upgrade: this.#upgrade, remoteAddress });
+    } finally {
+      this.#saver.schedule();
+    }
+  }
+
+  /** A frame on a hibernatable WebSocket. */
+  onMessage(ws: CfWebSocket, message: string | ArrayBuffer): void {
+    const events = this.#events.get(ws);
+    if (!events) return void this.#closeQuietly(ws, SESSION_LOST);
+    events.onMessage(typeof message === "string" ? message : new Uint8Array(message));
+    this.#saver.schedule();
+  }
+
+  /** A hibernatable WebSocket closed. */
+  onClose(ws: CfWebSocket, code: number, reason: string): void {
+    // answer the peer's close frame (a no-op where the runtime already did)
+    this.#closeQuietly(ws, code === 1005 || code === 1006 ? 1000 : code, reason);
+    this.#events.get(ws)?.onClose(code, reason);
+    this.#events.delete(ws);
+    this.#saver.schedule();
+  }
+
+  /** A hibernatable WebSocket failed. */
+  onError(ws: CfWebSocket, error: unknown): void {
+    const events = this.#events.get(ws);
+    events?.onError(error);
+    events?.onClose(1006, "");
+    this.#events.delete(ws);
+  }
+
+  /** The object's alarm: due heartbeat timers. */
+  onAlarm(): void {
+    this.#clock.fire();
+    this.#saver.schedule();
+  }
+
+  /** Takes over every WebSocket session that outlived the previous instance of the object. */
+  async resumeAll(): Promise<void> {
+    for (const ws of this.#ctx.getWebSockets()) {
+      if (this.#events.has(ws)) continue;
+      const decoded = decodeAttachment(ws.deserializeAttachment());
+      let body = decoded?.body;
+      if (decoded && !body) body = decodeBody(await this.#ctx.storage.get(storageKey(decoded.sid)));
+      if (!decoded || !body || this.#store.get(decoded.sid)) {
+        this.#closeQuietly(ws, SESSION_LOST, "session lost");
+        continue;
+      }
+      this.#resume(ws, { sid: decoded.sid, heartbeat: decoded.heartbeat, ...body }, !decoded.body);
+    }
+  }
+
+  #accept(req: Request, events: WebSocketEvents): Response | undefined {
+    if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return undefined;
+    const pair = newWebSocketPair();
+    const server = pair[1];
+    this.#ctx.acceptWebSocket(server);
+    const guarded = guardEvents(events);
+    this.#events.set(server, guarded);
+    // an accepted server-side socket may be written at once; frames wait for the client
+    guarded.onOpen(server as WebSocketLike);
+    return webSocketResponse(pair[0]);
+  }
+
+  #onSession(session: EngineSocket): void {
+    const attach = (transport: unknown) => {
+      const ws = transport instanceof WebSocketTransport ? transport.socket : undefined;
+      if (ws && this.#events.has(ws as CfWebSocket)) this.#track(session, ws as CfWebSocket, false);
+    };
+    if (session.transport.name === "websocket") attach(session.transport);
+    else session.once("upgrade", attach);
+  }
+
+  #resume(ws: CfWebSocket, record: SessionRecord, external: boolean): void {
+    const o = this.io.engine.opts;
+    const transport = new WebSocketTransport(o.maxHttpBufferSize);
+    const events = guardEvents(transport.events);
+    this.#events.set(ws, events);
+    events.onOpen(ws as WebSocketLike);
+    const settings: SessionSettings = {
+      pingInterval: o.pingInterval,
+      pingTimeout: o.pingTimeout,
+      upgradeTimeout: o.upgradeTimeout,
+      maxPayload: o.maxHttpBufferSize,
+      upgrades: [],
+      initialPacket: o.initialPacket,
+      clock: this.#clock,
+    };
+    const { sid } = record;
+    const request = requestFromSnapshot(record.request);
+    const session = new EngineSocket(sid, request, record.request.address, transport, settings);
+    this.#store.set(sid, session);
+    session.once("close", () => this.#store.delete(sid));
+    this.#track(session, ws, external, record);
+    session.resume(record.heartbeat);
+    this.io._resumeClient(session, record.sockets);
+  }
+
+  #track(session: EngineSocket, ws: CfWebSocket, external: boolean, record?: SessionRecord): void {
+    const tracked: Tracked = this.#saver.track(session, ws, external, record);
+    session.on("packetCreate", (packet: Packet) => {
+      if (packet.type === "ping") this.#saver.beat(tracked, "pong");
+    });
+    session.on("heartbeat", () => this.#saver.beat(tracked, "ping"));
+    session.once("close", () => {
+      this.#events.delete(ws);
+      this.#saver.untrack(tracked);
+    });
+  }
+
+  #closeQuietly(ws: CfWebSocket, code: number, reason?: string): void {
+    try {
+      ws.close(code, reason);
+    } catch {
+      // already closed
+    }
+  }
+}
