@@ -6,6 +6,65 @@
  * @module
  */
 
+export {
+  type ConnectionStateRecoveryOptions,
+  type ParentNspNameMatchFn,
+  Server,
+  type ServerOptions,
+} from "./src/socket/server.ts";
+export {
+  type ExtendedError,
+  type Middleware,
+  Namespace,
+  type NamespaceReservedEventsMap,
+  type ServerReservedEventsMap,
+} from "./src/socket/namespace.ts";
+export { ParentNamespace } from "./src/socket/parent_namespace.ts";
+export { type Event, Socket } from "./src/socket/socket.ts";
+export type { Client } from "./src/socket/client.ts";
+export { BroadcastOperator, RemoteSocket } from "./src/socket/broadcast_operator.ts";
+export type {
+  DisconnectReason,
+  Handshake,
+  SocketReservedEventsMap,
+  SocketState,
+} from "./src/socket/socket_types.ts";
+export type {
+  AllButLast,
+  DecorateAcknowledgements,
+  DecorateAcknowledgementsWithMultipleResponses,
+  DecorateAcknowledgementsWithTimeoutAndMultipleResponses,
+  DefaultEventsMap,
+  EventNames,
+  EventNamesWithAck,
+  EventNamesWithError,
+  EventNamesWithoutAck,
+  EventParams,
+  EventsMap,
+  FirstNonErrorArg,
+  Last,
+  RemoveAcknowledgements,
+  TypedEventBroadcaster,
+} from "./src/socket/typed_events.ts";
+export {
+  Adapter,
+  type AdapterConstructor,
+  type AdapterContext,
+  type AdapterEvents,
+  type AdapterNamespace,
+  type AdapterSocket,
+  type BroadcastFlags,
+  type BroadcastOptions,
+  type PrivateSessionId,
+  type Room,
+  type Session,
+  type SessionToPersist,
+  type SocketDetails,
+  type SocketId,
+  type WriteOptions,
+} from "./src/adapter/adapter.ts";
+export { SessionAwareAdapter } from "./src/adapter/session_aware_adapter.ts";
+
 export { EngineServer, type EngineServerEvents } from "./src/engine/server.ts";
 export {
   EngineSocket,

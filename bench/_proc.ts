@@ -12,6 +12,9 @@ import { availableParallelism } from "node:os";
 import process from "node:process";
 import { BIN, ROOT } from "./_servers.ts";
 
+/** Linux's USER_HZ: the unit of the CPU times in /proc/<pid>/stat. */
+const CLOCK_TICKS = 100;
+
 /** The cores to pin server and load to, or `undefined` without `taskset` or a second core. */
 export function pinning(): { server: number; load: number } | undefined {
   if (availableParallelism() < 2) return undefined;
@@ -122,10 +125,27 @@ export class ServerProcess extends _LineProcess {
     }
   }
 
-  /** Asks the server for a full garbage collection and waits until it is done. */
-  async gc(): Promise<void> {
+  /** Asks the server for a full garbage collection; resolves to its JS heap use afterwards. */
+  async gc(): Promise<{ heapUsed: number; external: number }> {
     this.writeLine("gc");
-    await this.nextLine((l) => l === "gc-done", 10_000);
+    const line = await this.nextLine((l) => l.startsWith("gc-done"), 10_000);
+    try {
+      return JSON.parse(line.slice("gc-done".length)) as { heapUsed: number; external: number };
+    } catch {
+      return { heapUsed: NaN, external: NaN };
+    }
+  }
+
+  /** CPU time (user + system, all threads) the server has used, in ms, from /proc (NaN where unavailable). */
+  cpuMs(): number {
+    try {
+      const stat = readFileSync(`/proc/${this.child.pid}/stat`, "utf8");
+      // fields after the parenthesised command name; utime and stime are the 12th and 13th
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS);
+    } catch {
+      return NaN;
+    }
   }
 
   /** The server's resident set size in bytes, from /proc (NaN where unavailable). */

@@ -46,6 +46,7 @@ type _Key = keyof Metrics;
 const METRICS: Record<_Key, { title: string; unit: string; higher: boolean; scale?: number }> = {
   connectRate: { title: "connect", unit: "conn/s", higher: true },
   memPerConn: { title: "memory", unit: "KiB/conn", higher: false, scale: 1 / 1024 },
+  heapPerConn: { title: "JS heap", unit: "KiB/conn", higher: false, scale: 1 / 1024 },
   bcastRate: { title: "broadcast", unit: "deliveries/s", higher: true },
   bcastMs: { title: "broadcast done", unit: "ms", higher: false },
   echoRate: { title: "echo", unit: "acks/s", higher: true },
@@ -53,7 +54,25 @@ const METRICS: Record<_Key, { title: string; unit: string; higher: boolean; scal
   echoP99: { title: "echo p99", unit: "ms", higher: false },
   pollRate: { title: "polling", unit: "round trips/s", higher: true },
   pollP50: { title: "polling p50", unit: "ms", higher: false },
+  cpuConnect: { title: "CPU/connection", unit: "µs", higher: false },
+  cpuBcast: { title: "CPU/delivery", unit: "µs", higher: false },
+  cpuEcho: { title: "CPU/ack", unit: "µs", higher: false },
+  cpuPoll: { title: "CPU/round trip", unit: "µs", higher: false },
 };
+
+const _THROUGHPUT: _Key[] = [
+  "connectRate",
+  "memPerConn",
+  "heapPerConn",
+  "bcastRate",
+  "bcastMs",
+  "echoRate",
+  "echoP50",
+  "echoP99",
+  "pollRate",
+  "pollP50",
+];
+const _CPU: _Key[] = ["cpuConnect", "cpuBcast", "cpuEcho", "cpuPoll"];
 
 /** A ratio goal from the issue: `a / b` on `metric` must be ≥ (or ≤) `goal`. */
 interface Target {
@@ -134,8 +153,7 @@ function _targetTable(runs: RunResult[]): string {
   );
 }
 
-function _serverTable(runs: RunResult[]): string {
-  const keys = Object.keys(METRICS) as _Key[];
+function _serverTable(runs: RunResult[], keys: _Key[]): string {
   const head = `| server | ${
     keys.map((k) => `${METRICS[k].title} (${METRICS[k].unit})`).join(" | ")
   } |`;
@@ -157,6 +175,7 @@ function _pairTable(runs: RunResult[]): string {
     "echoRate",
     "echoP99",
     "pollRate",
+    ..._CPU,
   ];
   const pairs = [
     ["sio-edge/bun", "official/bun"],
@@ -208,7 +227,15 @@ ${_targetTable(runs)}
 
 ### Every server: median (min–max)
 
-${_serverTable(runs)}
+${_serverTable(runs, _THROUGHPUT)}
+
+### Server CPU time per operation: median (min–max)
+
+Less sensitive to a busy machine than throughput: what the server process (all its threads)
+spent, from /proc, per connection opened, per broadcast delivery, per ack (opening the 100 echo
+clients included) and per polling round trip.
+
+${_serverTable(runs, _CPU)}
 
 ### Same-run ratios: median (min–max)
 

@@ -38,6 +38,8 @@ export interface Metrics {
   connectRate?: number;
   /** Server RSS growth per idle connection, bytes. */
   memPerConn?: number;
+  /** The part of it in the JS heap (live objects after a full collection), bytes. */
+  heapPerConn?: number;
   /** Broadcast deliveries per second. */
   bcastRate?: number;
   /** Ms until the last client had the last broadcast message. */
@@ -52,6 +54,14 @@ export interface Metrics {
   pollRate?: number;
   /** Long-polling round-trip median, ms. */
   pollP50?: number;
+  /** Server CPU time per connection opened, µs (10 ms resolution over the whole scenario). */
+  cpuConnect?: number;
+  /** Server CPU time per broadcast delivery, µs. */
+  cpuBcast?: number;
+  /** Server CPU time per ack, µs (includes opening the echo clients). */
+  cpuEcho?: number;
+  /** Server CPU time per polling round trip, µs. */
+  cpuPoll?: number;
 }
 
 /** One server's measurements in one repetition. */
@@ -102,21 +112,25 @@ async function _scenarios(
 ): Promise<void> {
   const t = cfg.scenarioTimeoutMs;
   const ask = async <T extends _Rates>(name: string, cmd: Record<string, unknown>) => {
+    const cpu0 = server.cpuMs();
     const res = await load.request<T>({ ...cmd, timeoutMs: t }, t + 15_000);
-    out.details[name] = res;
+    const serverCpuMs = server.cpuMs() - cpu0;
+    out.details[name] = { ...res, serverCpuMs };
+    cpu[name] = serverCpuMs;
     if (res.complete === false) {
       out.errors.push(`${name}: incomplete after ${Math.round(res.ms)} ms`);
     }
     if (res.failed || res.errors) out.errors.push(`${name}: ${res.failed ?? res.errors} failed`);
     return res;
   };
+  const cpu: Record<string, number> = {};
   const wants = (name: string) => !cfg.scenarios || cfg.scenarios.includes(name);
   const { proto } = spec;
   const port = server.port;
   await _warmUp(spec, port, load, t);
 
   if (wants("connect") || wants("memory") || wants("broadcast")) {
-    await server.gc();
+    const heapBefore = await server.gc();
     const rssBefore = server.rss();
     const connect = await ask<_Rates & { connected: number }>("connect", {
       op: "connect",
@@ -125,36 +139,46 @@ async function _scenarios(
       ...cfg.connect,
     });
     out.metrics.connectRate = connect.rate;
+    if (connect.connected) out.metrics.cpuConnect = 1000 * cpu.connect! / connect.connected;
     await sleep(500); // idle: no handshake still in flight
-    await server.gc();
+    const heapAfter = await server.gc();
     const rssAfter = server.rss();
-    out.metrics.memPerConn = (rssAfter - rssBefore) / connect.connected;
-    out.details.rss = { before: rssBefore, after: rssAfter };
+    if (connect.connected) out.metrics.memPerConn = (rssAfter - rssBefore) / connect.connected;
+    out.details.memory = { rssBefore, rssAfter, heapBefore, heapAfter };
+    if (connect.connected) {
+      out.metrics.heapPerConn = (heapAfter.heapUsed - heapBefore.heapUsed) / connect.connected;
+    }
   }
   if (wants("broadcast")) {
-    const bcast = await ask<_Rates>("broadcast", { op: "broadcast", ...cfg.broadcast });
+    const bcast = await ask<_Rates & { deliveries: number }>("broadcast", {
+      op: "broadcast",
+      ...cfg.broadcast,
+    });
     out.metrics.bcastRate = bcast.rate;
+    out.metrics.cpuBcast = 1000 * cpu.broadcast! / bcast.deliveries;
     if (bcast.complete) out.metrics.bcastMs = bcast.ms;
   }
   await load.request({ op: "close", timeoutMs: 10_000 }, 15_000);
   await sleep(300);
 
   if (wants("echo")) {
-    const echo = await ask<_Rates & { p50: number; p99: number }>("echo", {
+    const echo = await ask<_Rates & { acks: number; p50: number; p99: number }>("echo", {
       op: "echo",
       proto,
       port,
       ...cfg.echo,
     });
     Object.assign(out.metrics, { echoRate: echo.rate, echoP50: echo.p50, echoP99: echo.p99 });
+    out.metrics.cpuEcho = 1000 * cpu.echo! / echo.acks;
   }
   if (spec.polling && wants("polling")) {
-    const poll = await ask<_Rates & { p50: number }>("polling", {
+    const poll = await ask<_Rates & { roundTrips: number; p50: number }>("polling", {
       op: "polling",
       port,
       ...cfg.polling,
     });
     Object.assign(out.metrics, { pollRate: poll.rate, pollP50: poll.p50 });
+    out.metrics.cpuPoll = 1000 * cpu.polling! / poll.roundTrips;
   }
 }
 

@@ -117,5 +117,6 @@ export function echo(
       for (const client of clients) if (issued < total) call(client);
     }
     if (total === 0) finish(true);
+    else if (!clients.length) finish(false);
   });
 }

@@ -23,7 +23,7 @@ import process from "node:process";
 import { pinning } from "./_proc.ts";
 import { renderResults, type Results } from "./_report.ts";
 import { type Config, runOne, type RunResult } from "./_run_one.ts";
-import { BIN, profiledArgv, ROOT, SERVERS, type ServerSpec } from "./_servers.ts";
+import { BIN, buildNodeServers, profiledArgv, ROOT, SERVERS, type ServerSpec } from "./_servers.ts";
 
 const FULL: Config = {
   mode: "full",
@@ -139,6 +139,7 @@ async function _bench(cfg: Config): Promise<Results> {
   const only = _flag("--only")?.split(",");
   const servers = SERVERS.filter((s) => !only || only.some((o) => s.id.includes(o)));
   const pin = pinning();
+  buildNodeServers(servers);
   const started = Date.now();
   const load0 = loadavg()[0]!;
   const runs: RunResult[] = [];

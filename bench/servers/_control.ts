@@ -4,7 +4,8 @@
  * are comparable), and exits when its stdin ends (the orchestrator is gone).
  *
  * Protocol, one line each: the server prints `listening <port>`; the
- * orchestrator writes `gc`, the server answers `gc-done`.
+ * orchestrator writes `gc`, the server collects garbage and answers
+ * `gc-done {"heapUsed":…,"external":…}` (bytes, after the collection).
  *
  * @module
  */
@@ -35,7 +36,9 @@ export function control(port: number): void {
       if (line === "gc") {
         fullGc();
         fullGc();
-        process.stdout.write("gc-done\n");
+        // the JS heap after collection: RSS minus this is the runtime's native share
+        const { heapUsed, external } = process.memoryUsage();
+        process.stdout.write(`gc-done ${JSON.stringify({ heapUsed, external })}\n`);
       }
     }
   });

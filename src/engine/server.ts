@@ -183,6 +183,10 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       ? new Polling(this.opts.maxHttpBufferSize, this.opts.clock)
       : new WebSocketTransport(this.opts.maxHttpBufferSize);
     let response: Response | undefined;
+    // Deno forgets the headers of a request upgraded after an await: keep a copy for the session
+    const handshakeRequest = transport instanceof WebSocketTransport
+      ? new Request(req.url, { method: req.method, headers: req.headers })
+      : req;
     if (transport instanceof WebSocketTransport) {
       response = upgradeWith(ctx, req, transport);
       if (!response) {
@@ -197,7 +201,13 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
         );
       }
     }
-    const socket = new EngineSocket(id, req, ctx.remoteAddress ?? "", transport, this.#settings);
+    const socket = new EngineSocket(
+      id,
+      handshakeRequest,
+      ctx.remoteAddress ?? "",
+      transport,
+      this.#settings,
+    );
     this.#store.set(id, socket);
     socket.once("close", () => this.#store.delete(id));
     socket.open();

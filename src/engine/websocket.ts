@@ -77,12 +77,13 @@ export class WebSocketTransport extends Transport {
   }
 
   protected doClose(fn: () => void): void {
+    // first: Bun runs the close handler inside ws.close(), which would report "transport close"
+    fn();
     try {
       this.#ws?.close(1000);
     } catch {
       // already closing: the runtime reports the close through onClose
     }
-    fn();
     // a socket that never opened has nothing to wait for
     if (!this.#ws) this.onClose();
   }

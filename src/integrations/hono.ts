@@ -17,8 +17,12 @@
  *   handshakes on the server's `upgrade` event, which never reaches Hono, so
  *   add `server.on("upgrade", createNodeHandlers(io).upgrade)` from
  *   `sio-edge/node`.
- * - **Cloudflare Workers** and anything else: pass {@link SocketIoOptions.context}
- *   to supply the runtime's upgrader.
+ * - **Cloudflare Workers**: sessions live in Durable Objects, so the Worker
+ *   mounts the `router()` of `sio-edge/cloudflare` instead of a `Server`:
+ *   `app.use(socketIo(router({ binding: "SOCKET_IO" })))`; Hono's `c.env` and
+ *   `c.executionCtx` are passed on to it.
+ * - Anything else: pass {@link SocketIoOptions.context} to supply the
+ *   runtime's upgrader.
  *
  * @example
  * ```ts ignore
@@ -59,8 +63,22 @@ export interface MountableApp extends FetchApp {
   path?(): string;
 }
 
+/**
+ * A Worker-style handler that routes Socket.IO requests elsewhere, such as
+ * the `router()` of `sio-edge/cloudflare` (which forwards to Durable Objects).
+ */
+export interface FetchWorker {
+  /** Answers a request with the Worker's `env` and execution context. */
+  fetch(request: Request, env: unknown, ctx?: unknown): Response | Promise<Response>;
+}
+
 /** Options of {@link socketIo}. */
 export interface SocketIoOptions {
+  /**
+   * The path a {@link FetchWorker} answers under (a `Server` knows its own).
+   * @default "/socket.io/"
+   */
+  path?: string;
   /**
    * Builds the request context (the WebSocket upgrader and the peer's
    * address) from Hono's context, for runtimes the middleware does not
@@ -90,7 +108,11 @@ export interface SocketIoOptions {
  * await engine.close();
  * ```
  */
-export function socketIo(app: MountableApp, options: SocketIoOptions = {}): MiddlewareHandler {
+export function socketIo(
+  app: MountableApp | FetchWorker,
+  options: SocketIoOptions = {},
+): MiddlewareHandler {
+  if (!_isFetchApp(app)) return _workerMiddleware(app, options.path ?? "/socket.io/");
   const context = options.context ?? _runtimeContext(app.maxPayload);
   const matches = _matcher(app);
   return async (c, next) => {
@@ -102,15 +124,46 @@ export function socketIo(app: MountableApp, options: SocketIoOptions = {}): Midd
   };
 }
 
+function _isFetchApp(app: MountableApp | FetchWorker): app is MountableApp {
+  return typeof (app as Partial<MountableApp>).handle === "function";
+}
+
+function _workerMiddleware(worker: FetchWorker, path: string): MiddlewareHandler {
+  if (typeof worker?.fetch !== "function") {
+    throw new TypeError("socketIo() needs a Server (handle) or a Worker router (fetch)");
+  }
+  const matches = _pathMatcher(path);
+  return async (c, next) => {
+    if (!matches(new URL(c.req.url))) {
+      await next();
+      return;
+    }
+    let executionCtx: unknown;
+    try {
+      executionCtx = c.executionCtx;
+    } catch {
+      // Hono throws when the runtime gave no execution context (outside Workers)
+    }
+    try {
+      return await worker.fetch(c.req.raw, c.env, executionCtx);
+    } catch {
+      return new Response(null, { status: 500 }); // no stack trace reaches a client
+    }
+  };
+}
+
 function _matcher(app: MountableApp): (url: URL) => boolean {
   if (typeof app.matches === "function") return (url) => app.matches!(url);
   const engine = app.engine;
   if (typeof engine?.matches === "function") return (url) => engine.matches(url);
-  if (typeof app.path === "function") {
-    const path = app.path().replace(/\/$/, "");
-    return ({ pathname }) => pathname === path || pathname.startsWith(`${path}/`);
-  }
+  if (typeof app.path === "function") return _pathMatcher(app.path());
   throw new TypeError("socketIo() needs a server with matches(url), an engine, or path()");
+}
+
+/** `/socket.io` and `/socket.io/` both match `/socket.io`, `/socket.io/…` but not `/socket.iox`. */
+function _pathMatcher(path: string): (url: URL) => boolean {
+  const base = path.replace(/\/$/, "");
+  return ({ pathname }) => pathname === base || pathname.startsWith(`${base}/`);
 }
 
 /** The request context, read from what each runtime passes Hono as `c.env`. */

@@ -89,7 +89,9 @@ export class AlarmClock implements Clock {
   fire(): void {
     this.#armedAt = undefined;
     const now = this.now();
-    const due = [...this.#timers].filter(([, t]) => t.at <= now).sort(([, a], [, b]) => a.at - b.at);
+    const due = [...this.#timers].filter(([, t]) => t.at <= now).sort(([, a], [, b]) =>
+      a.at - b.at
+    );
     for (const [id, timer] of due) {
       // a callback may have cleared a later one of the due timers
       if (!this.#timers.delete(id)) continue;

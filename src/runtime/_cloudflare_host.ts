@@ -25,7 +25,12 @@ import {
   type SessionRecord,
   storageKey,
 } from "./_cloudflare_state.ts";
-import { type CfObjectState, type CfWebSocket, newWebSocketPair, webSocketResponse } from "./_cloudflare_types.ts";
+import {
+  type CfObjectState,
+  type CfWebSocket,
+  newWebSocketPair,
+  webSocketResponse,
+} from "./_cloudflare_types.ts";
 
 /** WebSocket close code for a session the woken object cannot take over (RFC 6455 §7.4.1). */
 const SESSION_LOST = 1011;
@@ -43,14 +48,14 @@ export class ObjectHost {
 
   constructor(ctx: CfObjectState, options: ServerOptions) {
     this.#ctx = ctx;
-    // only the heartbeat's long timers become alarms; short ones (upgrade nudges, acks) stay timers
-    const minDelay = Math.min(options.pingInterval ?? 25_000, options.pingTimeout ?? 20_000);
-    this.#clock = new AlarmClock(ctx.storage, { minDelay });
+    // the heartbeat runs on alarms; other timers (acks, upgrades) hold callbacks that cannot
+    // outlive an eviction, so they stay ordinary timers and keep the object awake until due
+    this.#clock = new AlarmClock(ctx.storage);
     const prefix = sidPrefix(ctx.id.toString());
     const generateId = options.generateId;
     this.io = new Server({
       ...options,
-      clock: this.#clock,
+      heartbeatClock: this.#clock,
       store: this.#store,
       // the sid names this object, so the Worker can route every later request here
       generateId: async (req) => prefix + (generateId ? await generateId(req) : randomId()),
@@ -150,7 +155,8 @@ export class ObjectHost {
       maxPayload: o.maxHttpBufferSize,
       upgrades: [],
       initialPacket: o.initialPacket,
-      clock: this.#clock,
+      clock: o.clock,
+      heartbeatClock: this.#clock,
     };
     const { sid } = record;
     const request = requestFromSnapshot(record.request);

@@ -19,8 +19,8 @@ import {
   type RequestSnapshot,
   type SessionBody,
   type SessionRecord,
-  type SocketSnapshot,
   snapshotRequest,
+  type SocketSnapshot,
   storageKey,
 } from "./_cloudflare_state.ts";
 import type { CfStorage, CfWebSocket } from "./_cloudflare_types.ts";
@@ -53,7 +53,12 @@ export class SessionSaver {
   }
 
   /** Starts keeping the record of `session`; `record` when it is resumed from one. */
-  track(session: EngineSocket, ws: CfWebSocket, external: boolean, record?: SessionRecord): Tracked {
+  track(
+    session: EngineSocket,
+    ws: CfWebSocket,
+    external: boolean,
+    record?: SessionRecord,
+  ): Tracked {
     const tracked: Tracked = {
       session,
       ws,
@@ -121,7 +126,9 @@ export class SessionSaver {
     }
     // too large for an attachment (16 KiB), or not clonable: storage holds the body
     let body: SessionBody = { request: tracked.request, sockets: tracked.sockets };
-    if (!_clonable(body)) body = { ...body, sockets: body.sockets.map((s) => ({ ...s, data: null })) };
+    if (!_clonable(body)) {
+      body = { ...body, sockets: body.sockets.map((s) => ({ ...s, data: null })) };
+    }
     try {
       this.#storage.put(storageKey(tracked.session.id), encodeBody(body)).catch(() => {});
       tracked.external = true;

@@ -22,9 +22,13 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
  */
 export function sidPrefix(objectId: string): string {
   const hex = objectId.toLowerCase();
-  if (!HEX_ID.test(hex)) throw new TypeError(`Invalid Durable Object id "${objectId}": expected 64 hex digits`);
+  if (!HEX_ID.test(hex)) {
+    throw new TypeError(`Invalid Durable Object id "${objectId}": expected 64 hex digits`);
+  }
   let binary = "";
-  for (let i = 0; i < hex.length; i += 2) binary += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
+  for (let i = 0; i < hex.length; i += 2) {
+    binary += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
+  }
   return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 

@@ -92,13 +92,17 @@ export function encodeBody(body: SessionBody): unknown {
   return {
     v: STATE_VERSION,
     req: [body.request.url, body.request.headers, body.request.address],
-    sockets: body.sockets.map((s) => [s.nsp, s.id, s.pid ?? null, s.rooms, s.data, s.auth, s.issued]),
+    sockets: body.sockets.map((
+      s,
+    ) => [s.nsp, s.id, s.pid ?? null, s.rooms, s.data, s.auth, s.issued]),
   };
 }
 
 /** Reads an attachment back; `undefined` if it is not one of ours. */
 export function decodeAttachment(value: unknown): DecodedAttachment | undefined {
-  if (!isRecord(value) || value.v !== STATE_VERSION || typeof value.sid !== "string") return undefined;
+  if (!isRecord(value) || value.v !== STATE_VERSION || typeof value.sid !== "string") {
+    return undefined;
+  }
   const heartbeat = decodeHeartbeat(value.hb);
   if (!heartbeat || value.sid === "") return undefined;
   if (value.ext === true) return { sid: value.sid, heartbeat, body: undefined };
@@ -142,7 +146,9 @@ function decodeHeartbeat(value: unknown): HeartbeatState | undefined {
 function decodeRequest(value: unknown): RequestSnapshot | undefined {
   if (!Array.isArray(value) || value.length !== 3) return undefined;
   const [url, headers, address] = value as unknown[];
-  if (typeof url !== "string" || typeof address !== "string" || !Array.isArray(headers)) return undefined;
+  if (typeof url !== "string" || typeof address !== "string" || !Array.isArray(headers)) {
+    return undefined;
+  }
   if (!URL.canParse(url)) return undefined;
   const pairs: [string, string][] = [];
   for (const pair of headers) {
@@ -163,7 +169,14 @@ function decodeSocket(value: unknown): SocketSnapshot | undefined {
   if (pid !== null && typeof pid !== "string") return undefined;
   if (!Array.isArray(rooms) || !rooms.every((r) => typeof r === "string")) return undefined;
   if (!isRecord(auth) || !Number.isFinite(issued)) return undefined;
-  const socket: SocketSnapshot = { nsp, id, rooms: rooms as string[], data, auth, issued: issued as number };
+  const socket: SocketSnapshot = {
+    nsp,
+    id,
+    rooms: rooms as string[],
+    data,
+    auth,
+    issued: issued as number,
+  };
   if (typeof pid === "string") socket.pid = pid;
   return socket;
 }

@@ -32,7 +32,12 @@
 import type { Server, ServerOptions } from "../socket/server.ts";
 import { ObjectHost } from "./_cloudflare_host.ts";
 import { objectIdOfSid } from "./_cloudflare_sid.ts";
-import type { CfObjectId, CfObjectNamespace, CfObjectState, CfWebSocket } from "./_cloudflare_types.ts";
+import type {
+  CfObjectId,
+  CfObjectNamespace,
+  CfObjectState,
+  CfWebSocket,
+} from "./_cloudflare_types.ts";
 
 export type {
   CfObjectId,
@@ -159,14 +164,18 @@ export const DEFAULT_SHARD = "default";
  * to the handshake's object, which answers 400 "Session ID unknown" with the
  * application's CORS headers.
  */
-export function router<Env = Record<string, unknown>>(options: RouterOptions<Env> = {}): SocketIOWorker<Env> {
+export function router<Env = Record<string, unknown>>(
+  options: RouterOptions<Env> = {},
+): SocketIOWorker<Env> {
   const binding = options.binding ?? "SOCKET_IO";
   const path = (options.path ?? "/socket.io").replace(/\/$/, "") + "/";
   const shard = options.shard ?? (() => DEFAULT_SHARD);
   return {
     async fetch(request, env, ctx) {
       if (!new URL(request.url).pathname.startsWith(path)) {
-        return options.fallback ? options.fallback(request, env, ctx) : new Response("Not Found", { status: 404 });
+        return options.fallback
+          ? options.fallback(request, env, ctx)
+          : new Response("Not Found", { status: 404 });
       }
       const namespace = (env as Record<string, unknown>)[binding] as CfObjectNamespace | undefined;
       if (!namespace || typeof namespace.idFromName !== "function") {

@@ -57,9 +57,9 @@ export function buildHandshake(
   snapshot: RequestSnapshot,
   address: string,
   auth: Record<string, unknown>,
-  now: number,
+  issued: number,
 ): Handshake {
-  return { ...snapshot, time: String(new Date(now)), address, issued: now, auth };
+  return { ...snapshot, time: String(new Date(issued)), address, issued, auth };
 }
 
 /** Like Node's `querystring.parse`: a null-prototype object, repeated keys as arrays. */

@@ -45,6 +45,12 @@ export interface ServerOptions extends Omit<EngineOptions, "path"> {
    */
   cleanupEmptyChildNamespaces?: boolean;
   /**
+   * Whether the official browser client is served under the path
+   * (`/socket.io/socket.io.min.js`, ...), loaded on the first such request.
+   * @default {true}
+   */
+  serveClient?: boolean;
+  /**
    * The adapter class (or factory) of each namespace.
    * @default {Adapter} ({SessionAwareAdapter} with connection state recovery)
    */

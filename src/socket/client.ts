@@ -9,13 +9,16 @@
 import { Decoder, ParseError } from "../parser/socket_decoder.ts";
 import { encodePacket, type Packet, PacketType } from "../parser/socket_packet.ts";
 import type { EncodedPacket, WriteOptions } from "../adapter/adapter.ts";
-import type { EngineSocket } from "../engine/socket.ts";
+import type { EngineSocket, SendOptions } from "../engine/socket.ts";
 import type { Clock, TimerHandle } from "../util/clock.ts";
+import { createLogger } from "../util/logger.ts";
 import type { Namespace } from "./namespace.ts";
 import type { Socket } from "./socket.ts";
-import type { DisconnectReason } from "./socket_types.ts";
+import type { DisconnectReason, SocketState } from "./socket_types.ts";
 import type { EventsMap } from "./typed_events.ts";
 import { type RequestSnapshot, snapshotRequest } from "./_handshake.ts";
+
+const debug = createLogger("sio-edge:socket:client");
 
 /** What a client needs from its server. */
 export interface ClientContext<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> {
@@ -63,7 +66,9 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
     this.#detach = () => conn.off("message", onMessage).off("error", onError).off("close", onClose);
     this.#connectTimer = context.clock.setTimeout(() => {
       this.#connectTimer = undefined;
-      if (this.#nsps.size === 0) this.#close("forced server close");
+      if (this.#nsps.size > 0) return;
+      debug("no namespace joined within connectTimeout, closing %s", this.id);
+      this.#close("forced server close");
     }, context.connectTimeout());
   }
 
@@ -78,16 +83,17 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
     this._writeEncoded(encodePacket(packet), opts);
   }
 
-  /** Writes an encoded packet (the text part, then each attachment). */
+  /**
+   * Writes an encoded packet (the text part, then each attachment). `opts` is
+   * handed to the engine as is: a broadcast shares one object among every
+   * recipient, and only a single-part packet carries `wsPreEncoded`.
+   */
   _writeEncoded(encoded: EncodedPacket, opts: WriteOptions): void {
     if (this.conn.readyState !== "open") return;
     if (opts.volatile && !this.conn.transport.writable) return;
-    const first: { compress?: boolean; wsPreEncoded?: string } = {};
-    if (opts.compress !== undefined) first.compress = opts.compress;
-    if (opts.wsPreEncoded !== undefined) first.wsPreEncoded = opts.wsPreEncoded;
-    this.conn.send(encoded[0], first);
-    const rest = opts.compress === undefined ? {} : { compress: opts.compress };
-    for (let i = 1; i < encoded.length; i++) this.conn.send(encoded[i]!, rest);
+    // the engine reads `compress !== false` and `wsPreEncoded !== undefined`: undefined is fine
+    const sendOptions = opts as SendOptions;
+    for (const part of encoded) this.conn.send(part, sendOptions);
   }
 
   /** Forgets `socket` (it left its namespace). */
@@ -111,6 +117,7 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
     } catch (err) {
       // a malformed packet is a protocol fault: report it to the sockets and drop the session
       const error = err instanceof Error ? err : new ParseError(String(err));
+      debug("parse error on %s: %s", this.id, error.message);
       for (const socket of [...this.#sockets.values()]) socket._onerror(error);
       this.#close("parse error");
       return;
@@ -129,6 +136,12 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
       queueMicrotask(() => socket._onpacket(packet));
     } else {
       // a packet for a namespace the client did not join, or a second CONNECT
+      debug(
+        "invalid state (packet type %d, namespace %s), closing %s",
+        packet.type,
+        packet.nsp,
+        this.id,
+      );
       this.#close("forced server close");
     }
   }
@@ -137,6 +150,7 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
     this.#context.lookupNamespace(name, auth, (nsp) => {
       if (this.conn.readyState !== "open") return;
       if (!nsp) {
+        debug("refused unknown namespace %s", name);
         this._packet({
           type: PacketType.CONNECT_ERROR,
           nsp: name,
@@ -144,16 +158,34 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
         });
         return;
       }
-      nsp._add(this, auth, (socket) => {
-        this.#sockets.set(socket.id, socket);
-        this.#nsps.set(nsp.name, socket);
-        this.#context.clock.clearTimeout(this.#connectTimer);
-        this.#connectTimer = undefined;
-      }).catch(() => {
+      nsp._add(this, auth, (socket) => this.#track(nsp.name, socket)).catch(() => {
         // a fault of ours must not end the process: this connection ends instead
         this.#close("forced server close");
       });
     });
+  }
+
+  /**
+   * Internal: takes over a socket of this session kept by a host while its
+   * process was suspended. A namespace that no longer exists gets the client
+   * a DISCONNECT for it.
+   */
+  _resume(state: SocketState): void {
+    this.#context.lookupNamespace(state.nsp, state.auth, (nsp) => {
+      if (this.conn.readyState !== "open") return;
+      if (!nsp) {
+        this._packet({ type: PacketType.DISCONNECT, nsp: state.nsp });
+        return;
+      }
+      nsp._resume(this, state, (socket) => this.#track(nsp.name, socket));
+    });
+  }
+
+  #track(name: string, socket: Socket<L, E, S, D>): void {
+    this.#sockets.set(socket.id, socket);
+    this.#nsps.set(name, socket);
+    this.#context.clock.clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
   }
 
   #onError(err: Error): void {
@@ -168,6 +200,7 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
   }
 
   #onClose(reason: DisconnectReason, description?: unknown): void {
+    debug("client %s closed: %s", this.id, reason);
     this.#detach();
     this.#detach = () => {};
     this.#context.clock.clearTimeout(this.#connectTimer);

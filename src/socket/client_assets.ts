@@ -8,6 +8,7 @@
  * @module
  */
 
+import { applyCors, type CorsOptions } from "../engine/cors.ts";
 import { CLIENT_FILES, type ClientFile } from "./_client_bundles.generated.ts";
 
 export { CLIENT_VERSION } from "./_client_bundles.generated.ts";
@@ -83,6 +84,41 @@ export async function serveClientAsset(
     headers.set("etag", file.etag);
     return new Response(file.body, { headers });
   }
+}
+
+/**
+ * What the server's `serveClient` option does: answers `req` when it asks for
+ * one of the client files under the server's `path` (`"/socket.io"`, with or
+ * without the trailing slash), with the server's CORS headers as the official
+ * server adds them; `undefined` for every other request, which then goes to
+ * the engine.
+ *
+ * @example
+ * ```ts
+ * import { serveClientFile } from "./client_assets.ts";
+ * const req = new Request("http://localhost/socket.io/socket.io.min.js");
+ * const res = await serveClientFile(req, "/socket.io", { origin: "*" });
+ * if (res?.headers.get("access-control-allow-origin") !== "*") throw new Error("no CORS");
+ * if (await serveClientFile(new Request("http://localhost/socket.io/?EIO=4"), "/socket.io")) {
+ *   throw new Error("engine requests are not client files");
+ * }
+ * ```
+ */
+export async function serveClientFile(
+  req: Request,
+  path: string,
+  cors?: CorsOptions,
+): Promise<Response | undefined> {
+  const prefix = path.endsWith("/") ? path : `${path}/`;
+  const { pathname } = new URL(req.url);
+  if (!pathname.startsWith(prefix)) return undefined;
+  const name = pathname.slice(prefix.length);
+  if (!Object.hasOwn(CLIENT_FILES, name)) return undefined;
+  const allowed = cors ? await applyCors(req, cors) : undefined;
+  if (allowed?.preflight) return allowed.preflight;
+  const res = (await serveClientAsset(req, name))!;
+  for (const [header, value] of allowed?.headers ?? []) res.headers.append(header, value);
+  return res;
 }
 
 /** Each representation gets its own strong validator (RFC 9110 §8.8.3.3). */

@@ -19,7 +19,7 @@ import { BroadcastOperator, type RemoteSocket } from "./broadcast_operator.ts";
 import type { Client } from "./client.ts";
 import type { Server } from "./server.ts";
 import { Socket } from "./socket.ts";
-import { assertNotReserved } from "./socket_types.ts";
+import { assertNotReserved, type SocketState } from "./socket_types.ts";
 import {
   type AllButLast,
   type DecorateAcknowledgements,
@@ -37,7 +37,7 @@ import {
   StrictEventEmitter,
 } from "./typed_events.ts";
 
-export type { ExtendedError };
+export type { ExtendedError, Middleware };
 
 /** Events a namespace emits locally. */
 export interface NamespaceReservedEventsMap<
@@ -317,6 +317,20 @@ export class Namespace<
     });
   }
 
+  /**
+   * Internal: takes over a socket that a host kept while its process was
+   * suspended: no middleware and no CONNECT (the client is connected), then
+   * `connection` with `socket.recovered` true so listeners are attached again.
+   */
+  _resume(
+    client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    state: SocketState,
+    fn: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+  ): void {
+    const session = { ...state, sid: state.id, pid: state.pid, missedPackets: [] };
+    this.#doConnect(new Socket(this, client, state.auth, session), fn, false);
+  }
+
   async #createSocket(
     client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     auth: Record<string, unknown>,
@@ -339,10 +353,11 @@ export class Namespace<
   #doConnect(
     socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     fn: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+    announce = true,
   ): void {
     this.sockets.set(socket.id, socket);
     // the internal state comes first, so a handler that disconnects finds a consistent socket
-    socket._onconnect();
+    socket._onconnect(announce);
     fn(socket);
     this.emitReserved("connect", socket);
     this.emitReserved("connection", socket);

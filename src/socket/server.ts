@@ -10,7 +10,14 @@ import { Adapter, type AdapterConstructor, type Room, type SocketId } from "../a
 import { SessionAwareAdapter } from "../adapter/session_aware_adapter.ts";
 import { EngineServer } from "../engine/server.ts";
 import type { FetchApp, RequestContext } from "../engine/ports.ts";
-import { resolveSettings, type ServerOptions, type ServerSettings } from "./_settings.ts";
+import type { EngineSocket } from "../engine/socket.ts";
+import type { SocketState } from "./socket_types.ts";
+import {
+  type ConnectionStateRecoveryOptions,
+  resolveSettings,
+  type ServerOptions,
+  type ServerSettings,
+} from "./_settings.ts";
 import type { Middleware } from "./_middleware.ts";
 import type { BroadcastOperator, RemoteSocket } from "./broadcast_operator.ts";
 import { Client, type ClientContext } from "./client.ts";
@@ -34,7 +41,7 @@ import type {
   ReservedOrUserListener,
 } from "./typed_events.ts";
 
-export type { ServerOptions };
+export type { ConnectionStateRecoveryOptions, ServerOptions };
 
 /** Decides whether a dynamic namespace `name` may be created: `next(null, true)` to allow. */
 export type ParentNspNameMatchFn = (
@@ -67,7 +74,17 @@ type AnyNamespace = Namespace<EventsMap, EventsMap, EventsMap, unknown>;
  * A Socket.IO server. It is a fetch app: `Deno.serve(io.handler())`, or
  * `serve(io, { port })` from `sio-edge/deno|bun|node`.
  *
- * @example
+ * @example In process: a handshake answered by `handle()`
+ * ```ts
+ * import { Server } from "./server.ts";
+ * const io = new Server();
+ * const res = await io.handle(new Request("http://localhost/socket.io/?EIO=4&transport=polling"));
+ * const open = await res.text();
+ * if (!open.startsWith('0{"sid":')) throw new Error(open);
+ * await io.close();
+ * ```
+ *
+ * @example Served by Deno
  * ```ts ignore
  * const io = new Server({ cors: { origin: "*" } });
  * io.on("connection", (socket) => {
@@ -91,7 +108,9 @@ export class Server<
   readonly _settings: ServerSettings;
   #adapter: AdapterConstructor;
   #connectTimeout: number;
+  #serveClient: boolean;
   #registry: NamespaceRegistry<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  #clientContext: ClientContext<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
 
   /** Makes a server; every Engine.IO option is passed to the engine. */
   constructor(opts: ServerOptions = {}) {
@@ -99,9 +118,11 @@ export class Server<
       connectTimeout: _t,
       connectionStateRecovery: _r,
       cleanupEmptyChildNamespaces: _c,
+      serveClient,
       adapter,
       ...rest
     } = opts;
+    this.#serveClient = serveClient !== false;
     this._settings = resolveSettings(opts);
     this.#connectTimeout = this._settings.connectTimeout;
     this.#adapter = adapter ??
@@ -111,13 +132,13 @@ export class Server<
       path: this._settings.path,
       clock: this._settings.clock,
     });
-    const context: ClientContext<ListenEvents, EmitEvents, ServerSideEvents, SocketData> = {
+    this.#clientContext = {
       clock: this._settings.clock,
       connectTimeout: () => this.#connectTimeout,
       lookupNamespace: (name, auth, fn) => this.#registry.lookup(name, auth, fn),
     };
     this.#registry = new NamespaceRegistry(this);
-    this.engine.on("connection", (conn) => void new Client(context, conn));
+    this.engine.on("connection", (conn) => void new Client(this.#clientContext, conn));
     this.sockets = this.of("/");
   }
 
@@ -150,14 +171,38 @@ export class Server<
     return this;
   }
 
+  /** Gets, or sets, whether the official browser client is served under the path. */
+  serveClient(): boolean;
+  serveClient(v: boolean): this;
+  serveClient(v?: boolean): boolean | this {
+    if (v === undefined) return this.#serveClient;
+    this.#serveClient = v;
+    return this;
+  }
+
   /** Answers one request (the FetchApp contract). Never throws. */
-  handle(req: Request, ctx?: RequestContext): Promise<Response> {
-    return this.engine.handle(req, ctx);
+  async handle(req: Request, ctx?: RequestContext): Promise<Response> {
+    return await this.#clientFile(req) ?? await this.engine.handle(req, ctx);
   }
 
   /** A fetch handler: `Deno.serve(io.handler())`. */
   handler(): (req: Request, ...runtimeArgs: unknown[]) => Promise<Response> {
-    return this.engine.handler();
+    const engine = this.engine.handler();
+    return async (req, ...args) => await this.#clientFile(req) ?? await engine(req, ...args);
+  }
+
+  /** The browser client file `req` asks for, if any; the bundles load on first use. */
+  async #clientFile(req: Request): Promise<Response | undefined> {
+    // a string search first: engine requests never pay for more
+    if (!this.#serveClient || !req.url.includes(this._settings.path + "/socket.io.")) {
+      return undefined;
+    }
+    try {
+      const { serveClientFile } = await import("./client_assets.ts");
+      return await serveClientFile(req, this._settings.path, this.engine.opts.cors);
+    } catch {
+      return undefined;
+    }
   }
 
   /** The largest message a client may send, in bytes. */
@@ -189,6 +234,16 @@ export class Server<
   /** Internal: forgets an emptied child namespace. */
   _removeNamespace(nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     this.#registry.remove(nsp);
+  }
+
+  /**
+   * Internal: takes over an Engine.IO session and its sockets after the
+   * process was suspended (a hibernating Durable Object). Each socket gets a
+   * `connection` event with `socket.recovered === true`; nothing is sent.
+   */
+  _resumeClient(conn: EngineSocket, sockets: readonly SocketState[]): void {
+    const client = new Client(this.#clientContext, conn);
+    for (const state of sockets) client._resume(state);
   }
 
   /**

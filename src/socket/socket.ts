@@ -20,6 +20,7 @@ import type {
 } from "../adapter/adapter.ts";
 import type { EngineSocket } from "../engine/socket.ts";
 import { randomId } from "../util/id.ts";
+import { createLogger } from "../util/logger.ts";
 import { AckTable } from "./_acks.ts";
 import { AnyListenersEmitter } from "./_any_listeners.ts";
 import { buildHandshake, type Handshake } from "./_handshake.ts";
@@ -32,6 +33,7 @@ import {
   type DisconnectReason,
   RECOVERABLE_DISCONNECT_REASONS,
   type SocketReservedEventsMap,
+  type SocketState,
 } from "./socket_types.ts";
 import type {
   AllButLast,
@@ -51,6 +53,21 @@ import type {
 export type Event = [string, ...any[]];
 
 type State = "pending" | "connected" | "closed";
+
+/** A session to take over: recovered from the adapter, or resumed by a host. */
+type PreviousSession = Omit<Session, "pid"> & { pid: string | undefined; issued?: number };
+
+type Broadcast<E extends EventsMap, D> = BroadcastOperator<
+  DecorateAcknowledgementsWithMultipleResponses<E>,
+  D
+>;
+
+const debug = createLogger("sio-edge:socket");
+
+/** Lets an async adapter's failure be logged instead of becoming an unhandled rejection. */
+function quietly(result: Promise<void> | void, what: string): void {
+  if (result instanceof Promise) result.catch((err) => debug("%s failed: %s", what, err));
+}
 
 /**
  * One client in one namespace.
@@ -96,23 +113,25 @@ export class Socket<
     nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     auth: Record<string, unknown>,
-    previousSession?: Session,
+    previousSession?: PreviousSession,
   ) {
     super();
     this.nsp = nsp;
     this.client = client;
     const settings = nsp.server._settings;
     this.#acks = new AckTable(settings.clock);
+    let issued = settings.clock.now();
     if (previousSession) {
       this.id = previousSession.sid;
       this.#pid = previousSession.pid;
-      void this.join(previousSession.rooms);
+      quietly(this.join(previousSession.rooms), "restoring rooms");
       this.data = previousSession.data as SocketData;
       // sent before CONNECT: the official client buffers them until it is connected
       for (const data of previousSession.missedPackets) {
         this.#packet({ type: PacketType.EVENT, nsp: nsp.name, data });
       }
       this.recovered = true;
+      issued = previousSession.issued ?? issued;
     } else {
       this.id = randomId(); // never the Engine.IO id: that one is a secret of the connection
       if (settings.connectionStateRecovery) this.#pid = randomId();
@@ -122,7 +141,7 @@ export class Socket<
       client._requestSnapshot,
       client.conn.remoteAddress,
       auth,
-      settings.clock.now(),
+      issued,
     );
   }
 
@@ -237,46 +256,37 @@ export class Socket<
   }
 
   /** A broadcast to every socket of the namespace but this one. */
-  get broadcast(): BroadcastOperator<
-    DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
-    SocketData
-  > {
+  get broadcast(): Broadcast<EmitEvents, SocketData> {
     return this.#operator();
   }
 
   /** A broadcast limited to this server (like `broadcast` on a single server). */
-  get local(): BroadcastOperator<
-    DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
-    SocketData
-  > {
+  get local(): Broadcast<EmitEvents, SocketData> {
     return this.#operator().local;
   }
 
   /** A broadcast to `room` (or rooms), leaving this socket out. */
   to(
     room: Room | Room[],
-  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+  ): Broadcast<EmitEvents, SocketData> {
     return this.#operator().to(room);
   }
 
   /** Alias of {@link Socket.to}. */
   in(
     room: Room | Room[],
-  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+  ): Broadcast<EmitEvents, SocketData> {
     return this.#operator().in(room);
   }
 
   /** A broadcast to every socket but those in `room` (and this one). */
   except(
     room: Room | Room[],
-  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+  ): Broadcast<EmitEvents, SocketData> {
     return this.#operator().except(room);
   }
 
-  #operator(): BroadcastOperator<
-    DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
-    SocketData
-  > {
+  #operator(): Broadcast<EmitEvents, SocketData> {
     const flags = this.#flags;
     this.#flags = {};
     return new BroadcastOperator(this.#adapter, new Set(), new Set([this.id]), flags);
@@ -331,10 +341,14 @@ export class Socket<
     this.#acks.delete(id);
   }
 
-  /** Internal: the middlewares passed; joins its own room and answers CONNECT. */
-  _onconnect(): void {
+  /**
+   * Internal: the middlewares passed; joins its own room and answers CONNECT
+   * (unless `announce` is false: a resumed socket's client is connected already).
+   */
+  _onconnect(announce = true): void {
     this.#state = "connected";
-    void this.join(this.id);
+    quietly(this.join(this.id), "joining its own room");
+    if (!announce) return;
     const data = this.#pid === undefined ? { sid: this.id } : { sid: this.id, pid: this.#pid };
     this.#packet({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
   }
@@ -389,12 +403,8 @@ export class Socket<
     this.emitReserved("disconnecting", reason, description);
     const recovery = this.nsp.server._settings.connectionStateRecovery;
     if (recovery && this.#pid !== undefined && RECOVERABLE_DISCONNECT_REASONS.has(reason)) {
-      void this.#adapter.persistSession({
-        sid: this.id,
-        pid: this.#pid,
-        rooms: [...this.rooms],
-        data: this.data,
-      });
+      const session = { sid: this.id, pid: this.#pid, rooms: [...this.rooms], data: this.data };
+      quietly(this.#adapter.persistSession(session), "persisting the session");
     }
     this._cleanup();
     this.client._remove(this);
@@ -407,6 +417,20 @@ export class Socket<
     this.#adapter.delAll(this.id);
     this.nsp._remove(this);
     this.#state = "closed";
+  }
+
+  /** Internal: what a host that suspends its process keeps of the socket. */
+  _snapshot(): SocketState {
+    const state: SocketState = {
+      nsp: this.nsp.name,
+      id: this.id,
+      rooms: [...this.rooms].filter((room) => room !== this.id),
+      data: this.data,
+      auth: this.handshake.auth,
+      issued: this.handshake.issued,
+    };
+    if (this.#pid !== undefined) state.pid = this.#pid;
+    return state;
   }
 
   /** Internal: refuses the connection with a CONNECT_ERROR packet. */

@@ -4,6 +4,8 @@
  * @module
  */
 
+export type { Handshake } from "./_handshake.ts";
+
 /** Why a socket was disconnected (the official server's reasons). */
 export type DisconnectReason =
   // Engine.IO close reasons
@@ -56,4 +58,25 @@ export function assertNotReserved(
   reserved: ReadonlySet<string> = RESERVED_EVENTS,
 ): void {
   if (reserved.has(ev)) throw new TypeError(`"${ev}" is a reserved event name`);
+}
+
+/**
+ * What a socket is, as a host that suspends its process (a hibernating
+ * Durable Object) keeps it to take the socket over again later.
+ */
+export interface SocketState {
+  /** The namespace name. */
+  nsp: string;
+  /** The socket id. */
+  id: string;
+  /** The private id for connection state recovery, if enabled. */
+  pid?: string;
+  /** The rooms, its own id excluded. */
+  rooms: string[];
+  /** `socket.data` (structured-clonable). */
+  data: unknown;
+  /** The CONNECT packet's `auth`. */
+  auth: Record<string, unknown>;
+  /** When the socket connected (ms since the epoch). */
+  issued: number;
 }

@@ -13,6 +13,7 @@
  */
 
 import process from "node:process";
+import type { Readable } from "node:stream";
 import { build } from "esbuild";
 import { Log, LogLevel, Miniflare } from "miniflare";
 
@@ -47,7 +48,7 @@ const mf = new Miniflare({
   cf: false,
   log: new Log(LogLevel.WARN),
   // workerd's console goes to stderr: stdout carries only the JSON lines
-  handleRuntimeStdio(stdout, stderr) {
+  handleRuntimeStdio(stdout: Readable, stderr: Readable) {
     stdout.pipe(process.stderr);
     stderr.pipe(process.stderr);
   },

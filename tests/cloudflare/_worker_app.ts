@@ -3,7 +3,8 @@
  * Socket.IO server with namespaces `/` and `/admin`, middlewares and
  * connection state recovery. Clients drive it with events (each one
  * acknowledged): `echo`, `server-ask`, `join`, `shout`, `set-data`,
- * `whoami`, `handshake`, `disconnect-me`, `drop-transport`.
+ * `whoami`, `handshake`, `disconnects` (this instance's log of server-side
+ * disconnects and their reasons), `disconnect-me`, `drop-transport`.
  *
  * `whoami` also reports `boots`: how many instances of the object have been
  * constructed (kept in storage), which is how a test sees an eviction.
@@ -27,14 +28,29 @@ interface Env {
 
 type Ack = (...args: unknown[]) => void;
 
-function serveSocket(nsp: Namespace, socket: Socket, boots: () => number): void {
+/** A server-side disconnect, as `disconnects` lists it. */
+export interface DisconnectRecord {
+  nsp: string;
+  id: string;
+  reason: string;
+}
+
+interface Shared {
+  boots(): number;
+  log: DisconnectRecord[];
+}
+
+function serveSocket(nsp: Namespace, socket: Socket, shared: Shared): void {
   socket.on("echo", (...args: unknown[]) => {
     const ack = args.pop() as Ack;
     ack(...args);
   });
   socket.on("server-ask", async (ack: Ack) => {
     try {
-      ack({ ok: true, value: await socket.timeout(4_000).emitWithAck("question", "why?", new Uint8Array([6, 7])) });
+      ack({
+        ok: true,
+        value: await socket.timeout(4_000).emitWithAck("question", "why?", new Uint8Array([6, 7])),
+      });
     } catch (err) {
       ack({ ok: false, message: (err as Error).message });
     }
@@ -62,14 +78,15 @@ function serveSocket(nsp: Namespace, socket: Socket, boots: () => number): void 
       rooms: [...socket.rooms].sort(),
       data: socket.data,
       recovered: socket.recovered,
-      boots: boots(),
+      boots: shared.boots(),
       sockets: nsp.sockets.size,
-    })
-  );
+    }));
   socket.on("handshake", (ack: Ack) => {
     const h = socket.handshake;
     ack({ headers: h.headers, query: h.query, address: h.address, auth: h.auth, url: h.url });
   });
+  socket.on("disconnects", (ack: Ack) => ack(shared.log));
+  socket.on("disconnect", (reason) => shared.log.push({ nsp: nsp.name, id: socket.id, reason }));
   socket.on("disconnect-me", () => socket.disconnect(true));
   socket.on("drop-transport", () => socket.conn.close());
 }
@@ -77,6 +94,7 @@ function serveSocket(nsp: Namespace, socket: Socket, boots: () => number): void 
 /** The Durable Object class (bound as `SOCKET_IO`). */
 export const SocketIO = defineSocketIO<Env>((io, { ctx }) => {
   let boots = 0;
+  const shared: Shared = { boots: () => boots, log: [] };
   void ctx.blockConcurrencyWhile(async () => {
     boots = ((await ctx.storage.get<number>("boots")) ?? 0) + 1;
     await ctx.storage.put("boots", boots);
@@ -84,11 +102,13 @@ export const SocketIO = defineSocketIO<Env>((io, { ctx }) => {
   const setup = (nsp: Namespace) => {
     nsp.on("connection", (socket) => {
       if (!socket.recovered) socket.data = { name: socket.handshake.auth.name ?? null };
-      serveSocket(nsp, socket, () => boots);
+      serveSocket(nsp, socket, shared);
     });
   };
   io.use((socket, next) => {
-    if (socket.handshake.auth.reject) return next(Object.assign(new Error("forbidden"), { data: { code: 42 } }));
+    if (socket.handshake.auth.reject) {
+      return next(Object.assign(new Error("forbidden"), { data: { code: 42 } }));
+    }
     next();
   });
   const admin = io.of("/admin");
@@ -104,4 +124,7 @@ export const SocketIO = defineSocketIO<Env>((io, { ctx }) => {
   ...(env.RECOVERY === "1" ? { connectionStateRecovery: {} } : {}),
 }));
 
-export default router<Env>();
+/** The Worker: a new session goes to the object named by its `shard` query parameter. */
+export default router<Env>({
+  shard: (req) => new URL(req.url).searchParams.get("shard") ?? "default",
+});

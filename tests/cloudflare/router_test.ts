@@ -7,7 +7,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { objectFor, router } from "../../src/runtime/cloudflare.ts";
-import { OBJECT_ID_PREFIX_LENGTH, objectIdOfSid, sidPrefix } from "../../src/runtime/_cloudflare_sid.ts";
+import {
+  OBJECT_ID_PREFIX_LENGTH,
+  objectIdOfSid,
+  sidPrefix,
+} from "../../src/runtime/_cloudflare_sid.ts";
 import type { CfObjectId, CfObjectNamespace } from "../../src/runtime/_cloudflare_types.ts";
 
 const HEX = "0123456789abcdef".repeat(4);
@@ -25,8 +29,12 @@ class FakeNamespace implements CfObjectNamespace {
   }
 
   idFromString(hex: string): CfObjectId {
-    if (!/^[0-9a-f]{64}$/.test(hex)) throw new TypeError("Invalid Durable Object ID: must be 64 hex digits");
-    if (!this.issued.has(hex)) throw new TypeError("Durable Object ID is not valid for this namespace.");
+    if (!/^[0-9a-f]{64}$/.test(hex)) {
+      throw new TypeError("Invalid Durable Object ID: must be 64 hex digits");
+    }
+    if (!this.issued.has(hex)) {
+      throw new TypeError("Durable Object ID is not valid for this namespace.");
+    }
     return { toString: () => hex };
   }
 
@@ -64,7 +72,16 @@ describe("sid ↔ object id", () => {
     const last = prefix.at(-1)!;
     // the 43rd character carries 4 bits: a spelling with other spare bits is not ours
     const otherSpelling = prefix.slice(0, -1) + String.fromCharCode(last.charCodeAt(0) + 1);
-    for (const sid of ["", "abc", prefix, prefix.slice(0, 42) + "!x", "+".repeat(43) + "x", otherSpelling + "x"]) {
+    for (
+      const sid of [
+        "",
+        "abc",
+        prefix,
+        prefix.slice(0, 42) + "!x",
+        "+".repeat(43) + "x",
+        otherSpelling + "x",
+      ]
+    ) {
       assert.equal(objectIdOfSid(sid), undefined, JSON.stringify(sid));
     }
   });
@@ -75,7 +92,11 @@ describe("objectFor", () => {
 
   it("a handshake goes to the object the shard function names", async () => {
     const ns = new FakeNamespace();
-    const id = await objectFor(url(""), ns, (req) => new URL(req.url).searchParams.get("EIO") === "4" ? "room-a" : "x");
+    const id = await objectFor(
+      url(""),
+      ns,
+      (req) => new URL(req.url).searchParams.get("EIO") === "4" ? "room-a" : "x",
+    );
     assert.equal(id.toString(), ns.idFromName("room-a").toString());
   });
 
@@ -106,13 +127,21 @@ describe("router", () => {
       fallback: () => new Response("static"),
     });
     const env = { IO: ns };
-    assert.equal(await (await worker.fetch(new Request("http://h/io/?EIO=4&transport=polling"), env)).text(), "from lobby");
-    assert.equal(await (await worker.fetch(new Request("http://h/index.html"), env)).text(), "static");
+    assert.equal(
+      await (await worker.fetch(new Request("http://h/io/?EIO=4&transport=polling"), env)).text(),
+      "from lobby",
+    );
+    assert.equal(
+      await (await worker.fetch(new Request("http://h/index.html"), env)).text(),
+      "static",
+    );
     assert.equal(ns.requests.length, 1);
   });
 
   it("answers 404 outside the path without a fallback", async () => {
-    const res = await router().fetch(new Request("http://h/other"), { SOCKET_IO: new FakeNamespace() });
+    const res = await router().fetch(new Request("http://h/other"), {
+      SOCKET_IO: new FakeNamespace(),
+    });
     assert.equal(res.status, 404);
   });
 

@@ -27,6 +27,18 @@ const TRANSPORTS: [string, ClientOptions][] = [
   ["polling then websocket (upgrade)", {}],
 ];
 
+async function upgraded(socket: Socket): Promise<void> {
+  await within(
+    (async () => {
+      while (socket.io.engine.transport.name !== "websocket") {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })(),
+    5_000,
+    "the upgrade to websocket",
+  );
+}
+
 describe("Socket.IO in a Durable Object (workerd)", () => {
   let worker: TestWorker;
   let clients: Socket[] = [];
@@ -50,7 +62,14 @@ describe("Socket.IO in a Durable Object (workerd)", () => {
     it(`connects over ${mode}; acks and binary go both ways`, async () => {
       const socket = await connect("/", opts);
       const bytes = new Uint8Array([0, 1, 254, 255]);
-      const echoed = await requestAll(socket, "echo", "héllo ✓", 42, { nested: [{ file: bytes }] }, bytes);
+      const echoed = await requestAll(
+        socket,
+        "echo",
+        "héllo ✓",
+        42,
+        { nested: [{ file: bytes }] },
+        bytes,
+      );
       assert.deepEqual(plain(echoed), ["héllo ✓", 42, { nested: [{ file: bytes }] }, bytes]);
       socket.once("question", (text: string, data: unknown, ack: (v: unknown) => void) => {
         ack({ text, data: plain(data), back: new Uint8Array([9, 8]) });
@@ -63,7 +82,9 @@ describe("Socket.IO in a Durable Object (workerd)", () => {
       if (opts.transports === undefined) {
         await within(
           (async () => {
-            while (socket.io.engine.transport.name !== "websocket") await new Promise((r) => setTimeout(r, 20));
+            while (socket.io.engine.transport.name !== "websocket") {
+              await new Promise((r) => setTimeout(r, 20));
+            }
           })(),
           5_000,
           "the upgrade",
@@ -103,7 +124,9 @@ describe("Socket.IO in a Durable Object (workerd)", () => {
   it("namespaces run their own middlewares; a refusal reaches the client with its data", async () => {
     const err = await connectError(worker.url + "/admin", { auth: { token: "nope" } });
     assert.equal(err.message, "bad token");
-    const refused = await connectError(worker.url + "/", { auth: { reject: true } }) as Error & { data?: unknown };
+    const refused = await connectError(worker.url + "/", { auth: { reject: true } }) as Error & {
+      data?: unknown;
+    };
     assert.equal(refused.message, "forbidden");
     assert.deepEqual(refused.data, { code: 42 });
     const admin = await connect("/admin", { auth: { token: "secret", name: "root" } });
@@ -150,12 +173,32 @@ describe("Socket.IO in a Durable Object (workerd)", () => {
     ];
     for (const sid of sids) {
       for (const transport of ["polling", "websocket"]) {
-        const res = await fetch(`${worker.url}/socket.io/?EIO=4&transport=${transport}&sid=${encodeURIComponent(sid)}`);
+        const res = await fetch(
+          `${worker.url}/socket.io/?EIO=4&transport=${transport}&sid=${encodeURIComponent(sid)}`,
+        );
         assert.equal(res.status, 400, `${sid} over ${transport}`);
         assert.deepEqual(await res.json(), { code: 1, message: "Session ID unknown" });
       }
     }
     assert.deepEqual(await requestAll(client, "echo", "still here"), ["still here"]);
+  });
+
+  it("shard() spreads sessions over objects, and every later request finds its own", async () => {
+    const a = await connect("/", { transports: ["polling"], query: { shard: "a" } });
+    const b = await connect("/", { query: { shard: "b" } });
+    const main = await connect("/", { transports: ["polling"] });
+    await upgraded(b);
+    const [idA, idB, idMain] = [a, b, main].map((s) => s.io.engine.id!.slice(0, 43));
+    assert.equal(new Set([idA, idB, idMain]).size, 3, "three objects");
+    const whoA = await request(a, "whoami") as { sockets: number };
+    assert.equal(whoA.sockets, 1, "alone in its object");
+    let bGot = false;
+    b.on("everyone", () => (bGot = true));
+    const atA = nextEvent(a, "everyone");
+    await request(a, "everyone", ["only a's object"]);
+    assert.deepEqual(await atA, ["only a's object"]);
+    assert.deepEqual(await requestAll(b, "echo", "b over websocket"), ["b over websocket"]);
+    assert.equal(bGot, false);
   });
 
   it("a request outside the server's path is not routed to an object", async () => {

@@ -1,15 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import {
-  Decoder,
-  decodeText,
-  ParseError,
-} from "../../src/parser/socket_decoder.ts";
-import {
-  encodePacket,
-  type Packet,
-  PacketType,
-} from "../../src/parser/socket_packet.ts";
+import { Decoder, decodeText, ParseError } from "../../src/parser/socket_decoder.ts";
+import { encodePacket, type Packet, PacketType } from "../../src/parser/socket_packet.ts";
 
 const { CONNECT, DISCONNECT, EVENT, ACK, CONNECT_ERROR } = PacketType;
 
@@ -229,8 +221,7 @@ describe("Decoder: misuse", () => {
 });
 
 describe("Decoder: malformed packets throw ParseError", () => {
-  it("unknown type", () =>
-    rejects("9", 'Cannot decode packet "9": unknown type'));
+  it("unknown type", () => rejects("9", 'Cannot decode packet "9": unknown type'));
   it("unknown non-digit type", () => rejects('x["a"]', "unknown type"));
   it("empty packet", () => rejects("", "empty packet"));
   it("non-numeric attachment count", () => {
@@ -239,8 +230,7 @@ describe("Decoder: malformed packets throw ParseError", () => {
       "invalid attachment count",
     );
   });
-  it("missing attachment count", () =>
-    rejects('5-["a"]', "invalid attachment count"));
+  it("missing attachment count", () => rejects('5-["a"]', "invalid attachment count"));
   it("overflowing attachment count", () => {
     rejects('51234567890123-["a"]', "invalid attachment count");
   });
@@ -305,32 +295,27 @@ describe("Decoder: malformed packets throw ParseError", () => {
   it("namespace without a leading /", () => {
     rejects('2admin,["x"]', 'namespace must start with "/"');
   });
-  it("ack id followed by non-digits", () =>
-    rejects('21a["x"]', "invalid ack id"));
-  it("ack id too long", () =>
-    rejects('212345678901234567["x"]', "invalid ack id"));
+  it("ack id followed by non-digits", () => rejects('21a["x"]', "invalid ack id"));
+  it("ack id too long", () => rejects('212345678901234567["x"]', "invalid ack id"));
   it("ack id beyond the safe integers", () => {
     rejects('29007199254740992["x"]', "invalid ack id");
   });
   it("invalid JSON", () => rejects('2["a"', "invalid JSON"));
-  it("payload that is not JSON at all", () =>
-    rejects("2 hello", "invalid payload"));
+  it("payload that is not JSON at all", () => rejects("2 hello", "invalid payload"));
   it("CONNECT payload that is not an object", () => {
     rejects('0["a"]', "CONNECT payload must be an object");
   });
   it("CONNECT payload that is a string", () => {
     rejects('0"a"', "CONNECT payload must be an object");
   });
-  it("data in a DISCONNECT", () =>
-    rejects("1/admin,{}", "DISCONNECT takes no payload"));
+  it("data in a DISCONNECT", () => rejects("1/admin,{}", "DISCONNECT takes no payload"));
   it("CONNECT_ERROR payload that is an array", () => {
     rejects('4["a"]', "CONNECT_ERROR payload must be an object or a string");
   });
   it("CONNECT_ERROR without payload", () => {
     rejects("4", "CONNECT_ERROR payload must be an object or a string");
   });
-  it("EVENT with an empty array", () =>
-    rejects("2[]", "EVENT payload must be an array"));
+  it("EVENT with an empty array", () => rejects("2[]", "EVENT payload must be an array"));
   it("EVENT whose first element is not a name", () => {
     rejects('2[{"a":1},"x"]', "EVENT payload must be an array");
   });
@@ -340,18 +325,15 @@ describe("Decoder: malformed packets throw ParseError", () => {
   it("EVENT with an object payload", () => {
     rejects('2{"0":"a"}', "EVENT payload must be an array");
   });
-  it("EVENT without payload", () =>
-    rejects("2/admin,", "EVENT payload must be an array"));
+  it("EVENT without payload", () => rejects("2/admin,", "EVENT payload must be an array"));
   it("BINARY_EVENT with an invalid payload", () => {
     rejects(
       '51-{"_placeholder":true,"num":0}',
       "EVENT payload must be an array",
     );
   });
-  it("ACK with an object payload", () =>
-    rejects("30{}", "ACK payload must be an array"));
-  it("ACK without payload", () =>
-    rejects("30", "ACK payload must be an array"));
+  it("ACK with an object payload", () => rejects("30{}", "ACK payload must be an array"));
+  it("ACK without payload", () => rejects("30", "ACK payload must be an array"));
   it("BINARY_ACK with a string payload", () => {
     rejects('61-0"a"', "ACK payload must be an array");
   });

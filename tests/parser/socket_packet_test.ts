@@ -1,10 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import {
-  encodePacket,
-  type Packet,
-  PacketType,
-} from "../../src/parser/socket_packet.ts";
+import { encodePacket, type Packet, PacketType } from "../../src/parser/socket_packet.ts";
 import { hasBinary } from "../../src/parser/_binary.ts";
 
 const { CONNECT, DISCONNECT, EVENT, ACK, CONNECT_ERROR } = PacketType;

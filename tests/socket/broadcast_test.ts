@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { FakeClock } from "../_support/fake_clock.ts";
 import { Server } from "../../src/socket/server.ts";
 import type { Socket } from "../../src/socket/socket.ts";
+import { RemoteSocket } from "../../src/socket/broadcast_operator.ts";
+import type { DefaultEventsMap } from "../../src/socket/typed_events.ts";
 import { WireClient } from "../_support/sio_wire.ts";
 
 let servers: Server[] = [];
@@ -195,6 +197,27 @@ describe("acting on remote sockets", () => {
     assert.ok(!sockets[0]!.rooms.has("extra"));
     remote!.disconnect();
     assert.equal(sockets[0]!.connected, false);
+  });
+
+  it("a RemoteSocket built from details emits through the adapter; its ack gets one response", async () => {
+    const { io, clock, sockets, clients } = await crowd(1);
+    const details = {
+      id: sockets[0]!.id,
+      handshake: sockets[0]!.handshake,
+      rooms: ["r0"],
+      data: { x: 1 },
+    };
+    const remote = new RemoteSocket<DefaultEventsMap, unknown>(io.sockets.adapter, details);
+    assert.deepEqual([remote.id, [...remote.rooms], remote.data], [details.id, ["r0"], { x: 1 }]);
+    const answers: unknown[][] = [];
+    remote.timeout(100).emit("q", (err: unknown, answer: unknown) => answers.push([err, answer]));
+    const id = /^2(\d+)/.exec(clients[0]!.takeText()[0]!)![1];
+    await clients[0]!.send(`3${id}["single"]`);
+    assert.deepEqual(answers.slice(), [[null, "single"]]);
+    remote.timeout(100).emit("q", (err: unknown, answer: unknown) => answers.push([err, answer]));
+    clock.tick(100);
+    assert.equal((answers[1]![0] as Error).message, "operation has timed out");
+    assert.equal(answers[1]![1], null);
   });
 
   it("socketsJoin and socketsLeave move the selected sockets", async () => {

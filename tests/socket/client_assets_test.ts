@@ -4,6 +4,7 @@ import {
   CLIENT_FILE_NAMES,
   CLIENT_VERSION,
   serveClientAsset,
+  serveClientFile,
 } from "../../src/socket/client_assets.ts";
 import { CLIENT_FILES } from "../../src/socket/_client_bundles.generated.ts";
 
@@ -175,6 +176,73 @@ describe("serveClientAsset: compression", () => {
       assert.equal(res.headers.get("content-encoding"), expected, accept);
       await res.body?.cancel();
     }
+  });
+});
+
+describe("serveClientFile: the serveClient option", () => {
+  const url = (path: string) => new Request(`http://localhost${path}`);
+
+  it("serves the client files under the server's path, with or without its slash", async () => {
+    for (const path of ["/socket.io", "/socket.io/"]) {
+      const res = await serveClientFile(url("/socket.io/socket.io.js"), path);
+      assert.equal(res?.status, 200, path);
+      assert.equal(await res?.text(), body("socket.io.js"));
+    }
+    const custom = await serveClientFile(url("/rt/socket.io.esm.min.js"), "/rt");
+    assert.equal(custom?.status, 200);
+    await custom?.body?.cancel();
+  });
+
+  it("leaves every other request to the engine", async () => {
+    for (
+      const path of [
+        "/socket.io/?EIO=4&transport=polling",
+        "/socket.io/",
+        "/socket.io",
+        "/socket.io.js",
+        "/other/socket.io.js",
+        "/socket.io/sub/socket.io.js",
+        "/socket.io/socket.io.msgpack.min.js",
+      ]
+    ) {
+      assert.equal(await serveClientFile(url(path), "/socket.io"), undefined, path);
+    }
+  });
+
+  it("adds the server's CORS headers, as the official server does", async () => {
+    const req = new Request("http://localhost/socket.io/socket.io.esm.min.js", {
+      headers: { origin: "https://app.example" },
+    });
+    const res = await serveClientFile(req, "/socket.io", {
+      origin: ["https://app.example"],
+      credentials: true,
+    });
+    assert.equal(res?.headers.get("access-control-allow-origin"), "https://app.example");
+    assert.equal(res?.headers.get("access-control-allow-credentials"), "true");
+    assert.equal(res?.headers.get("etag"), CLIENT_FILES["socket.io.esm.min.js"]!.etag);
+    await res?.body?.cancel();
+  });
+
+  it("answers a CORS preflight for a client file", async () => {
+    const req = new Request("http://localhost/socket.io/socket.io.esm.min.js", {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example", "access-control-request-method": "GET" },
+    });
+    const res = await serveClientFile(req, "/socket.io", { origin: "*" });
+    assert.equal(res?.status, 204);
+    assert.equal(res?.headers.get("access-control-allow-origin"), "*");
+  });
+
+  it("still serves the file, without CORS headers, when the origin function fails", async () => {
+    const req = new Request("http://localhost/socket.io/socket.io.js", {
+      headers: { origin: "https://app.example" },
+    });
+    const res = await serveClientFile(req, "/socket.io", {
+      origin: (_origin, callback) => callback(new Error("refused")),
+    });
+    assert.equal(res?.status, 200);
+    assert.equal(res?.headers.get("access-control-allow-origin"), null);
+    await res?.body?.cancel();
   });
 });
 

@@ -295,6 +295,24 @@ describe("the server as a fetch app", () => {
     await other.body?.cancel();
   });
 
+  it("handler() reads the peer address from Deno.serve's info argument", async () => {
+    const { io } = setup();
+    let address: string | undefined;
+    io.on("connection", (socket) => (address = socket.handshake.address));
+    const handler = io.handler();
+    const info = { remoteAddr: { hostname: "203.0.113.7" } };
+    const base = "http://localhost/socket.io/?EIO=4&transport=polling";
+    const open = await (await handler(new Request(base), info)).text();
+    const sid = (JSON.parse(open.slice(1)) as { sid: string }).sid;
+    const post = await handler(
+      new Request(`${base}&sid=${sid}`, { method: "POST", body: "40" }),
+      info,
+    );
+    assert.equal(await post.text(), "ok");
+    await settle();
+    assert.equal(address, "203.0.113.7");
+  });
+
   it("serves under a custom path", async () => {
     const { io } = setup({ path: "/custom" });
     assert.equal(io.path(), "/custom");

@@ -153,6 +153,25 @@ describe("options", () => {
     assert.throws(() => new Server({ connectTimeout: 0 }), RangeError);
   });
 
+  it("serves the browser client by default, through handle() and handler()", async () => {
+    const io = setup();
+    assert.equal(io.serveClient(), true);
+    for (const answer of [io.handle.bind(io), io.handler()]) {
+      const res = await answer(new Request("http://localhost/socket.io/socket.io.min.js"));
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("content-type"), "application/javascript; charset=utf-8");
+      assert.ok((await res.text()).length > 10_000);
+    }
+  });
+
+  it("serveClient: false leaves client file requests to the engine", async () => {
+    const io = setup({ serveClient: false });
+    const res = await io.handle(new Request("http://localhost/socket.io/socket.io.min.js"));
+    assert.notEqual(res.status, 200);
+    await res.body?.cancel();
+    assert.equal(io.serveClient(true).serveClient(), true);
+  });
+
   it("passes engine options through", async () => {
     const io = setup({ pingInterval: 1234, pingTimeout: 567, maxHttpBufferSize: 89 });
     const res = await io.handle(new Request("http://localhost/socket.io/?EIO=4&transport=polling"));

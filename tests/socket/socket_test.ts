@@ -215,6 +215,15 @@ describe("emitting to the client", () => {
     assert.equal(socket.listenersAnyOutgoing().length, 0);
   });
 
+  it("passes compress(false) to the engine for one emit only", async () => {
+    const { client, socket } = await connectedPair();
+    const flags: unknown[] = [];
+    client.conn.on("packetCreate", (packet) => flags.push(packet.options?.compress));
+    socket.compress(false).emit("raw");
+    socket.emit("default");
+    assert.deepEqual(flags, [false, true]);
+  });
+
   it("drops a volatile emit while the transport cannot write, and sends a normal one", async () => {
     const { client, socket } = await connectedPair();
     // no GET is parked: the polling transport is not writable

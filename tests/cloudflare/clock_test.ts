@@ -1,0 +1,116 @@
+/**
+ * The alarm-backed clock of the Durable Object: long timers share the
+ * object's single alarm, short ones stay ordinary timers, and `fire()` runs
+ * what is due. Storage and time are fakes; nothing sleeps.
+ */
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { AlarmClock } from "../../src/runtime/_cloudflare_clock.ts";
+import type { Clock } from "../../src/util/clock.ts";
+import type { CfStorage } from "../../src/runtime/_cloudflare_types.ts";
+
+class FakeStorage implements Partial<CfStorage> {
+  alarms: number[] = [];
+  setAlarm(at: number): Promise<void> {
+    this.alarms.push(at);
+    return Promise.resolve();
+  }
+}
+
+class FakeTime implements Clock {
+  t = 1_000;
+  short: { fn: () => void; ms: number; cleared: boolean }[] = [];
+  now = () => this.t;
+  setTimeout = (fn: () => void, ms: number) => {
+    const timer = { fn, ms, cleared: false };
+    this.short.push(timer);
+    return timer;
+  };
+  clearTimeout = (handle: unknown) => {
+    if (handle) (handle as { cleared: boolean }).cleared = true;
+  };
+}
+
+function make(minDelay = 1_000) {
+  const storage = new FakeStorage();
+  const time = new FakeTime();
+  const clock = new AlarmClock(storage as unknown as CfStorage, { minDelay, fallback: time });
+  return { storage, time, clock };
+}
+
+describe("AlarmClock", () => {
+  it("points the alarm at the earliest timer, writing only when it moves earlier", () => {
+    const { storage, clock } = make();
+    clock.setTimeout(() => {}, 5_000);
+    clock.setTimeout(() => {}, 9_000);
+    clock.setTimeout(() => {}, 2_000);
+    assert.deepEqual(storage.alarms, [6_000, 3_000]);
+    assert.equal(clock.pending, 3);
+  });
+
+  it("fire() runs the due timers earliest first, then re-arms for the next", () => {
+    const { storage, time, clock } = make();
+    const ran: string[] = [];
+    clock.setTimeout(() => ran.push("b"), 3_000);
+    clock.setTimeout(() => ran.push("a"), 2_000);
+    clock.setTimeout(() => ran.push("c"), 10_000);
+    time.t = 4_500;
+    clock.fire();
+    assert.deepEqual(ran, ["a", "b"]);
+    assert.equal(storage.alarms.at(-1), 11_000);
+    assert.equal(clock.pending, 1);
+  });
+
+  it("a cleared timer never runs, and an early alarm runs nothing", () => {
+    const { time, clock } = make();
+    let ran = 0;
+    const handle = clock.setTimeout(() => ran++, 2_000);
+    clock.clearTimeout(handle);
+    time.t = 2_500; // the alarm of a later timer firing early
+    clock.setTimeout(() => ran++, 5_000);
+    clock.fire();
+    time.t = 10_000;
+    clock.fire();
+    assert.equal(ran, 1);
+  });
+
+  it("a timer set by a due callback waits for the next alarm", () => {
+    const { storage, time, clock } = make(0);
+    const ran: number[] = [];
+    clock.setTimeout(() => {
+      ran.push(1);
+      clock.setTimeout(() => ran.push(2), 0);
+    }, 1_000);
+    time.t = 2_000;
+    clock.fire();
+    assert.deepEqual(ran, [1]);
+    assert.equal(storage.alarms.at(-1), 2_000);
+    clock.fire();
+    assert.deepEqual(ran, [1, 2]);
+  });
+
+  it("a throwing callback does not keep the other due timers from running", () => {
+    const { time, clock } = make();
+    let ran = false;
+    clock.setTimeout(() => {
+      throw new Error("boom");
+    }, 1_000);
+    clock.setTimeout(() => (ran = true), 1_000);
+    time.t = 3_000;
+    clock.fire();
+    assert.equal(ran, true);
+  });
+
+  it("timers shorter than minDelay are ordinary timers and never touch the alarm", () => {
+    const { storage, time, clock } = make(1_000);
+    let ran = false;
+    const handle = clock.setTimeout(() => (ran = true), 100);
+    assert.deepEqual(storage.alarms, []);
+    assert.equal(time.short.length, 1);
+    assert.equal(time.short[0]!.ms, 100);
+    clock.clearTimeout(handle);
+    assert.equal(time.short[0]!.cleared, true);
+    assert.equal(ran, false);
+  });
+});

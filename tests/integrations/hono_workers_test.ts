@@ -1,0 +1,65 @@
+/**
+ * The Hono middleware on Cloudflare Workers (workerd through Miniflare): a
+ * Hono app mounts the Durable Object router with `socketIo()`, Hono's cors()
+ * runs around it, and the official socket.io-client connects over every
+ * transport.
+ */
+
+import assert from "node:assert/strict";
+import { after, afterEach, before, describe, it } from "node:test";
+import type { Socket } from "socket.io-client";
+import { startWorker, type TestWorker } from "../cloudflare/_harness.ts";
+import { type ClientOptions, connectClient, request, within } from "../_support/sio_client.ts";
+
+const TRANSPORTS: [string, ClientOptions, string][] = [
+  ["polling only", { transports: ["polling"] }, "polling"],
+  ["websocket only", { transports: ["websocket"] }, "websocket"],
+  ["polling then websocket", {}, "websocket"],
+];
+
+describe("socketIo() with the Workers router, in workerd", () => {
+  let worker: TestWorker;
+  let clients: Socket[] = [];
+
+  before(async () => {
+    // the harness serves modules of tests/cloudflare/; this one lives next door
+    worker = await startWorker("../integrations/_hono_worker.ts");
+  });
+  after(() => worker?.close());
+  afterEach(() => {
+    for (const client of clients) client.close();
+    clients = [];
+  });
+
+  it("falls through to Hono's routes", async () => {
+    const res = await fetch(`${worker.url}/`);
+    assert.equal(await res.text(), "home");
+    assert.equal(res.headers.get("x-through-hono"), "1");
+  });
+
+  it("answers a polling handshake from the object, with Hono's CORS headers", async () => {
+    const res = await fetch(`${worker.url}/socket.io/?EIO=4&transport=polling`, {
+      headers: { origin: "https://app.example" },
+    });
+    assert.equal(res.headers.get("access-control-allow-origin"), "https://app.example");
+    assert.equal(res.headers.get("x-through-hono"), "1");
+    assert.match(await res.text(), /^0\{"sid"/);
+  });
+
+  for (const [mode, opts, transport] of TRANSPORTS) {
+    it(`the official client connects over ${mode} and gets acks`, async () => {
+      const socket = await connectClient(worker.url, opts);
+      clients.push(socket);
+      assert.deepEqual(await request(socket, "echo", { n: 1 }), { n: 1 });
+      await within(
+        (async () => {
+          while (socket.io.engine.transport.name !== transport) {
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        })(),
+        5_000,
+        `the ${transport} transport`,
+      );
+    });
+  }
+});
