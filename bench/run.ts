@@ -151,6 +151,8 @@ async function _bench(cfg: Config): Promise<Results> {
     // rotate the order so no server always runs first (or right after another)
     const order = servers.map((_, i) => servers[(i + rep) % servers.length]!);
     for (const spec of order) {
+      // a hanging server must not take the run past its budget either
+      if (Date.now() - started > cfg.budgetMs) break;
       const t0 = Date.now();
       const result = await runOne(_profiled(spec, rep), cfg, rep, pin);
       runs.push(result);
@@ -159,7 +161,8 @@ async function _bench(cfg: Config): Promise<Results> {
         `rep ${rep + 1}/${cfg.reps} ${spec.id}: ${((Date.now() - t0) / 1000).toFixed(1)} s${note}`,
       );
     }
-    repsDone++;
+    if (runs.filter((r) => r.rep === rep).length === order.length) repsDone++;
+    else break;
   }
   const meta = {
     date: new Date(started).toISOString(),

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { debugFromEnv } from "../../mod.ts";
+import { debugFromEnv } from "../../src/util/logger.ts";
 import { serve } from "../../src/runtime/deno.ts";
 import { createChatApp, createChatServer } from "./chat.ts";
 

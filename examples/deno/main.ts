@@ -10,7 +10,8 @@
  * @module
  */
 
-import { debugFromEnv, Server } from "../../mod.ts";
+import { Server } from "../../mod.ts";
+import { debugFromEnv } from "../../src/util/logger.ts";
 import { serve } from "../../src/runtime/deno.ts";
 
 debugFromEnv((name) => Deno.env.get(name)); // DEBUG=sio-edge:* logs engine and socket events

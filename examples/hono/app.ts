@@ -11,6 +11,7 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { logger } from "hono/logger";
 import { Server } from "../../mod.ts";
+// in an application: import { socketIo } from "sio-edge/hono";
 import { socketIo } from "../../src/integrations/hono.ts";
 
 /** The Socket.IO server. */

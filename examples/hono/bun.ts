@@ -10,7 +10,7 @@
  */
 
 import process from "node:process";
-import { debugFromEnv } from "../../mod.ts";
+import { debugFromEnv } from "../../src/util/logger.ts";
 import { createBunHandlers } from "../../src/runtime/bun.ts";
 import { app, io } from "./app.ts";
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { debugFromEnv } from "../../mod.ts";
+import { debugFromEnv } from "../../src/util/logger.ts";
 import { app } from "./app.ts";
 
 debugFromEnv((name) => Deno.env.get(name));

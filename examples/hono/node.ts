@@ -11,7 +11,7 @@
 
 import process from "node:process";
 import { serve } from "@hono/node-server";
-import { debugFromEnv } from "../../mod.ts";
+import { debugFromEnv } from "../../src/util/logger.ts";
 import { createNodeHandlers } from "../../src/runtime/node.ts";
 import { app, io } from "./app.ts";
 

@@ -13,7 +13,8 @@
  */
 
 import process from "node:process";
-import { debugFromEnv, Server } from "../../mod.ts";
+import { Server } from "../../mod.ts";
+import { debugFromEnv } from "../../src/util/logger.ts";
 import { serve } from "../../src/runtime/node.ts";
 
 debugFromEnv((name) => process.env[name]); // DEBUG=sio-edge:* logs engine and socket events

@@ -9,10 +9,11 @@
  *
  * - **Deno**: `Deno.serve(app.fetch)`. Upgrades use `Deno.upgradeWebSocket`.
  * - **Bun**: Bun needs a `websocket` handlers object next to `fetch`; take it
- *   from `sio-edge/bun`:
- *   `Bun.serve({ fetch: app.fetch, websocket: createBunHandlers(io).websocket })`
- *   (or `export default { fetch: app.fetch, websocket }`). Hono passes Bun's
- *   server as `c.env`, which is how the middleware reaches `server.upgrade()`.
+ *   from `sio-edge/bun`: `const { websocket, idleTimeout } = createBunHandlers(io)`,
+ *   then `Bun.serve({ fetch: app.fetch, websocket, idleTimeout })` (or
+ *   `export default { fetch: app.fetch, websocket, idleTimeout }`; `idleTimeout`
+ *   outlasts a held polling request). Hono passes Bun's server as `c.env`,
+ *   which is how the middleware reaches `server.upgrade()`.
  * - **Node**: `@hono/node-server` serves HTTP; Node delivers WebSocket
  *   handshakes on the server's `upgrade` event, which never reaches Hono, so
  *   add `server.on("upgrade", createNodeHandlers(io).upgrade)` from

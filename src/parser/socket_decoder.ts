@@ -4,11 +4,7 @@
  * @module
  */
 
-import {
-  fillPlaceholders,
-  findPlaceholders,
-  type PlaceholderSite,
-} from "./_binary.ts";
+import { fillPlaceholders, findPlaceholders, type PlaceholderSite } from "./_binary.ts";
 import { ParseError } from "./parse_error.ts";
 import { type Packet, PacketType } from "./socket_packet.ts";
 
@@ -67,9 +63,7 @@ export class Decoder {
 
   /** How many attachments the pending packet still waits for (0 if none). */
   get pendingAttachments(): number {
-    return this.#pending === undefined
-      ? 0
-      : this.#expected - this.#received.length;
+    return this.#pending === undefined ? 0 : this.#expected - this.#received.length;
   }
 
   /**
@@ -106,9 +100,7 @@ export class Decoder {
     const sites = findPlaceholders(packet.data as object, count);
     if (sites === undefined) _fail(text, "invalid attachment placeholder");
     delete packet.attachments;
-    packet.type = packet.type === PacketType.BINARY_EVENT
-      ? PacketType.EVENT
-      : PacketType.ACK;
+    packet.type = packet.type === PacketType.BINARY_EVENT ? PacketType.EVENT : PacketType.ACK;
     this.#pending = packet;
     this.#sites = sites;
     this.#expected = count;

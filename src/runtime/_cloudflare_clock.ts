@@ -6,7 +6,10 @@
  * An object has one alarm: this clock keeps its timers in memory and points
  * the alarm at the earliest. The callbacks live only in memory; after an
  * eviction the alarm still fires, and the woken object re-creates the timers
- * it can (the heartbeat) from its persisted state.
+ * it can from its persisted state. That is why only the heartbeat runs on
+ * this clock (the engine's `heartbeatClock`): other timers hold callbacks no
+ * woken object could rebuild, so they stay ordinary timers and keep the
+ * object in memory until they are due.
  *
  * @module
  */
@@ -14,33 +17,10 @@
 import type { Clock, TimerHandle } from "../util/clock.ts";
 import type { CfStorage } from "./_cloudflare_types.ts";
 
-/** Options of {@link AlarmClock}. */
-export interface AlarmClockOptions {
-  /**
-   * Timers shorter than this many ms run on ordinary timers: they end soon,
-   * and their callbacks cannot survive an eviction anyway.
-   * @default 0 (every timer is an alarm)
-   */
-  minDelay?: number;
-  /** The clock for short timers and the time. @default the global timers */
-  fallback?: Clock;
-}
-
 interface AlarmTimer {
   readonly at: number;
   readonly fn: () => void;
 }
-
-/** A short timer, delegated to the fallback clock. */
-class ShortTimer {
-  constructor(readonly handle: TimerHandle) {}
-}
-
-const systemTimers: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout> | undefined),
-};
 
 /**
  * Timers on the object's alarm. The Durable Object's `alarm()` handler must
@@ -48,17 +28,16 @@ const systemTimers: Clock = {
  */
 export class AlarmClock implements Clock {
   #storage: CfStorage;
-  #minDelay: number;
-  #fallback: Clock;
+  #now: () => number;
   #timers = new Map<number, AlarmTimer>();
   #nextId = 1;
   /** When the storage alarm is set for, as far as this instance knows. */
   #armedAt: number | undefined;
 
-  constructor(storage: CfStorage, options: AlarmClockOptions = {}) {
+  /** `now` reads the time (injectable for tests). */
+  constructor(storage: CfStorage, now: () => number = Date.now) {
     this.#storage = storage;
-    this.#minDelay = options.minDelay ?? 0;
-    this.#fallback = options.fallback ?? systemTimers;
+    this.#now = now;
   }
 
   /** How many alarm timers are pending. */
@@ -67,11 +46,10 @@ export class AlarmClock implements Clock {
   }
 
   now(): number {
-    return this.#fallback.now();
+    return this.#now();
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    if (ms < this.#minDelay) return new ShortTimer(this.#fallback.setTimeout(fn, ms));
     const id = this.#nextId++;
     const at = this.now() + Math.max(0, ms);
     this.#timers.set(id, { at, fn });
@@ -80,8 +58,7 @@ export class AlarmClock implements Clock {
   }
 
   clearTimeout(handle: TimerHandle | undefined): void {
-    if (handle instanceof ShortTimer) this.#fallback.clearTimeout(handle.handle);
-    else if (typeof handle === "number") this.#timers.delete(handle);
+    if (typeof handle === "number") this.#timers.delete(handle);
     // the alarm stays: firing early with nothing due costs one wake-up, not a storage write now
   }
 

@@ -8,6 +8,7 @@
  */
 
 import type { Packet } from "../parser/engine_packet.ts";
+import type { AdapterNamespace } from "../adapter/adapter.ts";
 import type { Upgrader, WebSocketEvents, WebSocketLike } from "../engine/ports.ts";
 import { EngineSocket, type SessionSettings } from "../engine/socket.ts";
 import { WebSocketTransport } from "../engine/websocket.ts";
@@ -16,6 +17,7 @@ import { MemorySessionStore } from "../store/session_store.ts";
 import { randomId } from "../util/id.ts";
 import { guardEvents } from "./_shared.ts";
 import { AlarmClock } from "./_cloudflare_clock.ts";
+import { StorageRecoveryAdapter } from "./_cloudflare_recovery.ts";
 import { sidPrefix } from "./_cloudflare_sid.ts";
 import { SessionSaver, type Tracked } from "./_cloudflare_saver.ts";
 import {
@@ -54,6 +56,10 @@ export class ObjectHost {
     const prefix = sidPrefix(ctx.id.toString());
     const generateId = options.generateId;
     this.io = new Server({
+      // recovery data must outlive the object's memory: it goes to storage
+      ...(options.connectionStateRecovery && !options.adapter
+        ? { adapter: (nsp: AdapterNamespace) => new StorageRecoveryAdapter(nsp, ctx.storage) }
+        : {}),
       ...options,
       heartbeatClock: this.#clock,
       store: this.#store,

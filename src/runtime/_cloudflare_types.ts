@@ -28,12 +28,28 @@ export interface CfStorage {
   put(key: string, value: unknown): Promise<void>;
   /** Deletes one key; resolves with whether it existed. */
   delete(key: string): Promise<boolean>;
+  /** Deletes keys (at most 128); resolves with how many existed. */
+  delete(keys: string[]): Promise<number>;
+  /** The entries in key order: `start` inclusive, `end` exclusive. */
+  list<T = unknown>(options?: CfListOptions): Promise<Map<string, T>>;
   /** When the alarm is due (ms since the epoch), or null. */
   getAlarm(): Promise<number | null>;
   /** Schedules the alarm (replacing a pending one). */
   setAlarm(scheduledTime: number): Promise<void>;
   /** Cancels the alarm. */
   deleteAlarm(): Promise<void>;
+}
+
+/** Options of {@link CfStorage.list}. */
+export interface CfListOptions {
+  /** Only keys starting with this. */
+  prefix?: string;
+  /** The first key (inclusive). */
+  start?: string;
+  /** The key to stop before (exclusive). */
+  end?: string;
+  /** At most this many entries. */
+  limit?: number;
 }
 
 /** The id of a Durable Object. */

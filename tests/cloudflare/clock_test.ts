@@ -1,16 +1,14 @@
 /**
- * The alarm-backed clock of the Durable Object: long timers share the
- * object's single alarm, short ones stay ordinary timers, and `fire()` runs
- * what is due. Storage and time are fakes; nothing sleeps.
+ * The alarm-backed clock of the Durable Object's heartbeat: every timer
+ * shares the object's single alarm, and `fire()` runs what is due. Storage and time are fakes; nothing sleeps.
  */
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AlarmClock } from "../../src/runtime/_cloudflare_clock.ts";
-import type { Clock } from "../../src/util/clock.ts";
 import type { CfStorage } from "../../src/runtime/_cloudflare_types.ts";
 
-class FakeStorage implements Partial<CfStorage> {
+class FakeStorage {
   alarms: number[] = [];
   setAlarm(at: number): Promise<void> {
     this.alarms.push(at);
@@ -18,24 +16,10 @@ class FakeStorage implements Partial<CfStorage> {
   }
 }
 
-class FakeTime implements Clock {
-  t = 1_000;
-  short: { fn: () => void; ms: number; cleared: boolean }[] = [];
-  now = () => this.t;
-  setTimeout = (fn: () => void, ms: number) => {
-    const timer = { fn, ms, cleared: false };
-    this.short.push(timer);
-    return timer;
-  };
-  clearTimeout = (handle: unknown) => {
-    if (handle) (handle as { cleared: boolean }).cleared = true;
-  };
-}
-
-function make(minDelay = 1_000) {
+function make() {
   const storage = new FakeStorage();
-  const time = new FakeTime();
-  const clock = new AlarmClock(storage as unknown as CfStorage, { minDelay, fallback: time });
+  const time = { t: 1_000 };
+  const clock = new AlarmClock(storage as unknown as CfStorage, () => time.t);
   return { storage, time, clock };
 }
 
@@ -76,7 +60,7 @@ describe("AlarmClock", () => {
   });
 
   it("a timer set by a due callback waits for the next alarm", () => {
-    const { storage, time, clock } = make(0);
+    const { storage, time, clock } = make();
     const ran: number[] = [];
     clock.setTimeout(() => {
       ran.push(1);
@@ -100,17 +84,5 @@ describe("AlarmClock", () => {
     time.t = 3_000;
     clock.fire();
     assert.equal(ran, true);
-  });
-
-  it("timers shorter than minDelay are ordinary timers and never touch the alarm", () => {
-    const { storage, time, clock } = make(1_000);
-    let ran = false;
-    const handle = clock.setTimeout(() => (ran = true), 100);
-    assert.deepEqual(storage.alarms, []);
-    assert.equal(time.short.length, 1);
-    assert.equal(time.short[0]!.ms, 100);
-    clock.clearTimeout(handle);
-    assert.equal(time.short[0]!.cleared, true);
-    assert.equal(ran, false);
   });
 });

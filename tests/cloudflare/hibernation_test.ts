@@ -4,8 +4,9 @@
  * with the hibernation API stay open). The object that wakes up still knows
  * every socket's id, namespaces, rooms and `data`; broadcasts reach everyone,
  * acks work both ways, and the heartbeat carries on from the alarm: a client
- * that went mute before the eviction is dropped in time by the woken object.
- * Also connection state recovery (enabled in this worker).
+ * that went mute before the eviction is dropped in time by the woken object,
+ * and a client that dropped before the eviction recovers its session and
+ * the packets it missed from the woken object (recovery data is in storage).
  *
  * The eviction wait is inherent: this file takes about 20 s.
  */
@@ -21,6 +22,7 @@ import {
   plain,
   request,
   requestAll,
+  until,
   within,
 } from "../_support/sio_client.ts";
 import { openWebSocket, type TestWebSocket } from "../_support/ws_client.ts";
@@ -114,6 +116,22 @@ describe("hibernation (workerd)", () => {
       );
       assert.deepEqual(before.map((m) => m.boots), [1, 1, 1, 1]);
 
+      // dan learns an offset from a first broadcast, drops, and misses a second one
+      const dan = await connectClient(worker.url, {
+        transports: ["websocket"],
+        auth: { name: "dan" },
+      });
+      clients.push(dan);
+      await request(dan, "join", "room1");
+      await request(dan, "set-data", { role: "away" });
+      const danWas = await request(dan, "whoami") as Me;
+      const first = nextEvent(dan, "shout");
+      await request(ann, "shout", "room1", ["first"]);
+      assert.deepEqual(withoutOffset(await first), ["first"]);
+      dan.io.engine.close();
+      await until(() => !dan.connected, 2_000, "dan's disconnection");
+      await request(ann, "shout", "room1", ["while dan is away"]);
+
       // a raw client that connects, then never answers a ping
       mute = await openWebSocket(
         `${worker.url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`,
@@ -151,6 +169,17 @@ describe("hibernation (workerd)", () => {
         "ann, bob and mute on /; ann and carl on /admin",
       );
       assert.deepEqual([ann.io.engine.id, bob.io.engine.id, carl.io.engine.id], sids);
+
+      // dan comes back to the woken object: the recovery data was in storage
+      const missed = nextEvent(dan, "shout");
+      dan.connect();
+      assert.deepEqual(withoutOffset(await missed), ["while dan is away"]);
+      assert.equal(dan.recovered, true);
+      const danNow = await request(dan, "whoami") as Me;
+      assert.deepEqual(
+        { id: danNow.id, rooms: danNow.rooms, data: danNow.data },
+        { id: danWas.id, rooms: danWas.rooms, data: danWas.data },
+      );
 
       // broadcasts: to a room (the sender left out), and to a whole namespace
       const atBob = nextEvent(bob, "shout");

@@ -33,7 +33,7 @@ class FakeWebSocket implements Partial<CfWebSocket> {
   }
 }
 
-class FakeStorage implements Partial<CfStorage> {
+class FakeStorage {
   data = new Map<string, unknown>();
   put(key: string, value: unknown): Promise<void> {
     this.data.set(key, structuredClone(value));

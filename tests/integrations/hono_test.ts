@@ -102,6 +102,15 @@ describe("socketIo(): routing", () => {
       app.get("/", (c) => c.text("home"));
       assert.match(await (await app.request("/socket.io/?EIO=4&transport=polling")).text(), /^0\{/);
       assert.equal(await (await app.request("/")).text(), "home");
+      // serveClient: the client bundle comes through the middleware too
+      const client = await app.request("/socket.io/socket.io.min.js", {
+        headers: { "accept-encoding": "gzip" },
+      });
+      assert.equal(client.status, 200);
+      assert.equal(client.headers.get("content-type"), "application/javascript; charset=utf-8");
+      assert.equal(client.headers.get("content-encoding"), "gzip");
+      assert.match(client.headers.get("etag") ?? "", /^"4\.\d+\.\d+-[0-9a-f]{16}-gzip"$/);
+      await client.body?.cancel();
     } finally {
       await io.close();
     }
@@ -267,49 +276,5 @@ describe("socketIo(): the request context from c.env", () => {
     assert.equal(await res.text(), "upgraded");
     assert.match(String(sent[0]), /^0\{"sid":/);
     assert.equal([...engine.clients()][0]?.remoteAddress, "203.0.113.9");
-  });
-});
-
-describe("socketIo(): a Worker router (sio-edge/cloudflare)", () => {
-  type Call = { url: string; env: unknown; ctx: unknown };
-  const fakeRouter = (calls: Call[]) => ({
-    fetch(request: Request, env: unknown, ctx?: unknown) {
-      calls.push({ url: request.url, env, ctx });
-      return Promise.resolve(new Response("from the object"));
-    },
-  });
-
-  it("passes requests under the path with c.env and the execution context", async () => {
-    const calls: Call[] = [];
-    const app = new Hono().use(socketIo(fakeRouter(calls)));
-    app.get("/", (c) => c.text("page"));
-    const env = { SOCKET_IO: {} };
-    const executionCtx = { waitUntil() {}, passThroughOnException() {}, props: {} };
-    const res = await app.request("/socket.io/?EIO=4&transport=polling", {}, env, executionCtx);
-    assert.equal(await res.text(), "from the object");
-    assert.equal(calls[0]!.env, env);
-    assert.equal(calls[0]!.ctx, executionCtx);
-    assert.equal(await (await app.request("/")).text(), "page");
-    assert.equal(calls.length, 1);
-  });
-
-  it("works without an execution context, and honours the path option", async () => {
-    const calls: Call[] = [];
-    const app = new Hono().use(socketIo(fakeRouter(calls), { path: "/rt" }));
-    app.get("*", (c) => c.text("next"));
-    assert.equal(await (await app.request("/rt/?EIO=4")).text(), "from the object");
-    assert.equal(calls[0]!.ctx, undefined);
-    assert.equal(await (await app.request("/socket.io/")).text(), "next");
-  });
-
-  it("answers 500 without details when the router throws", async () => {
-    const app = new Hono().use(socketIo({ fetch: () => Promise.reject(new Error("secret")) }));
-    const res = await app.request("/socket.io/");
-    assert.equal(res.status, 500);
-    assert.equal(await res.text(), "");
-  });
-
-  it("refuses something that is neither a server nor a router", () => {
-    assert.throws(() => socketIo({} as never), TypeError);
   });
 });
