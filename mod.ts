@@ -85,3 +85,13 @@ export type {
 export type { TransportName } from "./src/engine/transport.ts";
 export { MemorySessionStore, type SessionStore } from "./src/store/session_store.ts";
 export { type Clock, systemClock } from "./src/util/clock.ts";
+export {
+  createLogger,
+  debugFromEnv,
+  isDebugEnabled,
+  type Logger,
+  type LoggerOptions,
+  type LogSink,
+  setDebug,
+  setLogSink,
+} from "./src/util/logger.ts";

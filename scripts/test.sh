@@ -8,6 +8,10 @@ export DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1
 
 step() { printf '\n== %s\n' "$*"; }
 
+step "chromium for the browser test"
+bash scripts/ensure_chromium.sh
+step "served client bundles are fresh"
+node --import tsx scripts/build_client.ts --check
 step "deno fmt --check"
 deno fmt --check
 step "deno lint"

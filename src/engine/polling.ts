@@ -52,6 +52,9 @@ export class Polling extends Transport {
     let resolve!: (res: Response) => void;
     const promise = new Promise<Response>((r) => (resolve = r));
     const onAbort = () => this.onError("poll connection closed prematurely");
+    // Deno warns on first access to request.signal unless started with
+    // --unstable-no-legacy-abort; its serve info offers no earlier signal of a
+    // client that went away while its answer is still pending
     const signal = req.signal;
     signal?.addEventListener("abort", onAbort);
     this.#get = {

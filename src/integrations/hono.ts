@@ -177,7 +177,9 @@ function _runtimeContext(maxPayload: number): (c: Context) => RequestContext {
     if (bun) {
       return { upgrade: _bunUpgrader(bun), remoteAddress: bun.requestIP(c.req.raw)?.address };
     }
-    if (_isDenoInfo(env)) return { upgrade: deno, remoteAddress: env.remoteAddr.hostname };
+    if (_isDenoInfo(env)) {
+      return { upgrade: deno, remoteAddress: env.remoteAddr.hostname };
+    }
     if (_isNodeBindings(env)) return { remoteAddress: env.incoming.socket?.remoteAddress };
     return {};
   };
@@ -207,7 +209,9 @@ function _bunUpgrader(server: BunServer): Upgrader {
   };
 }
 
-function _isDenoInfo(env: object): env is { remoteAddr: { hostname?: string } } {
+function _isDenoInfo(
+  env: object,
+): env is { remoteAddr: { hostname?: string } } {
   const addr = (env as { remoteAddr?: unknown }).remoteAddr;
   return typeof addr === "object" && addr !== null;
 }

@@ -19,10 +19,11 @@ import { guardEvents } from "./_shared.ts";
 import { AlarmClock } from "./_cloudflare_clock.ts";
 import { StorageRecoveryAdapter } from "./_cloudflare_recovery.ts";
 import { sidPrefix } from "./_cloudflare_sid.ts";
-import { SessionSaver, type Tracked } from "./_cloudflare_saver.ts";
+import { type Resumed, SessionSaver, type Tracked } from "./_cloudflare_saver.ts";
 import {
   decodeAttachment,
   decodeBody,
+  type HeartbeatState,
   requestFromSnapshot,
   type SessionRecord,
   storageKey,
@@ -33,6 +34,12 @@ import {
   newWebSocketPair,
   webSocketResponse,
 } from "./_cloudflare_types.ts";
+
+/** The heartbeat of a session as it goes, and its saved record once it runs on a WebSocket. */
+interface Follower {
+  heartbeat: HeartbeatState;
+  tracked: Tracked | undefined;
+}
 
 /** WebSocket close code for a session the woken object cannot take over (RFC 6455 §7.4.1). */
 const SESSION_LOST = 1011;
@@ -66,7 +73,7 @@ export class ObjectHost {
       // the sid names this object, so the Worker can route every later request here
       generateId: async (req) => prefix + (generateId ? await generateId(req) : randomId()),
     });
-    this.#saver = new SessionSaver(ctx.storage, this.io, this.#clock);
+    this.#saver = new SessionSaver(ctx.storage, this.io);
     this.#upgrade = (req, events) => this.#accept(req, events);
     this.io.engine.on("connection", (session) => this.#onSession(session));
   }
@@ -140,9 +147,13 @@ export class ObjectHost {
   }
 
   #onSession(session: EngineSocket): void {
+    // followed from the start: a polling session may move to WebSocket while a ping is out
+    const follower = this.#follow(session, { phase: "ping", since: this.#clock.now() });
     const attach = (transport: unknown) => {
       const ws = transport instanceof WebSocketTransport ? transport.socket : undefined;
-      if (ws && this.#events.has(ws as CfWebSocket)) this.#track(session, ws as CfWebSocket, false);
+      if (ws && this.#events.has(ws as CfWebSocket)) {
+        this.#track(session, ws as CfWebSocket, follower);
+      }
     };
     if (session.transport.name === "websocket") attach(session.transport);
     else session.once("upgrade", attach);
@@ -169,17 +180,28 @@ export class ObjectHost {
     const session = new EngineSocket(sid, request, record.request.address, transport, settings);
     this.#store.set(sid, session);
     session.once("close", () => this.#store.delete(sid));
-    this.#track(session, ws, external, record);
+    this.#track(session, ws, this.#follow(session, record.heartbeat), { record, external });
     session.resume(record.heartbeat);
     this.io._resumeClient(session, record.sockets);
   }
 
-  #track(session: EngineSocket, ws: CfWebSocket, external: boolean, record?: SessionRecord): void {
-    const tracked: Tracked = this.#saver.track(session, ws, external, record);
+  /** Keeps the heartbeat state of `session` current, and its record once tracked. */
+  #follow(session: EngineSocket, initial: HeartbeatState): Follower {
+    const follower: Follower = { heartbeat: initial, tracked: undefined };
+    const beat = (phase: HeartbeatState["phase"]) => {
+      follower.heartbeat = { phase, since: this.#clock.now() };
+      if (follower.tracked) this.#saver.beat(follower.tracked, follower.heartbeat);
+    };
     session.on("packetCreate", (packet: Packet) => {
-      if (packet.type === "ping") this.#saver.beat(tracked, "pong");
+      if (packet.type === "ping") beat("pong");
     });
-    session.on("heartbeat", () => this.#saver.beat(tracked, "ping"));
+    session.on("heartbeat", () => beat("ping"));
+    return follower;
+  }
+
+  #track(session: EngineSocket, ws: CfWebSocket, follower: Follower, resumed?: Resumed): void {
+    const tracked = this.#saver.track(session, ws, follower.heartbeat, resumed);
+    follower.tracked = tracked;
     session.once("close", () => {
       this.#events.delete(ws);
       this.#saver.untrack(tracked);

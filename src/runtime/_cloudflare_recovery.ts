@@ -61,7 +61,7 @@ export class StorageRecoveryAdapter extends Adapter {
   /** Keeps `session` for `maxDisconnectionDuration`. */
   override persistSession(session: SessionToPersist): void {
     const stored: StoredSession = { ...session, disconnectedAt: this.#now };
-    this.#write(this.#storage.put(this.#prefix + "s:" + session.pid, stored));
+    this.#write(() => this.#storage.put(this.#prefix + "s:" + session.pid, stored));
     this.#sweep();
   }
 
@@ -103,7 +103,7 @@ export class StorageRecoveryAdapter extends Adapter {
       rooms: [...opts.rooms],
       except: [...(opts.except ?? [])],
     };
-    this.#write(this.#storage.put(this.#prefix + "p:" + offset, stored));
+    this.#write(() => this.#storage.put(this.#prefix + "p:" + offset, stored));
     this.#sweep();
     super.broadcast({ ...packet, data }, opts);
   }
@@ -115,7 +115,7 @@ export class StorageRecoveryAdapter extends Adapter {
     this.#lastSweep = now;
     const threshold = now - this.nsp._adapterContext.maxDisconnectionDuration;
     const prefix = this.#prefix;
-    this.#write((async () => {
+    this.#write(async () => {
       // offsets sort by time: every packet key before the threshold's offset is expired
       const packets = await this.#storage.list({
         prefix: prefix + "p:",
@@ -131,13 +131,17 @@ export class StorageRecoveryAdapter extends Adapter {
         if (session.disconnectedAt < threshold) expired.push(key);
       }
       if (expired.length) await this.#storage.delete(expired);
-    })());
+    });
   }
 
-  #write(promise: Promise<unknown>): void {
-    // output gates hold the object's next answer until the write is durable; a failure loses
-    // one recovery, never the connection
-    promise.catch(() => {});
+  #write(write: () => Promise<unknown>): void {
+    // output gates hold the object's next answer until the write is durable; a failure (or
+    // `data` that cannot be cloned) loses one recovery, never the connection
+    try {
+      write().catch(() => {});
+    } catch {
+      // thrown synchronously: not clonable
+    }
   }
 }
 

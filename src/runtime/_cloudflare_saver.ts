@@ -8,7 +8,6 @@
  * @module
  */
 
-import type { Clock } from "../util/clock.ts";
 import type { EngineSocket } from "../engine/socket.ts";
 import type { Server } from "../socket/server.ts";
 import {
@@ -38,38 +37,43 @@ export interface Tracked {
   external: boolean;
 }
 
+/** A session taken over from its record. */
+export interface Resumed {
+  readonly record: SessionRecord;
+  /** Whether the record's body is in storage. */
+  readonly external: boolean;
+}
+
 /** Writes the records of the tracked sessions. */
 export class SessionSaver {
   #storage: CfStorage;
   #io: Server;
-  #clock: Clock;
   #tracked = new Set<Tracked>();
   #pending: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(storage: CfStorage, io: Server, clock: Clock) {
+  constructor(storage: CfStorage, io: Server) {
     this.#storage = storage;
     this.#io = io;
-    this.#clock = clock;
   }
 
-  /** Starts keeping the record of `session`; `record` when it is resumed from one. */
+  /** Starts keeping the record of `session`; `resumed` when it was taken over from one. */
   track(
     session: EngineSocket,
     ws: CfWebSocket,
-    external: boolean,
-    record?: SessionRecord,
+    heartbeat: HeartbeatState,
+    resumed?: Resumed,
   ): Tracked {
     const tracked: Tracked = {
       session,
       ws,
-      request: record?.request ?? snapshotRequest(session.request, session.remoteAddress),
-      heartbeat: record?.heartbeat ?? { phase: "ping", since: this.#clock.now() },
-      sockets: record?.sockets ?? [],
+      request: resumed?.record.request ?? snapshotRequest(session.request, session.remoteAddress),
+      heartbeat,
+      sockets: resumed?.record.sockets ?? [],
       saved: undefined,
-      external,
+      external: resumed?.external ?? false,
     };
     this.#tracked.add(tracked);
-    if (record) tracked.saved = _encode(tracked);
+    if (resumed) tracked.saved = _encode(tracked);
     else this.#write(tracked);
     return tracked;
   }
@@ -81,8 +85,8 @@ export class SessionSaver {
   }
 
   /** Records a heartbeat step: a ping went out ("pong" awaited), or a pong came in. */
-  beat(tracked: Tracked, phase: HeartbeatState["phase"]): void {
-    tracked.heartbeat = { phase, since: this.#clock.now() };
+  beat(tracked: Tracked, heartbeat: HeartbeatState): void {
+    tracked.heartbeat = heartbeat;
     if (!this.#tracked.has(tracked)) return;
     if (tracked.external) this.#attach(tracked, encodeStub(tracked.session.id, tracked.heartbeat));
     else this.#attach(tracked, encodeAttachment(_record(tracked)));

@@ -10,6 +10,8 @@
  * @module
  */
 
+import type { SocketState } from "../socket/socket_types.ts";
+
 /** The format version; records of any other version are refused. */
 export const STATE_VERSION = 1;
 
@@ -36,22 +38,7 @@ export interface RequestSnapshot {
 }
 
 /** A Socket.IO socket of the session, as it was after the last event. */
-export interface SocketSnapshot {
-  /** The namespace name. */
-  nsp: string;
-  /** The socket id. */
-  id: string;
-  /** The private id for connection state recovery, if enabled. */
-  pid?: string;
-  /** The rooms, its own id excluded. */
-  rooms: string[];
-  /** `socket.data` (structured-clonable). */
-  data: unknown;
-  /** The CONNECT packet's `auth`. */
-  auth: Record<string, unknown>;
-  /** When the socket connected (ms since the epoch). */
-  issued: number;
-}
+export type SocketSnapshot = SocketState;
 
 /** The part of a record that changes rarely: handshake and sockets. */
 export interface SessionBody {

@@ -42,7 +42,11 @@ function make(storage = new FakeStorage(), time = { t: 1_700_000_000_000 }) {
   const nsp = {
     name: "/",
     sockets: new Map(),
-    _adapterContext: { clock: { now: () => time.t }, maxDisconnectionDuration: MAX, nextAckId: () => 1 },
+    _adapterContext: {
+      clock: { now: () => time.t },
+      maxDisconnectionDuration: MAX,
+      nextAckId: () => 1,
+    },
   } as unknown as AdapterNamespace;
   const adapter = new StorageRecoveryAdapter(nsp, storage as unknown as CfStorage);
   return { adapter, storage, time };
@@ -52,12 +56,18 @@ function event(...data: unknown[]): Packet {
   return { type: PacketType.EVENT, nsp: "/", data };
 }
 
-function to(rooms: string[], except: string[] = [], flags: BroadcastOptions["flags"] = {}): BroadcastOptions {
+function to(
+  rooms: string[],
+  except: string[] = [],
+  flags: BroadcastOptions["flags"] = {},
+): BroadcastOptions {
   return { rooms: new Set(rooms), except: new Set(except), flags };
 }
 
 async function storedOffsets(storage: FakeStorage): Promise<string[]> {
-  return [...(await storage.list({ prefix: "sio-edge:recovery:/:p:" })).keys()].map((k) => k.split(":p:")[1]!);
+  return [...(await storage.list({ prefix: "sio-edge:recovery:/:p:" })).keys()].map((k) =>
+    k.split(":p:")[1]!
+  );
 }
 
 describe("StorageRecoveryAdapter", () => {
@@ -89,13 +99,21 @@ describe("StorageRecoveryAdapter", () => {
     adapter.broadcast({ ...event("with ack"), id: 3 }, to([]));
     const session = await adapter.restoreSession("p1", seen!);
     assert.ok(session);
-    assert.deepEqual({ sid: session.sid, pid: session.pid, rooms: session.rooms, data: session.data }, {
+    assert.deepEqual({
+      sid: session.sid,
+      pid: session.pid,
+      rooms: session.rooms,
+      data: session.data,
+    }, {
       sid: "s1",
       pid: "p1",
       rooms: ["s1", "r"],
       data: { n: 1 },
     });
-    assert.deepEqual(session.missedPackets.map((p) => p.slice(0, -1)), [["for r", new Uint8Array([1])], ["for all"]]);
+    assert.deepEqual(session.missedPackets.map((p) => p.slice(0, -1)), [[
+      "for r",
+      new Uint8Array([1]),
+    ], ["for all"]]);
     assert.equal(await adapter.restoreSession("p1", seen!), null, "a session is restored once");
   });
 

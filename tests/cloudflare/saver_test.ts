@@ -17,7 +17,6 @@ import {
 import type { CfStorage, CfWebSocket } from "../../src/runtime/_cloudflare_types.ts";
 import type { EngineSocket } from "../../src/engine/socket.ts";
 import type { Server } from "../../src/socket/server.ts";
-import type { Clock } from "../../src/util/clock.ts";
 
 /** Like workerd: structured clone, at most 16 KiB. */
 class FakeWebSocket implements Partial<CfWebSocket> {
@@ -55,15 +54,15 @@ function fakeSession(id: string): EngineSocket {
   } as unknown as EngineSocket;
 }
 
+const START = { phase: "ping", since: 1_000 } as const;
+
 function setup() {
   const sockets: { conn: EngineSocket; _snapshot: () => SocketSnapshot }[] = [];
   const io = {
     _nsps: new Map([["/", { sockets: { values: () => sockets.values() } }]]),
   } as unknown as Server;
-  const time = { t: 1_000 };
-  const clock = { now: () => time.t } as Clock;
   const storage = new FakeStorage();
-  const saver = new SessionSaver(storage as unknown as CfStorage, io, clock);
+  const saver = new SessionSaver(storage as unknown as CfStorage, io);
   const session = fakeSession("SID");
   const ws = new FakeWebSocket();
   const snapshot: SocketSnapshot = {
@@ -75,13 +74,13 @@ function setup() {
     issued: 5,
   };
   sockets.push({ conn: session, _snapshot: () => structuredClone(snapshot) });
-  return { saver, session, ws, snapshot, storage, time, sockets };
+  return { saver, session, ws, snapshot, storage, sockets };
 }
 
 describe("SessionSaver", () => {
   it("writes a record as soon as a session is tracked", () => {
     const { saver, session, ws } = setup();
-    saver.track(session, ws as unknown as CfWebSocket, false);
+    saver.track(session, ws as unknown as CfWebSocket, START);
     const decoded = decodeAttachment(ws.attachment)!;
     assert.equal(decoded.sid, "SID");
     assert.deepEqual(decoded.heartbeat, { phase: "ping", since: 1_000 });
@@ -91,7 +90,7 @@ describe("SessionSaver", () => {
 
   it("rewrites the record when rooms or data changed, and only then", () => {
     const { saver, session, ws, snapshot } = setup();
-    saver.track(session, ws as unknown as CfWebSocket, false);
+    saver.track(session, ws as unknown as CfWebSocket, START);
     saver.saveAll();
     const writes = ws.writes;
     assert.deepEqual(decodeAttachment(ws.attachment)!.body!.sockets, [snapshot]);
@@ -106,19 +105,17 @@ describe("SessionSaver", () => {
   });
 
   it("records each heartbeat step with its time", () => {
-    const { saver, session, ws, time } = setup();
-    const tracked = saver.track(session, ws as unknown as CfWebSocket, false);
-    time.t = 26_000;
-    saver.beat(tracked, "pong");
+    const { saver, session, ws } = setup();
+    const tracked = saver.track(session, ws as unknown as CfWebSocket, START);
+    saver.beat(tracked, { phase: "pong", since: 26_000 });
     assert.deepEqual(decodeAttachment(ws.attachment)!.heartbeat, { phase: "pong", since: 26_000 });
-    time.t = 26_040;
-    saver.beat(tracked, "ping");
+    saver.beat(tracked, { phase: "ping", since: 26_040 });
     assert.deepEqual(decodeAttachment(ws.attachment)!.heartbeat, { phase: "ping", since: 26_040 });
   });
 
   it("moves a record too large for the attachment to storage, and back when it shrinks", () => {
-    const { saver, session, ws, snapshot, storage, time } = setup();
-    const tracked = saver.track(session, ws as unknown as CfWebSocket, false);
+    const { saver, session, ws, snapshot, storage } = setup();
+    const tracked = saver.track(session, ws as unknown as CfWebSocket, START);
     snapshot.data = { blob: "x".repeat(20_000) };
     saver.saveAll();
     const stub = decodeAttachment(ws.attachment)!;
@@ -127,8 +124,7 @@ describe("SessionSaver", () => {
       decodeBody(storage.data.get(storageKey("SID")))!.sockets[0]!.data,
       snapshot.data,
     );
-    time.t = 2_000;
-    saver.beat(tracked, "pong");
+    saver.beat(tracked, { phase: "pong", since: 2_000 });
     assert.deepEqual(decodeAttachment(ws.attachment), {
       sid: "SID",
       heartbeat: { phase: "pong", since: 2_000 },
@@ -142,7 +138,7 @@ describe("SessionSaver", () => {
 
   it("stores sockets without data when data cannot be cloned", () => {
     const { saver, session, ws, snapshot, storage, sockets } = setup();
-    saver.track(session, ws as unknown as CfWebSocket, false);
+    saver.track(session, ws as unknown as CfWebSocket, START);
     sockets[0]!._snapshot = () => ({ ...snapshot, data: { fn: () => {} } });
     saver.saveAll();
     assert.equal(decodeAttachment(ws.attachment)!.body, undefined);
@@ -153,7 +149,7 @@ describe("SessionSaver", () => {
 
   it("forgets the storage entry of a session that ends", async () => {
     const { saver, session, ws, snapshot, storage } = setup();
-    const tracked = saver.track(session, ws as unknown as CfWebSocket, false);
+    const tracked = saver.track(session, ws as unknown as CfWebSocket, START);
     snapshot.data = { blob: "x".repeat(20_000) };
     saver.saveAll();
     assert.equal(storage.data.has(storageKey("SID")), true);

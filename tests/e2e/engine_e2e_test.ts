@@ -276,6 +276,19 @@ for (const runtime of RUNTIMES) {
         await parked; // answered, not left hanging
         await stillWorks();
       });
+
+      it("closes the session with transport error when the client abandons a parked GET", async () => {
+        const sid = await handshake();
+        const controller = new AbortController();
+        const parked = fetch(`${base}?EIO=4&transport=polling&sid=${sid}`, {
+          signal: controller.signal,
+        }).catch(() => "aborted");
+        await new Promise((r) => setTimeout(r, 100)); // let the GET park
+        controller.abort();
+        assert.equal(await parked, "aborted");
+        assert.equal(await closeReason(server, sid), "transport error");
+        await stillWorks();
+      });
     });
   });
 }
