@@ -6,6 +6,7 @@
 
 import { Emitter } from "../util/emitter.ts";
 import { randomId } from "../util/id.ts";
+import { createLogger } from "../util/logger.ts";
 import { MemorySessionStore, type SessionStore } from "../store/session_store.ts";
 import { applyCors } from "./cors.ts";
 import {
@@ -28,6 +29,8 @@ import { type Refusal, sessionId, type Verifier, verifyRequest } from "./_verify
 import { EngineSocket, type SessionSettings } from "./socket.ts";
 import type { Transport, TransportName } from "./transport.ts";
 import { WebSocketTransport } from "./websocket.ts";
+
+const debug = createLogger("sio-edge:engine");
 
 /** Events of {@link EngineServer}. */
 export type EngineServerEvents = {
@@ -154,6 +157,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
 
   #refuse(req: Request, refusal: Refusal, isUpgrade: boolean, headers: Headers): Response {
     const { code, context } = refusal;
+    debug("refused %s %s: code %d %j", req.method, req.url, code, context);
     this.emit("connection_error", { req, code, message: ERROR_MESSAGES[code], context });
     return isUpgrade ? upgradeErrorResponse(code, context) : errorResponse(code, context, headers);
   }
@@ -220,6 +224,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       this.emit("headers", headers, req);
       copyHeaders(headers, response!);
     }
+    debug("handshake %s over %s", id, transport.name);
     this.emit("connection", socket);
     return response!;
   }
@@ -243,6 +248,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
     const transport = new WebSocketTransport(this.opts.maxHttpBufferSize);
     const response = upgradeWith(ctx, req, transport);
     if (!response) return refuse("websocket upgrade unavailable");
+    debug("upgrade of %s to websocket started", session.id);
     session.maybeUpgrade(transport);
     this.emit("headers", headers, req);
     copyHeaders(headers, response);

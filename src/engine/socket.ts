@@ -6,6 +6,7 @@
  */
 
 import { Emitter } from "../util/emitter.ts";
+import { createLogger } from "../util/logger.ts";
 import type { Clock, TimerHandle } from "../util/clock.ts";
 import type { Packet, PacketOptions, PacketType } from "../parser/engine_packet.ts";
 import type { Transport, TransportName } from "./transport.ts";
@@ -57,6 +58,8 @@ export interface SessionSettings {
   readonly initialPacket: string | Uint8Array | undefined;
   readonly clock: Clock;
 }
+
+const debug = createLogger("sio-edge:engine:socket");
 
 /** How often a pending upgrade nudges a parked GET with a noop (official: 100 ms). */
 const UPGRADE_NUDGE_INTERVAL = 100;
@@ -193,6 +196,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     clock.clearTimeout(this.#pingTimeoutTimer);
     this.#sendCallbacks = [];
     this.#clearTransport();
+    debug("session %s closed: %s", this.id, reason);
     this.emit("close", reason, description);
     this.#writeBuffer = [];
   }
@@ -351,6 +355,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
         this.#clearTransport();
         this.#transport = next;
         this.#attach(next);
+        debug("session %s upgraded to websocket", this.id);
         this.emit("upgrade", next);
         this.#flush();
         if (this.#readyState === "closing") next.close(() => this.onClose("forced close"));

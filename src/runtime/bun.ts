@@ -14,6 +14,7 @@
  * @module
  */
 
+import { debugFromEnv } from "../util/logger.ts";
 import type { FetchApp, RequestContext, WebSocketEvents, WebSocketLike } from "../engine/ports.ts";
 import { callApp, guardEvents, type Served, type ServeOptions, toBytes } from "./_shared.ts";
 
@@ -84,6 +85,7 @@ interface _BunListener extends BunServer {
 }
 
 interface _Bun {
+  readonly env: Record<string, string | undefined>;
   serve(
     options: BunHandlers & {
       port: number;
@@ -158,6 +160,7 @@ export function createBunHandlers(app: FetchApp): BunHandlers {
  */
 export function serve(app: FetchApp, options: ServeOptions): Promise<Served> {
   try {
+    debugFromEnv((name) => _bun().env[name]);
     const server = _bun().serve({
       ...createBunHandlers(app),
       port: options.port,

@@ -14,6 +14,7 @@
  * @module
  */
 
+import { debugFromEnv } from "../util/logger.ts";
 import type { FetchApp, RequestContext, Upgrader, WebSocketEvents } from "../engine/ports.ts";
 import {
   callApp,
@@ -72,6 +73,10 @@ interface _Deno {
     req: Request,
     options?: { idleTimeout?: number },
   ): { socket: _DenoSocket; response: Response };
+  readonly env: { get(name: string): string | undefined };
+  readonly permissions: {
+    querySync?(descriptor: { name: "env"; variable: string }): { state: string };
+  };
   serve(
     options: {
       port: number;
@@ -81,6 +86,18 @@ interface _Deno {
     },
     handler: (req: Request, info: DenoServeInfo) => Promise<Response>,
   ): _HttpServer;
+}
+
+/**
+ * Turns on `DEBUG=sio-edge:*` logging from the environment, but only when env
+ * access is already granted: reading it otherwise would prompt on a terminal.
+ */
+function _debugFromEnv(deno: _Deno): void {
+  debugFromEnv((name) =>
+    deno.permissions.querySync?.({ name: "env", variable: name }).state === "granted"
+      ? deno.env.get(name)
+      : undefined
+  );
 }
 
 function _deno(): _Deno {
@@ -171,6 +188,7 @@ export function serve(app: FetchApp, options: ServeOptions): Promise<Served> {
   const open = new Set<_DenoSocket>();
   try {
     // Deno binds synchronously: the address is known when serve() returns
+    _debugFromEnv(_deno());
     const server = _deno().serve({
       port: options.port,
       ...(options.hostname === undefined ? {} : { hostname: options.hostname }),

@@ -15,11 +15,13 @@
  */
 
 import { Buffer } from "node:buffer";
+import process from "node:process";
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
+import { debugFromEnv } from "../util/logger.ts";
 import type { FetchApp, RequestContext, WebSocketEvents, WebSocketLike } from "../engine/ports.ts";
 import {
   callApp,
@@ -195,6 +197,7 @@ async function _writeRaw(socket: Duplex, res: Response): Promise<void> {
  * Node's default) unless `hostname` says otherwise.
  */
 export function serve(app: FetchApp, options: ServeOptions): Promise<Served> {
+  debugFromEnv((name) => process.env[name]);
   const handlers = createNodeHandlers(app);
   const server = createServer(handlers.request);
   server.on("upgrade", handlers.upgrade);

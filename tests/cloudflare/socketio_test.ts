@@ -172,11 +172,17 @@ describe("Socket.IO in a Durable Object (workerd)", () => {
       stale, // a closed session
     ];
     for (const sid of sids) {
-      for (const transport of ["polling", "websocket"]) {
+      const requests: [string, RequestInit][] = [
+        ["polling", {}],
+        ["polling", { method: "POST", body: "4hello" }],
+        ["websocket", {}],
+      ];
+      for (const [transport, init] of requests) {
         const res = await fetch(
           `${worker.url}/socket.io/?EIO=4&transport=${transport}&sid=${encodeURIComponent(sid)}`,
+          init,
         );
-        assert.equal(res.status, 400, `${sid} over ${transport}`);
+        assert.equal(res.status, 400, `${sid} over ${transport} ${init.method ?? "GET"}`);
         assert.deepEqual(await res.json(), { code: 1, message: "Session ID unknown" });
       }
     }
