@@ -28,6 +28,13 @@ export interface PollingResult {
 
 const SEPARATOR = "\x1e";
 
+/** No request waits longer than this: a parked GET is answered within a ping interval. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+function _timeout(): AbortSignal {
+  return AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+}
+
 class _Session {
   #url: string;
   constructor(base: string, sid: string) {
@@ -35,7 +42,7 @@ class _Session {
   }
 
   async post(body: string): Promise<void> {
-    const res = await fetch(this.#url, { method: "POST", body });
+    const res = await fetch(this.#url, { method: "POST", body, signal: _timeout() });
     const text = await res.text();
     if (!res.ok) throw new Error(`POST ${res.status}: ${text}`);
   }
@@ -44,7 +51,7 @@ class _Session {
   async pollFor(first: Promise<Response>, want: (packet: string) => boolean): Promise<void> {
     let pending: Promise<Response> | undefined = first;
     for (let polls = 0; polls < 100; polls++) {
-      const res: Response = await (pending ?? fetch(this.#url));
+      const res: Response = await (pending ?? this.get());
       pending = undefined;
       const text = await res.text();
       if (!res.ok) throw new Error(`GET ${res.status}: ${text}`);
@@ -60,13 +67,13 @@ class _Session {
   }
 
   get(): Promise<Response> {
-    return fetch(this.#url);
+    return fetch(this.#url, { signal: _timeout() });
   }
 }
 
 async function _open(port: number): Promise<_Session> {
   const base = `http://127.0.0.1:${port}/socket.io/?EIO=4&transport=polling`;
-  const res = await fetch(base);
+  const res = await fetch(base, { signal: _timeout() });
   const open = await res.text();
   if (!res.ok || open[0] !== "0") throw new Error(`handshake ${res.status}: ${open}`);
   const session = new _Session(base, (JSON.parse(open.slice(1)) as { sid: string }).sid);

@@ -38,6 +38,8 @@ export interface Meta {
   loadavg: [number, number];
   /** Repetitions actually completed. */
   repsDone: number;
+  /** Free text from `--note` (for instance: the machine was shared). */
+  note?: string;
 }
 
 type _Key = keyof Metrics;
@@ -207,15 +209,14 @@ function _problems(runs: RunResult[]): string {
 
 /** The generated part of BENCHMARKS.md for `results`. */
 export function renderResults({ meta, config: c, runs }: Results): string {
-  const busy = meta.loadavg[0] > 0.5 || meta.loadavg[1] > 1.5;
   return `## Latest results
 
 - **${c.mode} mode**, ${meta.repsDone} repetition(s) interleaved across servers, ${meta.date}, ` +
     `commit \`${meta.commit}\`, ${Math.round(meta.seconds)} s in all.
 - ${meta.cpu}; server and load ${meta.pinning}.
 - ${Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join(", ")}.
-- Load average (1 min) at start / end: ${meta.loadavg.map((l) => l.toFixed(2)).join(" / ")}` +
-    (busy ? " — **the machine was busy; expect noise**." : ".") + `
+- Load average (1 min) at start / end: ${meta.loadavg.map((l) => l.toFixed(2)).join(" / ")} ` +
+    `(a run keeps about 1–1.5 cores busy itself).${meta.note ? ` **${meta.note}**` : ""}
 - Sizes: connect ${c.connect.count} clients, ${c.connect.concurrency} at once; broadcast ` +
     `${c.broadcast.messages} × ${c.broadcast.size} B to every connected client; echo ${c.echo.clients} clients × ` +
     `${c.echo.outstanding} outstanding, ${c.echo.total} acks; polling ${c.polling.clients} sessions for ` +

@@ -28,6 +28,8 @@ export interface Config {
   polling: { clients: number; durationMs: number; maxRoundTrips: number };
   /** Upper bound of any one scenario. */
   scenarioTimeoutMs: number;
+  /** Traffic before measuring: connections opened (and closed), echo acks, polling time. */
+  warmUp: { connections: number; acks: number; pollingMs: number };
   /** Only these scenarios (connect, memory, broadcast, echo, polling); all when absent. */
   scenarios?: string[];
 }
@@ -110,100 +112,156 @@ async function _scenarios(
   load: LoadProcess,
   out: RunResult,
 ): Promise<void> {
-  const t = cfg.scenarioTimeoutMs;
-  const ask = async <T extends _Rates>(name: string, cmd: Record<string, unknown>) => {
-    const cpu0 = server.cpuMs();
-    const res = await load.request<T>({ ...cmd, timeoutMs: t }, t + 15_000);
-    const serverCpuMs = server.cpuMs() - cpu0;
-    out.details[name] = { ...res, serverCpuMs };
-    cpu[name] = serverCpuMs;
-    if (res.complete === false) {
-      out.errors.push(`${name}: incomplete after ${Math.round(res.ms)} ms`);
-    }
-    if (res.failed || res.errors) out.errors.push(`${name}: ${res.failed ?? res.errors} failed`);
-    return res;
-  };
-  const cpu: Record<string, number> = {};
+  const run = new _Turn(spec, cfg, server, load, out);
   const wants = (name: string) => !cfg.scenarios || cfg.scenarios.includes(name);
-  const { proto } = spec;
-  const port = server.port;
-  await _warmUp(spec, port, load, t);
+  if (wants("connect") || wants("memory") || wants("broadcast")) await run.connectAndMemory();
+  if (wants("broadcast")) await run.broadcast();
+  await run.warm({ op: "close" });
+  await sleep(300);
+  if (wants("echo")) await run.echo();
+  if (spec.polling && wants("polling")) await run.polling();
+}
 
-  if (wants("connect") || wants("memory") || wants("broadcast")) {
-    const heapBefore = await server.gc();
-    const rssBefore = server.rss();
-    const connect = await ask<_Rates & { connected: number }>("connect", {
+/** One server's turn: the scenarios, each recording its metrics and server CPU time. */
+class _Turn {
+  readonly #cpu: Record<string, number> = {};
+
+  constructor(
+    readonly spec: ServerSpec,
+    readonly cfg: Config,
+    readonly server: ServerProcess,
+    readonly load: LoadProcess,
+    readonly out: RunResult,
+  ) {}
+
+  /** A command whose result is not measured (warm-up, cleanup). */
+  warm(cmd: Record<string, unknown>): Promise<unknown> {
+    const t = this.cfg.scenarioTimeoutMs;
+    return this.load.request({ timeoutMs: t, ...cmd }, t + 5_000);
+  }
+
+  /** A measured command: its result and the server CPU time it took are recorded as `name`. */
+  async #ask<T extends _Rates>(name: string, cmd: Record<string, unknown>): Promise<T> {
+    const t = this.cfg.scenarioTimeoutMs;
+    const cpu0 = this.server.cpuMs();
+    const res = await this.load.request<T>({ ...cmd, timeoutMs: t }, t + 15_000);
+    this.#cpu[name] = this.server.cpuMs() - cpu0;
+    this.out.details[name] = { ...res, serverCpuMs: this.#cpu[name] };
+    if (res.complete === false) {
+      this.out.errors.push(`${name}: incomplete after ${Math.round(res.ms)} ms`);
+    }
+    if (res.failed || res.errors) {
+      this.out.errors.push(`${name}: ${res.failed ?? res.errors} failed`);
+    }
+    return res;
+  }
+
+  /** Server CPU µs per operation of scenario `name`. */
+  #cpuPer(name: string, operations: number): number {
+    return 1000 * (this.#cpu[name] ?? NaN) / operations;
+  }
+
+  /** Connect rate, then memory per idle connection; the clients stay for the broadcast. */
+  async connectAndMemory(): Promise<void> {
+    const { proto } = this.spec;
+    const { port } = this.server;
+    const base = {
       op: "connect",
       proto,
       port,
-      ...cfg.connect,
+      count: this.cfg.warmUp.connections,
+      concurrency: 50,
+    };
+    // warm-up: the connection path (and a broadcast) runs before it is timed
+    await this.warm(base);
+    await this.warm({ op: "broadcast", messages: 20, size: 100 });
+    await this.warm({ op: "close" });
+    // memory is the growth over a base of idle connections: the base takes
+    // the pages the warm-up freed, and one-off costs are paid before sampling
+    await this.warm({ ...base, pool: "base" });
+    await sleep(300);
+    const heapBefore = await this.server.gc();
+    const rssBefore = this.server.rss();
+    const connect = await this.#ask<_Rates & { connected: number }>("connect", {
+      op: "connect",
+      proto,
+      port,
+      ...this.cfg.connect,
     });
-    out.metrics.connectRate = connect.rate;
-    if (connect.connected) out.metrics.cpuConnect = 1000 * cpu.connect! / connect.connected;
     await sleep(500); // idle: no handshake still in flight
-    const heapAfter = await server.gc();
-    const rssAfter = server.rss();
-    if (connect.connected) out.metrics.memPerConn = (rssAfter - rssBefore) / connect.connected;
-    out.details.memory = { rssBefore, rssAfter, heapBefore, heapAfter };
-    if (connect.connected) {
-      out.metrics.heapPerConn = (heapAfter.heapUsed - heapBefore.heapUsed) / connect.connected;
-    }
-  }
-  if (wants("broadcast")) {
-    const bcast = await ask<_Rates & { deliveries: number }>("broadcast", {
-      op: "broadcast",
-      ...cfg.broadcast,
+    const heapAfter = await this.server.gc();
+    const rssAfter = this.server.rss();
+    this.out.details.memory = { rssBefore, rssAfter, heapBefore, heapAfter };
+    const n = connect.connected;
+    Object.assign(this.out.metrics, {
+      connectRate: connect.rate,
+      ...(n && {
+        cpuConnect: this.#cpuPer("connect", n),
+        memPerConn: (rssAfter - rssBefore) / n,
+        heapPerConn: (heapAfter.heapUsed - heapBefore.heapUsed) / n,
+      }),
     });
-    out.metrics.bcastRate = bcast.rate;
-    out.metrics.cpuBcast = 1000 * cpu.broadcast! / bcast.deliveries;
-    if (bcast.complete) out.metrics.bcastMs = bcast.ms;
+    // the broadcast reaches exactly the measured clients
+    await this.warm({ op: "close", pool: "base" });
+    await sleep(300);
   }
-  await load.request({ op: "close", timeoutMs: 10_000 }, 15_000);
-  await sleep(300);
 
-  if (wants("echo")) {
-    const echo = await ask<_Rates & { acks: number; p50: number; p99: number }>("echo", {
+  /** Broadcast fan-out over the connected clients. */
+  async broadcast(): Promise<void> {
+    const res = await this.#ask<_Rates & { deliveries: number }>("broadcast", {
+      op: "broadcast",
+      ...this.cfg.broadcast,
+    });
+    Object.assign(this.out.metrics, {
+      bcastRate: res.rate,
+      cpuBcast: this.#cpuPer("broadcast", res.deliveries),
+      ...(res.complete && { bcastMs: res.ms }),
+    });
+  }
+
+  /** Echo with ack, after a warm-up of the same path. */
+  async echo(): Promise<void> {
+    const { proto } = this.spec;
+    const { port } = this.server;
+    await this.warm({
       op: "echo",
       proto,
       port,
-      ...cfg.echo,
+      clients: 10,
+      outstanding: 10,
+      total: this.cfg.warmUp.acks,
     });
-    Object.assign(out.metrics, { echoRate: echo.rate, echoP50: echo.p50, echoP99: echo.p99 });
-    out.metrics.cpuEcho = 1000 * cpu.echo! / echo.acks;
+    const res = await this.#ask<_Rates & { acks: number; p50: number; p99: number }>("echo", {
+      op: "echo",
+      proto,
+      port,
+      ...this.cfg.echo,
+    });
+    Object.assign(this.out.metrics, {
+      echoRate: res.rate,
+      echoP50: res.p50,
+      echoP99: res.p99,
+      cpuEcho: this.#cpuPer("echo", res.acks),
+    });
   }
-  if (spec.polling && wants("polling")) {
-    const poll = await ask<_Rates & { roundTrips: number; p50: number }>("polling", {
+
+  /** Long-polling echo, after seconds of the same traffic. */
+  async polling(): Promise<void> {
+    const { port } = this.server;
+    // Node's JIT needs seconds of polling traffic: sio-edge's polling path (undici
+    // Request/Response, web streams) runs ≈1,000 round trips/s in its first second
+    const { clients } = this.cfg.polling;
+    const durationMs = this.cfg.warmUp.pollingMs;
+    await this.warm({ op: "polling", port, clients, durationMs, maxRoundTrips: 1e6 });
+    const res = await this.#ask<_Rates & { roundTrips: number; p50: number }>("polling", {
       op: "polling",
       port,
-      ...cfg.polling,
+      ...this.cfg.polling,
     });
-    Object.assign(out.metrics, { pollRate: poll.rate, pollP50: poll.p50 });
-    out.metrics.cpuPoll = 1000 * cpu.polling! / poll.roundTrips;
+    Object.assign(this.out.metrics, {
+      pollRate: res.rate,
+      pollP50: res.p50,
+      cpuPoll: this.#cpuPer("polling", res.roundTrips),
+    });
   }
-}
-
-/** Every path runs once before anything is measured, so the JIT has seen it. */
-async function _warmUp(
-  spec: ServerSpec,
-  port: number,
-  load: LoadProcess,
-  t: number,
-): Promise<void> {
-  const { proto } = spec;
-  const limit = t + 5_000;
-  await load.request(
-    { op: "connect", proto, port, count: 20, concurrency: 10, timeoutMs: t },
-    limit,
-  );
-  await load.request({ op: "broadcast", messages: 20, size: 100, timeoutMs: t }, limit);
-  await load.request({ op: "close", timeoutMs: 5_000 }, limit);
-  const echo = { op: "echo", proto, port, clients: 10, outstanding: 5, total: 2_000, timeoutMs: t };
-  await load.request(echo, limit);
-  if (spec.polling) {
-    await load.request(
-      { op: "polling", port, clients: 2, durationMs: 200, maxRoundTrips: 500 },
-      limit,
-    );
-  }
-  await sleep(300);
 }

@@ -4,10 +4,12 @@
  * protocols directly and takes one JSON command per stdin line, answering
  * one JSON line on stdout per command, in order:
  *
- * - `{"op":"connect","proto","port","count","concurrency","timeoutMs"}` opens
- *   clients into the pool (the connect-rate scenario);
- * - `{"op":"broadcast","messages","size","timeoutMs"}` fans out over the pool;
- * - `{"op":"close","timeoutMs"}` closes the pool;
+ * - `{"op":"connect","proto","port","count","concurrency","timeoutMs","pool"?}`
+ *   opens clients into a named pool ("main" by default; the connect-rate
+ *   scenario);
+ * - `{"op":"broadcast","messages","size","timeoutMs","pool"?}` fans out over a
+ *   pool (its first client sends);
+ * - `{"op":"close","timeoutMs","pool"?}` closes a pool;
  * - `{"op":"echo","proto","port","clients","outstanding","total","timeoutMs"}`
  *   opens its own clients, runs echo with ack, closes them;
  * - `{"op":"polling","port","clients","durationMs","maxRoundTrips"}`.
@@ -32,9 +34,10 @@ export type Command =
     count: number;
     concurrency: number;
     timeoutMs: number;
+    pool?: string;
   }
-  | { op: "broadcast"; messages: number; size: number; timeoutMs: number }
-  | { op: "close"; timeoutMs: number }
+  | { op: "broadcast"; messages: number; size: number; timeoutMs: number; pool?: string }
+  | { op: "close"; timeoutMs: number; pool?: string }
   | {
     op: "echo";
     proto: Proto;
@@ -46,23 +49,29 @@ export type Command =
   }
   | { op: "polling"; port: number; clients: number; durationMs: number; maxRoundTrips: number };
 
-let pool: Client[] = [];
+/** Open clients by pool name ("main" unless a command names another). */
+const pools = new Map<string, Client[]>();
 
 async function _run(cmd: Command): Promise<unknown> {
   switch (cmd.op) {
     case "connect": {
       const deadline = performance.now() + cmd.timeoutMs;
       const opened = await openMany(cmd.proto, cmd.port, cmd.count, cmd.concurrency, deadline);
-      pool = pool.concat(opened.clients);
+      const name = cmd.pool ?? "main";
+      pools.set(name, (pools.get(name) ?? []).concat(opened.clients));
       const { clients, ...rest } = opened;
       return { ...rest, connected: clients.length, rate: clients.length / (opened.ms / 1000) };
     }
-    case "broadcast":
-      return await broadcast(pool.filter((c) => !c.closed), cmd.messages, cmd.size, cmd.timeoutMs);
+    case "broadcast": {
+      const clients = (pools.get(cmd.pool ?? "main") ?? []).filter((c) => !c.closed);
+      return await broadcast(clients, cmd.messages, cmd.size, cmd.timeoutMs);
+    }
     case "close": {
-      const open = pool.filter((c) => !c.closed).length;
-      await closeAll(pool, cmd.timeoutMs);
-      pool = [];
+      const name = cmd.pool ?? "main";
+      const clients = pools.get(name) ?? [];
+      pools.delete(name);
+      const open = clients.filter((c) => !c.closed).length;
+      await closeAll(clients, cmd.timeoutMs);
       return { closed: open };
     }
     case "echo": {

@@ -6,16 +6,17 @@
  *
  * Usage: `bun bench/run.ts [--quick | --smoke] [--reps N] [--only id,id]
  * [--scenarios connect,memory,broadcast,echo,polling] [--set group.key=N,...]
- * [--profile] [--no-md]`.
+ * [--profile] [--no-md] [--note "text for the report"]`, or
+ * `bun bench/run.ts --report bench/results/<file>.json` (tables only).
  * `--smoke` checks in seconds that everything works; `--profile` runs each
- * server under its CPU profiler (files in bench/results/profiles/). Neither,
- * nor a `--scenarios` subset, writes BENCHMARKS.md.
- * or `bun bench/run.ts --report bench/results/<file>.json` (tables only).
+ * server under its CPU profiler (files in bench/results/profiles/). Only a
+ * plain full or quick run over every server writes BENCHMARKS.md; the others
+ * save `*-partial.json` results.
  *
  * @module
  */
 
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
@@ -34,27 +35,31 @@ const FULL: Config = {
   echo: { clients: 100, outstanding: 10, total: 100_000 },
   polling: { clients: 10, durationMs: 3_000, maxRoundTrips: 1_000_000 },
   scenarioTimeoutMs: 30_000,
+  warmUp: { connections: 300, acks: 20_000, pollingMs: 3_000 },
 };
 
 const QUICK: Config = {
   ...FULL,
   mode: "quick",
-  reps: 1,
+  reps: 2,
   budgetMs: 100_000,
   broadcast: { messages: 50, size: 100 },
   echo: { clients: 100, outstanding: 10, total: 20_000 },
-  polling: { clients: 10, durationMs: 1_000, maxRoundTrips: 1_000_000 },
+  polling: { clients: 10, durationMs: 1_500, maxRoundTrips: 1_000_000 },
   scenarioTimeoutMs: 10_000,
+  warmUp: { connections: 200, acks: 10_000, pollingMs: 1_500 },
 };
 
 /** A seconds-long check that every server and scenario works (not a measurement). */
 const SMOKE: Config = {
   ...QUICK,
   mode: "smoke",
+  reps: 1,
   connect: { count: 50, concurrency: 10 },
   broadcast: { messages: 10, size: 100 },
   echo: { clients: 10, outstanding: 5, total: 1_000 },
   polling: { clients: 2, durationMs: 300, maxRoundTrips: 1_000 },
+  warmUp: { connections: 20, acks: 1_000, pollingMs: 200 },
 };
 
 const MD = resolve(ROOT, "BENCHMARKS.md");
@@ -108,6 +113,8 @@ function _writeMarkdown(results: Results): void {
     ? text.slice(0, from) + generated + text.slice(to + END.length)
     : `${text.trimEnd()}\n\n${generated}\n`;
   writeFileSync(MD, text);
+  // keep the file as `deno fmt` wants it (the project's check covers Markdown too)
+  spawnSync(BIN.deno, ["fmt", "--quiet", MD], { cwd: ROOT, stdio: "ignore" });
 }
 
 /** `--set echo.total=5000,connect.count=200` changes sizes of the chosen mode. */
@@ -185,8 +192,11 @@ async function _bench(cfg: Config): Promise<Results> {
 
 async function main(): Promise<void> {
   const reportFrom = _flag("--report");
+  const note = _flag("--note");
   if (reportFrom) {
-    _writeMarkdown(JSON.parse(readFileSync(reportFrom, "utf8")) as Results);
+    const results = JSON.parse(readFileSync(reportFrom, "utf8")) as Results;
+    if (note) results.meta.note = note;
+    _writeMarkdown(results);
     return;
   }
   const mode = process.argv.includes("--smoke")
@@ -201,14 +211,19 @@ async function main(): Promise<void> {
   const reps = _flag("--reps");
   if (reps) cfg.reps = Math.max(1, Math.min(20, Number(reps) || 1));
   const results = await _bench(cfg);
+  if (note) results.meta.note = note;
   const dir = resolve(ROOT, "bench/results");
   mkdirSync(dir, { recursive: true });
-  const file = resolve(dir, `${results.meta.date.replace(/[:.]/g, "-")}-${cfg.mode}.json`);
+  // a subset, other sizes or a profiled run is not comparable with a normal run
+  const partial = mode !== SMOKE &&
+    Boolean(
+      cfg.scenarios || _flag("--set") || _flag("--only") || process.argv.includes("--profile"),
+    );
+  const name = `${results.meta.date.replace(/[:.]/g, "-")}-${cfg.mode}${partial ? "-partial" : ""}`;
+  const file = resolve(dir, `${name}.json`);
   writeFileSync(file, JSON.stringify(results, null, 2));
   console.error(`results: ${file}`);
-  const partial = mode === SMOKE || cfg.scenarios || _flag("--set") ||
-    process.argv.includes("--profile");
-  if (!process.argv.includes("--no-md") && !partial) _writeMarkdown(results);
+  if (!process.argv.includes("--no-md") && !partial && mode !== SMOKE) _writeMarkdown(results);
   console.log(renderResults(results));
 }
 

@@ -17,7 +17,7 @@ deno fmt --check
 step "deno lint"
 deno lint
 step "deno check"
-deno check mod.ts src/ tests/ examples/
+deno check mod.ts src/ tests/ examples/ bench/ scripts/
 step "deno test"
 deno test -A --doc mod.ts src/ tests/
 step "bun test"

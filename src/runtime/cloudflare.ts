@@ -168,11 +168,13 @@ export function router<Env = Record<string, unknown>>(
   options: RouterOptions<Env> = {},
 ): SocketIOWorker<Env> {
   const binding = options.binding ?? "SOCKET_IO";
-  const path = (options.path ?? "/socket.io").replace(/\/$/, "") + "/";
+  const base = (options.path ?? "/socket.io").replace(/\/$/, "");
+  // with or without the trailing slash (the server's `addTrailingSlash` option)
+  const matches = (pathname: string) => pathname === base || pathname.startsWith(base + "/");
   const shard = options.shard ?? (() => DEFAULT_SHARD);
   return {
     async fetch(request, env, ctx) {
-      if (!new URL(request.url).pathname.startsWith(path)) {
+      if (!matches(new URL(request.url).pathname)) {
         return options.fallback
           ? options.fallback(request, env, ctx)
           : new Response("Not Found", { status: 404 });

@@ -36,16 +36,22 @@ const STDERR_KEEP = 8_192;
 
 /**
  * Serves `tests/cloudflare/<worker>` (a module whose default export is the
- * Worker and whose `SocketIO` export is the Durable Object class, bound as
- * `SOCKET_IO`). `bindings` become string vars of the Worker's `env`.
+ * Worker). `bindings` become string vars of the Worker's `env`; `objects`
+ * binds Durable Object classes exported by the module (binding → class name).
  */
 export async function startWorker(
   worker: string,
   bindings: Record<string, string> = {},
+  objects: Record<string, string> = { SOCKET_IO: "SocketIO" },
 ): Promise<TestWorker> {
   const child = spawn("node", ["--import", "tsx", CHILD, `tests/cloudflare/${worker}`], {
     cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1", SIO_CF_BINDINGS: JSON.stringify(bindings) },
+    env: {
+      ...process.env,
+      NO_COLOR: "1",
+      SIO_CF_BINDINGS: JSON.stringify(bindings),
+      SIO_CF_OBJECTS: JSON.stringify(objects),
+    },
     stdio: ["pipe", "pipe", "pipe"],
   });
   let stderr = "";

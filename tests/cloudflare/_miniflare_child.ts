@@ -4,7 +4,9 @@
  * (the real workerd) on 127.0.0.1, port 0, and prints `{"url":"http://…/"}`.
  *
  * Usage: `node --import tsx _miniflare_child.ts <worker.ts>`; the env var
- * `SIO_CF_BINDINGS` may hold a JSON object of string bindings. Nothing
+ * `SIO_CF_BINDINGS` may hold a JSON object of string bindings, and
+ * `SIO_CF_OBJECTS` one of Durable Object bindings to class names (default
+ * `{"SOCKET_IO":"SocketIO"}`). Nothing
  * reaches for the network: the `cf` object is the built-in fallback, storage
  * is in memory, and Miniflare has no telemetry. SIGTERM or the end of stdin
  * disposes of workerd and exits.
@@ -41,7 +43,7 @@ const mf = new Miniflare({
   modules: true,
   script: bundle.outputFiles[0]!.text,
   compatibilityDate: COMPATIBILITY_DATE,
-  durableObjects: { SOCKET_IO: "SocketIO" },
+  durableObjects: JSON.parse(process.env.SIO_CF_OBJECTS ?? '{"SOCKET_IO":"SocketIO"}'),
   bindings: JSON.parse(process.env.SIO_CF_BINDINGS ?? "{}"),
   host: "127.0.0.1",
   port: 0,

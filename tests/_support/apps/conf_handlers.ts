@@ -1,0 +1,170 @@
+/**
+ * The application of the differential conformance suite, written once for
+ * both servers: `conf_app.ts` runs it on sio-edge, and
+ * `tests/conformance/_official_server.ts` on the official socket.io 4.8. It
+ * only touches the API the two share, typed structurally here.
+ *
+ * Two servers on one port: {@link MAIN_PATH} (CORS for `http://a.test` with
+ * credentials, an `allowRequest` that refuses `?forbidden=1|2`) with the
+ * namespaces `/` (a middleware refusing `auth.reject`), `/custom` (open) and
+ * `/private` (an async middleware wanting `auth.token === "secret"`); and
+ * {@link RECOVERY_PATH} with connection state recovery.
+ *
+ * Events every socket answers: `echo` (acks its arguments), `emit-back`
+ * (emits `echo` with them), `ask` (emits `question` with an ack, then emits
+ * `answer` with the client's answer), `disconnect-me` (`socket.disconnect(close)`),
+ * `volatile` (a volatile `v`, then `after`), `volatile-burst` (`before`, a
+ * volatile `v`, `after`), `handshake`, `join`, `to-room`,
+ * `whoami`, and `report` (what the server saw of socket `id`: its disconnect
+ * reason and its `error` events).
+ *
+ * @module
+ */
+
+/** The main server's path. */
+export const MAIN_PATH = "/socket.io";
+/** The path of the server with connection state recovery. */
+export const RECOVERY_PATH = "/recovery";
+/** The one origin the main server allows. */
+export const ALLOWED_ORIGIN = "http://a.test";
+
+type Ack = (...args: unknown[]) => void;
+type Next = (err?: Error) => void;
+
+/** The part of a socket (of either server) the app uses. */
+export interface ConfSocket {
+  readonly id: string;
+  readonly nsp: { readonly name: string };
+  readonly handshake: { readonly auth: Record<string, unknown> };
+  readonly recovered: boolean;
+  readonly rooms: Set<string>;
+  readonly volatile: { emit(ev: string, ...args: unknown[]): unknown };
+  on(ev: string, fn: (...args: never[]) => void): unknown;
+  emit(ev: string, ...args: unknown[]): unknown;
+  disconnect(close?: boolean): unknown;
+  join(room: string): unknown;
+}
+
+/** The part of a namespace (of either server) the app uses. */
+export interface ConfNamespace {
+  use(fn: (socket: ConfSocket, next: Next) => void): unknown;
+  on(ev: "connection", fn: (socket: ConfSocket) => void): unknown;
+  to(room: string): { emit(ev: string, ...args: unknown[]): unknown };
+}
+
+/** The part of a server (of either kind) the app uses. */
+export interface ConfServer {
+  of(name: string): ConfNamespace;
+}
+
+/** One server of the app: its path, its options, and how to set it up. */
+export interface ConfServerSpec {
+  readonly path: string;
+  /** Options both servers understand (cast to each server's own options type). */
+  readonly options: Record<string, unknown>;
+  readonly setup: (io: ConfServer) => void;
+}
+
+/** What `report` answers about one socket. */
+export interface SocketReport {
+  reason: string | null;
+  errors: string[];
+}
+
+/** Both engines call it with their own request; `url` holds the query either way. */
+function _allowRequest(
+  req: { url?: string },
+  callback: (err: string | null, success: boolean) => void,
+): void {
+  const url = String(req.url);
+  if (url.includes("forbidden=1")) callback(null, false);
+  else if (url.includes("forbidden=2")) callback("Not today", false);
+  else callback(null, true);
+}
+
+function _refusal(message: string, data?: unknown): Error {
+  return data === undefined ? new Error(message) : Object.assign(new Error(message), { data });
+}
+
+function _serveSocket(nsp: ConfNamespace, socket: ConfSocket, log: Map<string, SocketReport>) {
+  const report: SocketReport = { reason: null, errors: [] };
+  log.set(socket.id, report);
+  const on = (ev: string, fn: (...args: unknown[]) => void) => socket.on(ev, fn);
+  const split = (args: unknown[]): [unknown[], Ack] => [args.slice(0, -1), args.at(-1) as Ack];
+  on("disconnect", (reason) => (report.reason = String(reason)));
+  on("error", (err) => report.errors.push((err as Error).message));
+  on("echo", (...args) => {
+    const [rest, ack] = split(args);
+    ack(...rest);
+  });
+  on("emit-back", (...args) => socket.emit("echo", ...args));
+  on("ask", (...args) => {
+    socket.emit("question", ...args, (...answer: unknown[]) => socket.emit("answer", ...answer));
+  });
+  on("disconnect-me", (close) => socket.disconnect(close === true));
+  on("volatile", () => {
+    socket.volatile.emit("v", 1);
+    socket.emit("after", 2);
+  });
+  on("volatile-burst", () => {
+    socket.emit("before", 0);
+    socket.volatile.emit("v", 1);
+    socket.emit("after", 2);
+  });
+  on("handshake", (ack) => (ack as Ack)({ nsp: socket.nsp.name, auth: socket.handshake.auth }));
+  on("join", async (room, ack) => {
+    await socket.join(room as string);
+    (ack as Ack)();
+  });
+  on("to-room", (...args) => {
+    const [[room, ev, ...rest], ack] = split(args);
+    nsp.to(room as string).emit(ev as string, ...rest);
+    ack();
+  });
+  on("whoami", (ack) => {
+    (ack as Ack)({ id: socket.id, recovered: socket.recovered, rooms: [...socket.rooms].sort() });
+  });
+  on("report", (id, ack) => (ack as Ack)(log.get(id as string) ?? null));
+}
+
+function _setup(io: ConfServer, names: readonly string[]): Map<string, SocketReport> {
+  const log = new Map<string, SocketReport>();
+  for (const name of names) {
+    const nsp = io.of(name);
+    nsp.on("connection", (socket) => _serveSocket(nsp, socket, log));
+  }
+  return log;
+}
+
+function _setupMain(io: ConfServer): void {
+  _setup(io, ["/", "/custom", "/private"]);
+  io.of("/").use((socket, next) => {
+    const { reject, plain } = socket.handshake.auth;
+    if (reject !== undefined) return next(_refusal("not allowed", { code: 42, reject }));
+    if (plain !== undefined) return next(_refusal("plain refusal"));
+    next();
+  });
+  io.of("/private").use((socket, next) => {
+    setTimeout(() => {
+      if (socket.handshake.auth.token === "secret") next();
+      else next(_refusal("unauthorized", { retry: false }));
+    }, 5);
+  });
+}
+
+/** The servers of the app, in routing order. */
+export const CONF_SERVERS: readonly ConfServerSpec[] = [
+  {
+    path: MAIN_PATH,
+    options: {
+      cors: { origin: ALLOWED_ORIGIN, credentials: true },
+      allowRequest: _allowRequest,
+    },
+    setup: _setupMain,
+  },
+  {
+    path: RECOVERY_PATH,
+    options: { connectionStateRecovery: {} },
+    setup: (io) => void _setup(io, ["/"]),
+  },
+];

@@ -1,0 +1,78 @@
+/**
+ * The differential runner: each scenario is played against the official
+ * server and against sio-edge on every runtime, and what sio-edge answered
+ * (ids normalised) must deep-equal what the official server answered.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import process from "node:process";
+import { after, before, describe, it } from "node:test";
+import type { Runtime } from "../_support/fixture.ts";
+import { closeTargets, edgeRuntimes, startTargets, type Target, type TargetName } from "./_targets.ts";
+import { Ids } from "./_wire.ts";
+
+/** One scripted exchange. */
+export interface Scenario {
+  /** What the scenario does, as the test name. */
+  readonly name: string;
+  /** Plays the exchange; returns what was observed (ids are normalised afterwards). */
+  run(target: Target, ids: Ids): Promise<unknown>;
+  /**
+   * Where sio-edge deliberately differs: what it must answer instead, made
+   * from the official server's (normalised) observation. Say why beside it.
+   */
+  edge?: (official: unknown, runtime: Runtime) => unknown;
+}
+
+/** Registers a `describe` block that compares every scenario on every runtime. */
+export function conformance(title: string, scenarios: readonly Scenario[]): void {
+  describe(title, () => {
+    const runtimes = edgeRuntimes();
+    let targets: Map<TargetName, Target> | undefined;
+    const official = new Map<Scenario, Promise<unknown>>();
+
+    const observe = async (scenario: Scenario, name: TargetName): Promise<unknown> => {
+      const target = targets?.get(name);
+      if (!target) throw new Error(`${name} did not start`);
+      const ids = new Ids();
+      try {
+        return ids.norm(await scenario.run(target, ids));
+      } catch (err) {
+        throw new Error(`on ${name}: ${(err as Error).message}`, { cause: err });
+      }
+    };
+
+    before(async () => {
+      targets = await startTargets(["official", ...runtimes]);
+    }, { timeout: 30_000 });
+    after(() => closeTargets(targets));
+
+    // CONF_ONLY=<text> plays only the scenarios whose name contains it
+    const only = process.env.CONF_ONLY;
+    for (const scenario of scenarios.filter((s) => !only || s.name.includes(only))) {
+      for (const runtime of runtimes) {
+        it(`${scenario.name} (${runtime})`, async () => {
+          let wanted = official.get(scenario);
+          if (!wanted) official.set(scenario, wanted = observe(scenario, "official"));
+          const reference = await wanted;
+          // CONF_DUMP=1 prints what the official server answered
+          if (process.env.CONF_DUMP) console.log(scenario.name, JSON.stringify(reference, null, 1));
+          const expected = scenario.edge ? scenario.edge(reference, runtime) : reference;
+          const actual = await observe(scenario, runtime);
+          // CONF_DEBUG=1 prints both observations whole instead of a diff
+          const message = process.env.CONF_DEBUG
+            ? `\nexpected: ${JSON.stringify(expected)}\nactual:   ${JSON.stringify(actual)}`
+            : undefined;
+          assert.deepEqual(actual, expected, message);
+        });
+      }
+    }
+  });
+}
+
+/** `value` as JSON with `from` replaced by `to` everywhere (for `edge` rewrites). */
+export function replaceIn<T>(value: T, from: string, to: string): T {
+  return JSON.parse(JSON.stringify(value).replaceAll(from, to)) as T;
+}
