@@ -181,7 +181,6 @@ function _pairTable(runs: RunResult[]): string {
   ];
   const pairs = [
     ["sio-edge/bun", "official/bun"],
-    ["sio-edge+pubsub/bun", "official/bun"],
     ["sio-edge/bun", "raw/bun"],
     ["official/bun", "raw/bun"],
     ["sio-edge/deno", "raw/deno"],

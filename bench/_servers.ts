@@ -31,7 +31,7 @@ export interface ServerSpec {
   /** The runtime it runs on. */
   runtime: Runtime;
   /** Which implementation it is. */
-  impl: "sio-edge" | "sio-edge+pubsub" | "official" | "raw";
+  impl: "sio-edge" | "official" | "raw";
   /** The wire format it speaks. */
   proto: Proto;
   /** Whether it serves Engine.IO long-polling. */
@@ -96,12 +96,6 @@ function _spec(
 /** Every server, in report order. */
 export const SERVERS: readonly ServerSpec[] = [
   _spec("sio-edge", "bun", "sio_edge.ts", "sio-edge on Bun"),
-  _spec(
-    "sio-edge+pubsub",
-    "bun",
-    "sio_edge_bun_pubsub.ts",
-    "PROTOTYPE: sio-edge on Bun with broadcasts through server.publish",
-  ),
   _spec("official", "bun", "official_bun.ts", "socket.io 4.8 + @socket.io/bun-engine on Bun"),
   _spec("raw", "bun", "raw_bun.ts", "raw Bun.serve WebSocket"),
   _spec("sio-edge", "deno", "sio_edge.ts", "sio-edge on Deno"),

@@ -9,6 +9,9 @@
 import { Emitter } from "../util/emitter.ts";
 import type { Clock } from "../util/clock.ts";
 import { encodePacket, type Packet } from "../parser/socket_packet.ts";
+import { type AdapterTopics, TopicFanout } from "./_topic_fanout.ts";
+
+export type { AdapterTopicHub, AdapterTopics } from "./_topic_fanout.ts";
 
 /** A socket's public id (not the Engine.IO session id). */
 export type SocketId = string;
@@ -70,6 +73,12 @@ export interface AdapterSocket {
   _expectAck(id: number, fn: (...args: unknown[]) => void): void;
   /** Internal: stops waiting for ACK `id`. */
   _forgetAck(id: number): void;
+  /**
+   * Internal: the native topics of the socket's WebSocket while a frame
+   * published to them reaches the client in order and needs nothing else
+   * from the socket (no outgoing listeners); otherwise undefined.
+   */
+  _topics?(): AdapterTopics | undefined;
 }
 
 /** What the adapter needs from its namespace. */
@@ -159,6 +168,7 @@ export class Adapter extends Emitter<AdapterEvents> {
   readonly rooms: Map<Room, Set<SocketId>> = new Map();
   /** Socket id → rooms. */
   readonly sids: Map<SocketId, Set<Room>> = new Map();
+  #topics = new TopicFanout();
 
   /** Makes the adapter of `nsp`. */
   constructor(readonly nsp: AdapterNamespace) {
@@ -198,6 +208,7 @@ export class Adapter extends Emitter<AdapterEvents> {
   del(id: SocketId, room: Room): Promise<void> | void {
     this.sids.get(id)?.delete(room);
     this.#removeFromRoom(room, id);
+    this.#topics.leave(id, "r" + room);
   }
 
   /** Removes socket `id` from every room. */
@@ -206,6 +217,7 @@ export class Adapter extends Emitter<AdapterEvents> {
     if (!joined) return;
     for (const room of joined) this.#removeFromRoom(room, id);
     this.sids.delete(id);
+    this.#topics.leaveAll(id);
   }
 
   #removeFromRoom(room: Room, id: SocketId): void {
@@ -220,7 +232,29 @@ export class Adapter extends Emitter<AdapterEvents> {
     const flags = opts.flags ?? {};
     const out: Packet = { ...packet, nsp: this.nsp.name };
     const { encoded, writeOptions } = this.#encode(out, flags);
-    this.#apply(opts, (socket) => socket._sendEncoded(out, encoded, writeOptions));
+    const send = (socket: AdapterSocket) => socket._sendEncoded(out, encoded, writeOptions);
+    if (!this.#publish(opts, writeOptions, send)) this.#apply(opts, send);
+  }
+
+  /**
+   * Broadcasts to one room (or the whole namespace) of at least two sockets
+   * through the runtime's topics, where the sockets have them; `false` when the
+   * broadcast does not qualify (volatile, binary, several rooms).
+   */
+  #publish(
+    opts: BroadcastOptions,
+    writeOptions: WriteOptions,
+    send: (socket: AdapterSocket) => void,
+  ): boolean {
+    const frame = writeOptions.wsPreEncoded;
+    if (frame === undefined || writeOptions.volatile || opts.rooms.size > 1) return false;
+    const [room] = opts.rooms;
+    const members = room === undefined ? this.sids : this.rooms.get(room);
+    if (!members || members.size < 2) return false;
+    const except = this.#exceptIds(opts.except);
+    const key = room === undefined ? "*" : "r" + room;
+    this.#topics.fanOut(key, members.keys(), this.nsp.sockets, except, frame, send);
+    return true;
   }
 
   /**

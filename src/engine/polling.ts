@@ -13,9 +13,13 @@ import { Transport } from "./transport.ts";
 /** How long an orderly close waits for the next GET to carry the close packet. */
 const CLOSE_TIMEOUT = 30_000;
 
+/** Adds what only a successful answer carries (cache-control, the `headers` event). */
+export type DecorateHeaders = (headers: Headers) => void;
+
 interface ParkedGet {
   resolve: (res: Response) => void;
   headers: Headers;
+  decorate: DecorateHeaders;
   detach: () => void;
 }
 
@@ -35,16 +39,22 @@ export class Polling extends Transport {
 
   /**
    * Answers a GET or POST of this session. `headers` already holds what every
-   * answer carries (CORS, cookie).
+   * answer carries (CORS, cookie); `decorate` is applied to the successful
+   * answers only, as the official server adds `cache-control` and emits
+   * `headers` only when it writes packets or "ok".
    */
-  onRequest(req: Request, headers: Headers): Promise<Response> {
-    if (req.method === "GET") return this.#onPoll(req, headers);
-    if (req.method === "POST") return this.#onData(req, headers);
+  onRequest(
+    req: Request,
+    headers: Headers,
+    decorate: DecorateHeaders = () => {},
+  ): Promise<Response> {
+    if (req.method === "GET") return this.#onPoll(req, headers, decorate);
+    if (req.method === "POST") return this.#onData(req, headers, decorate);
     // the official server answers any other method on a session with a bare 500
     return Promise.resolve(new Response(null, { status: 500, headers }));
   }
 
-  #onPoll(req: Request, headers: Headers): Promise<Response> {
+  #onPoll(req: Request, headers: Headers, decorate: DecorateHeaders): Promise<Response> {
     if (this.#get) {
       this.onError("overlap from client");
       return Promise.resolve(new Response(null, { status: 400, headers }));
@@ -60,6 +70,7 @@ export class Polling extends Transport {
     this.#get = {
       resolve,
       headers,
+      decorate,
       detach: () => signal?.removeEventListener("abort", onAbort),
     };
     this.writable = true;
@@ -69,7 +80,7 @@ export class Polling extends Transport {
     return promise;
   }
 
-  async #onData(req: Request, headers: Headers): Promise<Response> {
+  async #onData(req: Request, headers: Headers, decorate: DecorateHeaders): Promise<Response> {
     if (this.#posting) {
       this.onError("data request overlap from client");
       return new Response(null, { status: 400, headers });
@@ -92,6 +103,7 @@ export class Polling extends Transport {
     if (body === undefined) return new Response(null, { status: 413, headers });
     this.#onPayload(body);
     headers.set("content-type", "text/html");
+    decorate(headers);
     return new Response("ok", { status: 200, headers });
   }
 
@@ -127,6 +139,7 @@ export class Polling extends Transport {
       done();
     }
     get.headers.set("content-type", "text/plain; charset=UTF-8");
+    get.decorate(get.headers);
     get.resolve(new Response(encodePayload(packets), { status: 200, headers: get.headers }));
     this.emit("drain");
   }
@@ -169,10 +182,17 @@ export class Polling extends Transport {
  * reading past the limit. Returns `undefined` when the body is too large.
  */
 async function readText(req: Request, limit: number): Promise<string | undefined> {
-  const declared = Number(req.headers.get("content-length"));
+  const length = req.headers.get("content-length");
+  const declared = Number(length);
   if (declared > limit) {
     await req.body?.cancel().catch(() => {});
     return undefined;
+  }
+  // a declared length within the limit: one native read is much cheaper than a
+  // stream reader; the size is checked again in case the header was not honest
+  if (length !== null && declared >= 0) {
+    const text = await req.text();
+    return _utf8Exceeds(text, limit) ? undefined : text;
   }
   const body = req.body;
   if (!body) return "";
@@ -191,4 +211,13 @@ async function readText(req: Request, limit: number): Promise<string | undefined
     text += decoder.decode(value, { stream: true });
   }
   return text + decoder.decode();
+}
+
+const _encoder = new TextEncoder();
+
+/** Whether `text` is longer than `limit` bytes in UTF-8 (encodes only near the limit). */
+function _utf8Exceeds(text: string, limit: number): boolean {
+  if (text.length > limit) return true;
+  if (text.length * 3 <= limit) return false;
+  return _encoder.encode(text).byteLength > limit;
 }

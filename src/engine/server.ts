@@ -29,6 +29,7 @@ import { type Refusal, sessionId, type Verifier, verifyRequest } from "./_verify
 import { EngineSocket, type SessionSettings } from "./socket.ts";
 import type { Transport, TransportName } from "./transport.ts";
 import { WebSocketTransport } from "./websocket.ts";
+import { requestHead } from "./_request_head.ts";
 
 const debug = createLogger("sio-edge:engine");
 
@@ -151,8 +152,11 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       return this.#refuse(req, refusal, isUpgrade, headers);
     }
     if (transport === "websocket") return this.#upgrade(req, session, ctx, headers);
-    this.#pollingHeaders(req, headers);
-    return (session.transport as Polling).onRequest(req, headers);
+    return (session.transport as Polling).onRequest(
+      req,
+      headers,
+      (h) => this.#pollingHeaders(req, h),
+    );
   }
 
   #refuse(req: Request, refusal: Refusal, isUpgrade: boolean, headers: Headers): Response {
@@ -187,10 +191,8 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       ? new Polling(this.opts.maxHttpBufferSize, this.opts.clock)
       : new WebSocketTransport(this.opts.maxHttpBufferSize);
     let response: Response | undefined;
-    // Deno forgets the headers of a request upgraded after an await: keep a copy for the session
-    const handshakeRequest = transport instanceof WebSocketTransport
-      ? new Request(req.url, { method: req.method, headers: req.headers })
-      : req;
+    // read before the upgrade: Deno forgets the headers of an upgraded request
+    const handshakeRequest = requestHead(req);
     if (transport instanceof WebSocketTransport) {
       response = upgradeWith(ctx, req, transport);
       if (!response) {
@@ -218,8 +220,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
     if (this.opts.cookie) headers.append("set-cookie", serializeCookie(this.opts.cookie, id));
     this.emit("initial_headers", headers, req);
     if (transport instanceof Polling) {
-      this.#pollingHeaders(req, headers);
-      response = await transport.onRequest(req, headers);
+      response = await transport.onRequest(req, headers, (h) => this.#pollingHeaders(req, h));
     } else {
       this.emit("headers", headers, req);
       copyHeaders(headers, response!);

@@ -10,6 +10,9 @@ import { createLogger } from "../util/logger.ts";
 import type { Clock, TimerHandle } from "../util/clock.ts";
 import type { Packet, PacketOptions, PacketType } from "../parser/engine_packet.ts";
 import type { Transport, TransportName } from "./transport.ts";
+import type { WebSocketTopics } from "./ports.ts";
+import { WebSocketTransport } from "./websocket.ts";
+import { type RequestHead, requestFromHead, requestHead } from "./_request_head.ts";
 
 /** The session's lifecycle. */
 export type ReadyState = "opening" | "open" | "closing" | "closed";
@@ -79,8 +82,6 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   readonly id: string;
   /** The Engine.IO protocol revision (4). */
   readonly protocol = 4;
-  /** The handshake request. */
-  readonly request: Request;
   /** The client's IP address, where the runtime reports it. */
   readonly remoteAddress: string;
   /** Whether an upgrade is in progress. */
@@ -88,6 +89,8 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   /** Whether the session moved to WebSocket. */
   upgraded = false;
 
+  #head: RequestHead;
+  #request: Request | undefined;
   #readyState: ReadyState = "opening";
   #transport: Transport;
   #settings: SessionSettings;
@@ -97,22 +100,35 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   #pingTimeoutTimer: TimerHandle | undefined;
   #lastPacketAt: number;
   #detachTransport: () => void = () => {};
+  /** Whether anyone ever listened to `packetCreate`, `flush` or `drain`. */
+  #watched = false;
 
   constructor(
     id: string,
-    request: Request,
+    request: Request | RequestHead,
     remoteAddress: string,
     transport: Transport,
     settings: SessionSettings,
   ) {
     super();
     this.id = id;
-    this.request = request;
+    // only the strings are kept: a Request holds much more memory per idle session
+    this.#head = request instanceof Request ? requestHead(request) : request;
     this.remoteAddress = remoteAddress;
     this.#settings = settings;
     this.#lastPacketAt = settings.clock.now();
     this.#transport = transport;
     this.#attach(transport);
+  }
+
+  /** The handshake request (rebuilt, without body, at the first access). */
+  get request(): Request {
+    return this.#request ??= requestFromHead(this.#head);
+  }
+
+  /** Internal: what the session keeps of its handshake request. */
+  get _requestHead(): RequestHead {
+    return this.#head;
   }
 
   /** The session's state. */
@@ -123,6 +139,29 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   /** The current transport. */
   get transport(): Transport {
     return this.#transport;
+  }
+
+  /**
+   * The WebSocket's native topics while a frame published to them would reach
+   * the client in order with this session's own packets: the session is open
+   * on a writable WebSocket (nothing is buffered then) and no one watches
+   * `packetCreate` or `flush`, which a published frame bypasses.
+   */
+  get topics(): WebSocketTopics | undefined {
+    const transport = this.#transport;
+    if (!(transport instanceof WebSocketTransport)) return undefined;
+    const topics = transport.socket?.topics;
+    if (!topics || this.#watched || !transport.writable) return undefined;
+    return this.#readyState === "open" && !this.upgrading ? topics : undefined;
+  }
+
+  /** Adds a listener; one for `packetCreate`, `flush` or `drain` turns the lean write paths off. */
+  override on<E extends keyof EngineSocketEvents>(
+    event: E,
+    listener: EngineSocketEvents[E],
+  ): this {
+    if (event === "packetCreate" || event === "flush" || event === "drain") this.#watched = true;
+    return super.on(event, listener);
   }
 
   /** Sends the open packet and starts the heartbeat (protocol v4: the server pings). */
@@ -208,6 +247,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     callback?: () => void,
   ): void {
     if (this.#readyState === "closing" || this.#readyState === "closed") return;
+    if (type === "message" && callback === undefined && this.#sendDirect(data!, options)) return;
     const packetOptions: PacketOptions = { compress: options?.compress !== false };
     if (options?.wsPreEncoded !== undefined) packetOptions.wsPreEncoded = options.wsPreEncoded;
     const packet: Packet = data === undefined
@@ -217,6 +257,21 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     this.#writeBuffer.push(packet);
     if (callback) this.#sendCallbacks.push(callback);
     this.#flush();
+  }
+
+  /**
+   * The lean path of a message: straight to a writable WebSocket when nothing
+   * is buffered and no one watches the packet events, which it skips.
+   */
+  #sendDirect(data: string | Uint8Array, options: SendOptions | undefined): boolean {
+    const transport = this.#transport;
+    if (!transport.writable || this.#writeBuffer.length) return false;
+    if (this.#watched || !(transport instanceof WebSocketTransport)) return false;
+    // Engine.IO message type "4"; binary goes as a binary frame as it is
+    transport.sendFrame(
+      typeof data !== "string" ? data : options?.wsPreEncoded ?? "4" + data,
+    );
+    return true;
   }
 
   #flush(): void {

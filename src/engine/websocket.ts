@@ -20,28 +20,37 @@ export class WebSocketTransport extends Transport {
   readonly name = "websocket" as const;
   #ws: WebSocketLike | undefined;
 
-  /** The callbacks the runtime glue drives. */
-  readonly events: WebSocketEvents = {
-    onOpen: (ws) => {
-      this.#ws = ws;
-      if (this.readyState !== "open") {
-        ws.close(1000);
-        return;
-      }
-      this.writable = true;
-      this.emit("ready");
-    },
-    onMessage: (data) => this.#onMessage(data),
-    onClose: () => this.onClose(),
-    onError: (err) => this.onError("websocket error", err),
-  };
+  /** The callbacks the runtime glue drives (one small object, no closures). */
+  readonly events: WebSocketEvents = new _Events(this);
+
+  /** Internal: the runtime's socket opened. */
+  _onOpen(ws: WebSocketLike): void {
+    this.#ws = ws;
+    if (this.readyState !== "open") {
+      ws.close(1000);
+      return;
+    }
+    this.writable = true;
+    this.emit("ready");
+  }
+
+  /** Internal: the runtime's socket closed. */
+  _onClosed(): void {
+    this.onClose();
+  }
+
+  /** Internal: the runtime's socket failed. */
+  _onFailed(err: unknown): void {
+    this.onError("websocket error", err);
+  }
 
   /** The runtime's socket once open. */
   get socket(): WebSocketLike | undefined {
     return this.#ws;
   }
 
-  #onMessage(data: string | Uint8Array): void {
+  /** Internal: a frame from the runtime's socket. */
+  _onMessage(data: string | Uint8Array): void {
     if (this.readyState === "closed") return;
     // strings count in UTF-8 bytes; a cheap bound first, exact only near the limit
     const size = typeof data === "string"
@@ -76,15 +85,52 @@ export class WebSocketTransport extends Transport {
     this.emit("drain");
   }
 
+  /** Writes one encoded frame; only called while `writable`. */
+  sendFrame(frame: string | Uint8Array): void {
+    try {
+      this.#ws?.send(frame);
+    } catch (err) {
+      this.onError("write error", err);
+      return;
+    }
+    this.emit("drain");
+  }
+
   protected doClose(fn: () => void): void {
     // first: Bun runs the close handler inside ws.close(), which would report "transport close"
     fn();
     try {
-      this.#ws?.close(1000);
+      // no status code, like the official server (ws's `close()`): the client sees 1005
+      this.#ws?.close();
     } catch {
       // already closing: the runtime reports the close through onClose
     }
     // a socket that never opened has nothing to wait for
     if (!this.#ws) this.onClose();
+  }
+}
+
+/** The {@link WebSocketEvents} of one transport. */
+class _Events implements WebSocketEvents {
+  readonly #transport: WebSocketTransport;
+
+  constructor(transport: WebSocketTransport) {
+    this.#transport = transport;
+  }
+
+  onOpen(ws: WebSocketLike): void {
+    this.#transport._onOpen(ws);
+  }
+
+  onMessage(data: string | Uint8Array): void {
+    this.#transport._onMessage(data);
+  }
+
+  onClose(): void {
+    this.#transport._onClosed();
+  }
+
+  onError(err: unknown): void {
+    this.#transport._onFailed(err);
   }
 }

@@ -24,6 +24,19 @@ export interface DecoderOptions {
 const MAX_ID_DIGITS = 16;
 /** Longer attachment counts are rejected before they can overflow. */
 const MAX_COUNT_DIGITS = 9;
+/**
+ * Event names a client may not send: the official decoder refuses them, so
+ * that no client can fire the server's own `disconnect` (or an emitter's
+ * `newListener`) listeners.
+ */
+const RESERVED_EVENTS: ReadonlySet<string> = new Set([
+  "connect",
+  "connect_error",
+  "disconnect",
+  "disconnecting",
+  "newListener",
+  "removeListener",
+]);
 
 /**
  * Decodes the parts of Socket.IO packets, one `add()` per Engine.IO message.
@@ -233,6 +246,9 @@ function _payloadProblem(packet: Packet): string | undefined {
     case PacketType.BINARY_EVENT: {
       // Like the official decoder, a number is also an event name.
       const name: unknown = Array.isArray(data) ? data[0] : undefined;
+      if (typeof name === "string" && RESERVED_EVENTS.has(name)) {
+        return `"${name}" is a reserved event name`;
+      }
       return typeof name === "string" || typeof name === "number"
         ? undefined
         : "EVENT payload must be an array starting with the event name";

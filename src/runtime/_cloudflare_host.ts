@@ -7,7 +7,6 @@
  * @module
  */
 
-import type { Packet } from "../parser/engine_packet.ts";
 import type { AdapterNamespace } from "../adapter/adapter.ts";
 import type { Upgrader, WebSocketEvents, WebSocketLike } from "../engine/ports.ts";
 import { EngineSocket, type SessionSettings } from "../engine/socket.ts";
@@ -19,11 +18,10 @@ import { guardEvents } from "./_shared.ts";
 import { AlarmClock } from "./_cloudflare_clock.ts";
 import { StorageRecoveryAdapter } from "./_cloudflare_recovery.ts";
 import { sidPrefix } from "./_cloudflare_sid.ts";
-import { type Resumed, SessionSaver, type Tracked } from "./_cloudflare_saver.ts";
+import { type Resumed, SessionSaver } from "./_cloudflare_saver.ts";
 import {
   decodeAttachment,
   decodeBody,
-  type HeartbeatState,
   requestFromSnapshot,
   type SessionRecord,
   storageKey,
@@ -34,12 +32,6 @@ import {
   newWebSocketPair,
   webSocketResponse,
 } from "./_cloudflare_types.ts";
-
-/** The heartbeat of a session as it goes, and its saved record once it runs on a WebSocket. */
-interface Follower {
-  heartbeat: HeartbeatState;
-  tracked: Tracked | undefined;
-}
 
 /** WebSocket close code for a session the woken object cannot take over (RFC 6455 §7.4.1). */
 const SESSION_LOST = 1011;
@@ -147,13 +139,9 @@ export class ObjectHost {
   }
 
   #onSession(session: EngineSocket): void {
-    // followed from the start: a polling session may move to WebSocket while a ping is out
-    const follower = this.#follow(session, { phase: "ping", since: this.#clock.now() });
     const attach = (transport: unknown) => {
       const ws = transport instanceof WebSocketTransport ? transport.socket : undefined;
-      if (ws && this.#events.has(ws as CfWebSocket)) {
-        this.#track(session, ws as CfWebSocket, follower);
-      }
+      if (ws && this.#events.has(ws as CfWebSocket)) this.#track(session, ws as CfWebSocket);
     };
     if (session.transport.name === "websocket") attach(session.transport);
     else session.once("upgrade", attach);
@@ -180,28 +168,13 @@ export class ObjectHost {
     const session = new EngineSocket(sid, request, record.request.address, transport, settings);
     this.#store.set(sid, session);
     session.once("close", () => this.#store.delete(sid));
-    this.#track(session, ws, this.#follow(session, record.heartbeat), { record, external });
+    this.#track(session, ws, { record, external });
     session.resume(record.heartbeat);
     this.io._resumeClient(session, record.sockets);
   }
 
-  /** Keeps the heartbeat state of `session` current, and its record once tracked. */
-  #follow(session: EngineSocket, initial: HeartbeatState): Follower {
-    const follower: Follower = { heartbeat: initial, tracked: undefined };
-    const beat = (phase: HeartbeatState["phase"]) => {
-      follower.heartbeat = { phase, since: this.#clock.now() };
-      if (follower.tracked) this.#saver.beat(follower.tracked, follower.heartbeat);
-    };
-    session.on("packetCreate", (packet: Packet) => {
-      if (packet.type === "ping") beat("pong");
-    });
-    session.on("heartbeat", () => beat("ping"));
-    return follower;
-  }
-
-  #track(session: EngineSocket, ws: CfWebSocket, follower: Follower, resumed?: Resumed): void {
-    const tracked = this.#saver.track(session, ws, follower.heartbeat, resumed);
-    follower.tracked = tracked;
+  #track(session: EngineSocket, ws: CfWebSocket, resumed?: Resumed): void {
+    const tracked = this.#saver.track(session, ws, resumed);
     session.once("close", () => {
       this.#events.delete(ws);
       this.#saver.untrack(tracked);

@@ -1,9 +1,9 @@
 /**
- * Keeps each WebSocket session's persisted record up to date: the heartbeat
- * on every ping and pong, the sockets (namespaces, ids, rooms, `data`) after
- * every event the object handles. A Durable Object has no "about to
- * hibernate" hook, so the record must be current whenever the object is
- * idle.
+ * Keeps each WebSocket session's persisted record up to date after every
+ * event the object handles: its heartbeat (a ping goes out on an alarm, a
+ * pong comes in as a message) and its sockets (namespaces, ids, rooms,
+ * `data`). A Durable Object has no "about to hibernate" hook, so the record
+ * must be current whenever the object is idle.
  *
  * @module
  */
@@ -29,10 +29,11 @@ export interface Tracked {
   readonly session: EngineSocket;
   readonly ws: CfWebSocket;
   readonly request: RequestSnapshot;
-  heartbeat: HeartbeatState;
   sockets: SocketSnapshot[];
-  /** The encoded body last written, to skip writes that change nothing. */
-  saved: string | undefined;
+  /** The heartbeat last written. */
+  heartbeat: HeartbeatState | undefined;
+  /** The encoded body last written (`undefined`: rewrite it), to skip writes that change nothing. */
+  body: string | undefined;
   /** Whether the body lives in storage (too large for the attachment). */
   external: boolean;
 }
@@ -56,25 +57,21 @@ export class SessionSaver {
     this.#io = io;
   }
 
-  /** Starts keeping the record of `session`; `resumed` when it was taken over from one. */
-  track(
-    session: EngineSocket,
-    ws: CfWebSocket,
-    heartbeat: HeartbeatState,
-    resumed?: Resumed,
-  ): Tracked {
+  /** Starts keeping the record of `session` (written at once unless `resumed` from it). */
+  track(session: EngineSocket, ws: CfWebSocket, resumed?: Resumed): Tracked {
+    const record = resumed?.record;
     const tracked: Tracked = {
       session,
       ws,
-      request: resumed?.record.request ?? snapshotRequest(session.request, session.remoteAddress),
-      heartbeat,
-      sockets: resumed?.record.sockets ?? [],
-      saved: undefined,
+      request: record?.request ?? snapshotRequest(session.request, session.remoteAddress),
+      sockets: record?.sockets ?? [],
+      heartbeat: record?.heartbeat,
+      body: undefined,
       external: resumed?.external ?? false,
     };
+    if (record) tracked.body = _encode(tracked);
     this.#tracked.add(tracked);
-    if (resumed) tracked.saved = _encode(tracked);
-    else this.#write(tracked);
+    if (!record) this.#write(tracked);
     return tracked;
   }
 
@@ -82,14 +79,6 @@ export class SessionSaver {
   untrack(tracked: Tracked): void {
     this.#tracked.delete(tracked);
     if (tracked.external) this.#storage.delete(storageKey(tracked.session.id)).catch(() => {});
-  }
-
-  /** Records a heartbeat step: a ping went out ("pong" awaited), or a pong came in. */
-  beat(tracked: Tracked, heartbeat: HeartbeatState): void {
-    tracked.heartbeat = heartbeat;
-    if (!this.#tracked.has(tracked)) return;
-    if (tracked.external) this.#attach(tracked, encodeStub(tracked.session.id, tracked.heartbeat));
-    else this.#attach(tracked, encodeAttachment(_record(tracked)));
   }
 
   /** Saves every changed record once the current event's work (microtasks included) is done. */
@@ -101,7 +90,7 @@ export class SessionSaver {
     }, 0);
   }
 
-  /** Saves every record whose sockets changed since it was last written. */
+  /** Saves every record whose heartbeat or sockets changed since it was last written. */
   saveAll(): void {
     const snapshots = new Map<EngineSocket, SocketSnapshot[]>();
     for (const nsp of this.#io._nsps.values()) {
@@ -120,25 +109,41 @@ export class SessionSaver {
   }
 
   #write(tracked: Tracked): void {
-    const encoded = _encode(tracked);
-    if (encoded !== undefined && encoded === tracked.saved) return;
-    tracked.saved = encoded;
-    if (this.#attach(tracked, encodeAttachment(_record(tracked)))) {
-      if (tracked.external) this.#storage.delete(storageKey(tracked.session.id)).catch(() => {});
+    const heartbeat = tracked.session.heartbeat;
+    const body = _encode(tracked);
+    const bodyChanged = body === undefined || body !== tracked.body;
+    const beat = heartbeat.phase !== tracked.heartbeat?.phase ||
+      heartbeat.since !== tracked.heartbeat.since;
+    if (!bodyChanged && !beat) return;
+    tracked.heartbeat = heartbeat;
+    tracked.body = body;
+    const sid = tracked.session.id;
+    if (tracked.external && !bodyChanged) {
+      this.#attach(tracked, encodeStub(sid, heartbeat));
+      return;
+    }
+    const record: SessionRecord = {
+      sid,
+      heartbeat,
+      request: tracked.request,
+      sockets: tracked.sockets,
+    };
+    if (this.#attach(tracked, encodeAttachment(record))) {
+      if (tracked.external) this.#storage.delete(storageKey(sid)).catch(() => {});
       tracked.external = false;
       return;
     }
     // too large for an attachment (16 KiB), or not clonable: storage holds the body
-    let body: SessionBody = { request: tracked.request, sockets: tracked.sockets };
-    if (!_clonable(body)) {
-      body = { ...body, sockets: body.sockets.map((s) => ({ ...s, data: null })) };
+    let stored: SessionBody = { request: tracked.request, sockets: tracked.sockets };
+    if (!_clonable(stored)) {
+      stored = { ...stored, sockets: stored.sockets.map((s) => ({ ...s, data: null })) };
     }
     try {
-      this.#storage.put(storageKey(tracked.session.id), encodeBody(body)).catch(() => {});
+      this.#storage.put(storageKey(sid), encodeBody(stored)).catch(() => {});
       tracked.external = true;
-      this.#attach(tracked, encodeStub(tracked.session.id, tracked.heartbeat));
+      this.#attach(tracked, encodeStub(sid, heartbeat));
     } catch {
-      tracked.saved = undefined;
+      tracked.body = undefined; // try again after the next event
     }
   }
 
@@ -151,15 +156,6 @@ export class SessionSaver {
       return false;
     }
   }
-}
-
-function _record(tracked: Tracked): SessionRecord {
-  return {
-    sid: tracked.session.id,
-    heartbeat: tracked.heartbeat,
-    request: tracked.request,
-    sockets: tracked.sockets,
-  };
 }
 
 /** The body as a comparable string; `undefined` when `data` is not JSON (always rewritten). */

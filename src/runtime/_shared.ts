@@ -5,7 +5,12 @@
  * @module
  */
 
-import type { FetchApp, RequestContext, WebSocketEvents } from "../engine/ports.ts";
+import type {
+  FetchApp,
+  RequestContext,
+  WebSocketEvents,
+  WebSocketLike,
+} from "../engine/ports.ts";
 
 /** Where `serve()` listens. */
 export interface ServeOptions {
@@ -68,24 +73,51 @@ export function toBytes(data: ArrayBuffer | ArrayBufferView): Uint8Array {
  * runs at most once whatever the runtime reports.
  */
 export function guardEvents(events: WebSocketEvents): WebSocketEvents {
-  let closed = false;
-  return {
-    onOpen: (ws) => _quietly(() => events.onOpen(ws)),
-    onMessage: (data) => _quietly(() => events.onMessage(data)),
-    onError: (error) => _quietly(() => events.onError(error)),
-    onClose: (code, reason) => {
-      if (closed) return;
-      closed = true;
-      _quietly(() => events.onClose(code, reason));
-    },
-  };
+  return new _GuardedEvents(events);
 }
 
-function _quietly(fn: () => void): void {
-  try {
-    fn();
-  } catch {
-    // the app's own failure; the library has no logger to report it to here
+/** One small object per socket (methods on the prototype, no closures). */
+class _GuardedEvents implements WebSocketEvents {
+  #events: WebSocketEvents | undefined;
+
+  constructor(events: WebSocketEvents) {
+    this.#events = events;
+  }
+
+  onOpen(ws: WebSocketLike): void {
+    try {
+      this.#events?.onOpen(ws);
+    } catch {
+      // the app's own failure; the library has no logger to report it to here
+    }
+  }
+
+  onMessage(data: string | Uint8Array): void {
+    try {
+      this.#events?.onMessage(data);
+    } catch {
+      // as above
+    }
+  }
+
+  onError(error: unknown): void {
+    try {
+      this.#events?.onError(error);
+    } catch {
+      // as above
+    }
+  }
+
+  onClose(code: number, reason: string): void {
+    const events = this.#events;
+    if (!events) return;
+    // nothing after the close reaches the app
+    this.#events = undefined;
+    try {
+      events.onClose(code, reason);
+    } catch {
+      // as above
+    }
   }
 }
 

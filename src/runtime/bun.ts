@@ -15,7 +15,14 @@
  */
 
 import { debugFromEnv } from "../util/logger.ts";
-import type { FetchApp, RequestContext, WebSocketEvents, WebSocketLike } from "../engine/ports.ts";
+import type {
+  FetchApp,
+  RequestContext,
+  TopicHub,
+  WebSocketEvents,
+  WebSocketLike,
+  WebSocketTopics,
+} from "../engine/ports.ts";
 import { callApp, guardEvents, type Served, type ServeOptions, toBytes } from "./_shared.ts";
 
 export type { Served, ServeOptions } from "./_shared.ts";
@@ -30,6 +37,8 @@ const HTTP_IDLE_TIMEOUT = 120;
 export interface BunSocketData {
   /** The app's callbacks for this socket. */
   readonly events: WebSocketEvents;
+  /** The server's pub/sub, for broadcasts published once to a room's topic. */
+  readonly hub?: TopicHub | undefined;
 }
 
 /** The part of Bun's `ServerWebSocket` the glue uses. */
@@ -44,6 +53,10 @@ export interface BunWebSocket {
   close(code?: number, reason?: string): void;
   /** Bytes queued but not yet written. */
   getBufferedAmount(): number;
+  /** Subscribes to a pub/sub topic. */
+  subscribe(topic: string): void;
+  /** Unsubscribes from a pub/sub topic. */
+  unsubscribe(topic: string): void;
 }
 
 /** The part of Bun's `Server` the glue uses. */
@@ -52,6 +65,8 @@ export interface BunServer {
   upgrade(req: Request, options: { data: BunSocketData }): boolean;
   /** The peer of `req`, or `null` once it is gone. */
   requestIP(req: Request): { readonly address: string } | null;
+  /** Sends a frame to every WebSocket subscribed to `topic`. */
+  publish(topic: string, data: string): number;
 }
 
 /** The `websocket` option of `Bun.serve`. */
@@ -101,20 +116,64 @@ function _bun(): _Bun {
   return bun;
 }
 
-/** The app's view of a Bun socket. */
-function _adapter(ws: BunWebSocket): WebSocketLike {
-  return {
+const _hubs = new WeakMap<BunServer, TopicHub>();
+
+/** The pub/sub of a Bun server as the engine's {@link TopicHub}, one per server. */
+export function bunTopicHub(server: BunServer): TopicHub {
+  let hub = _hubs.get(server);
+  if (!hub) _hubs.set(server, hub = { publish: (topic, data) => void server.publish(topic, data) });
+  return hub;
+}
+
+/**
+ * The app's view of a Bun socket (one small object: methods on the prototype).
+ * uWS writes a published frame into the same per-socket queue as `send`, after
+ * what the socket sent before, so both reach the peer in call order.
+ */
+class _BunSocket implements WebSocketLike, WebSocketTopics {
+  readonly #ws: BunWebSocket;
+
+  constructor(ws: BunWebSocket) {
+    this.#ws = ws;
+  }
+
+  send(data: string | Uint8Array): void {
     // with closeOnBackpressureLimit, a send Bun would drop closes the socket
     // instead, so the app sees "transport close" rather than a silent gap
-    send: (data) => void ws.send(data),
-    close: (code, reason) => ws.close(code, reason),
-    get readyState() {
-      return ws.readyState;
-    },
-    get bufferedAmount() {
-      return ws.getBufferedAmount();
-    },
-  };
+    this.#ws.send(data);
+  }
+
+  close(code?: number, reason?: string): void {
+    this.#ws.close(code, reason);
+  }
+
+  get readyState(): number {
+    return this.#ws.readyState;
+  }
+
+  get bufferedAmount(): number {
+    return this.#ws.getBufferedAmount();
+  }
+
+  get topics(): WebSocketTopics | undefined {
+    return this.#ws.data.hub && this.#ws.readyState === 1 ? this : undefined;
+  }
+
+  get hub(): TopicHub {
+    return this.#ws.data.hub!;
+  }
+
+  subscribe(topic: string): void {
+    this.#ws.subscribe(topic);
+  }
+
+  unsubscribe(topic: string): void {
+    try {
+      this.#ws.unsubscribe(topic);
+    } catch {
+      // a closed socket has no subscriptions left
+    }
+  }
 }
 
 /**
@@ -130,11 +189,19 @@ export function createBunHandlers(app: FetchApp): BunHandlers {
   return {
     fetch: async (req, server) => {
       let upgraded = false;
+      let address: string | undefined | null = null;
       const ctx: RequestContext = {
-        remoteAddress: server.requestIP(req)?.address,
+        // looked up only when read (a handshake): requestIP costs on every request
+        get remoteAddress() {
+          if (address === null) address = server.requestIP(req)?.address;
+          return address;
+        },
         upgrade: (request, events) => {
           if (upgraded) return undefined;
-          upgraded = server.upgrade(request, { data: { events: guardEvents(events) } });
+          // an upgraded request has no peer any more: remember it first
+          if (address === null) address = server.requestIP(req)?.address;
+          const data = { events: guardEvents(events), hub: bunTopicHub(server) };
+          upgraded = server.upgrade(request, { data });
           // Bun writes the 101 itself; this response is only a placeholder
           return upgraded ? new Response(null) : undefined;
         },
@@ -145,7 +212,7 @@ export function createBunHandlers(app: FetchApp): BunHandlers {
     websocket: {
       maxPayloadLength: app.maxPayload,
       closeOnBackpressureLimit: true,
-      open: (ws) => ws.data.events.onOpen(_adapter(ws)),
+      open: (ws) => ws.data.events.onOpen(new _BunSocket(ws)),
       message: (ws, message) =>
         ws.data.events.onMessage(typeof message === "string" ? message : toBytes(message)),
       close: (ws, code, reason) => ws.data.events.onClose(code, reason),

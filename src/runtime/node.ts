@@ -148,20 +148,108 @@ function _wire(ws: WebSocket, events: WebSocketEvents): void {
   });
   ws.on("error", (err) => events.onError(err));
   ws.on("close", (code, reason) => events.onClose(code, reason.toString()));
-  events.onOpen(_adapter(ws));
+  events.onOpen(new _NodeSocket(ws));
 }
 
-function _adapter(ws: WebSocket): WebSocketLike {
-  return {
-    send: (data) => ws.send(data),
-    close: (code, reason) => ws.close(code, reason),
-    get readyState() {
-      return ws.readyState;
-    },
-    get bufferedAmount() {
-      return ws.bufferedAmount;
-    },
-  };
+/** The private part of a `ws` socket that writes a frame framed elsewhere (as socket.io does). */
+interface _WsSender {
+  readonly _state?: number;
+  sendFrame?(list: Buffer[], cb?: () => void): void;
+}
+
+/** The part of the TCP socket under a `ws` socket used to batch writes. */
+interface _RawSocket {
+  cork(): void;
+  uncork(): void;
+}
+
+/** The last text sent and, once it was sent a second time, its frame. */
+let _lastText: string | undefined;
+let _lastFrame: Buffer[] | undefined;
+
+/** An unmasked, final WebSocket text frame, header and payload in one buffer (one write). */
+function _textFrame(text: string): Buffer[] {
+  const n = Buffer.byteLength(text, "utf8");
+  const offset = n < 126 ? 2 : n < 65536 ? 4 : 10;
+  const header = Buffer.allocUnsafe(offset + n);
+  header.write(text, offset, "utf8");
+  header[0] = 0x81;
+  if (n < 126) {
+    header[1] = n;
+  } else if (n < 65536) {
+    header[1] = 126;
+    header.writeUInt16BE(n, 2);
+  } else {
+    header[1] = 127;
+    header.writeUInt32BE(Math.floor(n / 0x1_0000_0000), 2);
+    header.writeUInt32BE(n >>> 0, 6);
+  }
+  return [header];
+}
+
+/**
+ * The app's view of a `ws` socket. A string sent again right after it was
+ * sent (a broadcast's shared frame, going to one recipient after another) is
+ * UTF-8-encoded and framed once, and the same buffers are written to every
+ * socket, through `ws`'s sender as the official server does; anything else,
+ * or a `ws` without that internal, goes through `ws.send`.
+ */
+class _NodeSocket implements WebSocketLike {
+  readonly #ws: WebSocket;
+  #corked: _RawSocket | undefined;
+
+  constructor(ws: WebSocket) {
+    this.#ws = ws;
+  }
+
+  /**
+   * Frames sent in one tick leave in one write: the TCP socket is corked at the
+   * first and uncorked on the next tick (a burst of broadcasts, several acks).
+   */
+  #cork(): void {
+    if (this.#corked) return;
+    const raw = (this.#ws as unknown as { _socket?: _RawSocket | null })._socket;
+    if (typeof raw?.cork !== "function") return;
+    raw.cork();
+    this.#corked = raw;
+    process.nextTick(_NodeSocket.#uncork, this);
+  }
+
+  static #uncork(socket: _NodeSocket): void {
+    const raw = socket.#corked;
+    socket.#corked = undefined;
+    raw?.uncork();
+  }
+
+  send(data: string | Uint8Array): void {
+    this.#cork();
+    if (typeof data === "string") {
+      if (data === _lastText && this.#sendShared(data)) return;
+      _lastText = data;
+      _lastFrame = undefined;
+    }
+    this.#ws.send(data);
+  }
+
+  #sendShared(text: string): boolean {
+    const sender = (this.#ws as unknown as { _sender?: _WsSender | null })._sender;
+    // 0: ws's sender is idle (no compression or blob read queued ahead)
+    if (this.#ws.readyState !== 1 || !sender?.sendFrame || sender._state !== 0) return false;
+    sender.sendFrame(_lastFrame ??= _textFrame(text));
+    return true;
+  }
+
+  close(code?: number, reason?: string): void {
+    this.#ws.close(code, reason);
+  }
+
+  get readyState(): number {
+    return this.#ws.readyState;
+  }
+
+  get bufferedAmount(): number {
+    return this.#ws.bufferedAmount;
+  }
 }
 
 function _toRequest(incoming: IncomingMessage): Request {

@@ -20,7 +20,8 @@ export function timeoutError(): Error {
 
 /** The acks a socket waits for, by packet id. */
 export class AckTable {
-  #acks = new Map<number, AckFn>();
+  /** Made at the first pending ack: most sockets never wait for one. */
+  #acks: Map<number, AckFn> | undefined;
   #clock: Clock;
 
   constructor(clock: Clock) {
@@ -32,15 +33,16 @@ export class AckTable {
    * arguments; with it, `(null, ...args)` or `(Error)` once the delay runs out.
    */
   register(id: number, ack: AckFn, timeout: number | undefined): void {
+    const acks = this.#acks ??= new Map();
     if (timeout === undefined) {
-      this.#acks.set(id, ack);
+      acks.set(id, ack);
       return;
     }
     const timer: TimerHandle = this.#clock.setTimeout(() => {
-      this.#acks.delete(id);
+      this.#acks?.delete(id);
       ack(timeoutError());
     }, timeout);
-    this.#acks.set(id, (...args: unknown[]) => {
+    acks.set(id, (...args: unknown[]) => {
       this.#clock.clearTimeout(timer);
       ack(null, ...args);
     });
@@ -48,19 +50,19 @@ export class AckTable {
 
   /** Registers a raw callback (broadcasts handle their own timeout). */
   set(id: number, ack: AckFn): void {
-    this.#acks.set(id, ack);
+    (this.#acks ??= new Map()).set(id, ack);
   }
 
   /** Forgets ACK `id` without calling it. */
   delete(id: number): void {
-    this.#acks.delete(id);
+    this.#acks?.delete(id);
   }
 
   /** Calls and forgets the callback of ACK `id`; unknown ids are ignored. */
   resolve(id: number, args: unknown[]): void {
-    const ack = this.#acks.get(id);
+    const ack = this.#acks?.get(id);
     if (!ack) return;
-    this.#acks.delete(id);
+    this.#acks!.delete(id);
     ack(...args);
   }
 
@@ -69,7 +71,7 @@ export class AckTable {
    * more). As on the official server, a timed ack still reports its timeout.
    */
   clear(): void {
-    this.#acks.clear();
+    this.#acks = undefined;
   }
 }
 

@@ -58,8 +58,22 @@ export abstract class AnyListenersEmitter<
   EmitEvents extends EventsMap,
   ReservedEvents extends EventsMap,
 > extends StrictEventEmitter<ListenEvents, EmitEvents, ReservedEvents> {
-  #incoming = new ListenerList();
-  #outgoing = new ListenerList();
+  // made at the first use: most sockets have no catch-all listener
+  #incomingList: ListenerList | undefined;
+  #outgoingList: ListenerList | undefined;
+
+  get #incoming(): ListenerList {
+    return this.#incomingList ??= new ListenerList();
+  }
+
+  get #outgoing(): ListenerList {
+    return this.#outgoingList ??= new ListenerList();
+  }
+
+  /** Whether any outgoing catch-all listener is registered. */
+  protected hasAnyOutgoing(): boolean {
+    return this.#outgoingList !== undefined && this.#outgoingList.list().length > 0;
+  }
 
   /** Adds a listener called with `(event, ...args)` for every incoming event. */
   onAny(listener: AnyListener): this {
@@ -109,11 +123,11 @@ export abstract class AnyListenersEmitter<
 
   /** Calls the incoming catch-all listeners with `[event, ...args]`. */
   protected notifyIncoming(args: readonly unknown[]): void {
-    this.#incoming.call(args);
+    this.#incomingList?.call(args);
   }
 
   /** Calls the outgoing catch-all listeners with `[event, ...args]`. */
   protected notifyOutgoing(args: readonly unknown[]): void {
-    this.#outgoing.call(args);
+    this.#outgoingList?.call(args);
   }
 }

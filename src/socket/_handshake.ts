@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { RequestHead } from "../engine/_request_head.ts";
+
 /** The details of the request that opened the connection. */
 export interface Handshake {
   /** The request headers, names lower-cased, as a plain object (like Node's `req.headers`). */
@@ -35,14 +37,11 @@ export type RequestSnapshot = Pick<Handshake, "headers" | "xdomain" | "secure" |
  * once: Deno forbids reading the headers of a request whose response (such as
  * a WebSocket upgrade) was already sent.
  */
-export function snapshotRequest(request: Request): RequestSnapshot {
+export function snapshotRequest(request: RequestHead): RequestSnapshot {
   const url = new URL(request.url);
   const headers: Record<string, string> = {};
-  try {
-    request.headers.forEach((value, name) => setOwn(headers, name, value));
-  } catch {
-    // Deno closes a request once it is upgraded to a WebSocket: its headers are gone
-  }
+  const list = request.headers;
+  for (let i = 0; i + 1 < list.length; i += 2) setOwn(headers, list[i]!, list[i + 1]!);
   return {
     headers,
     xdomain: headers["origin"] !== undefined,

@@ -57,7 +57,7 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
     this.#context = context;
     this.conn = conn;
     this.id = conn.id;
-    this._requestSnapshot = snapshotRequest(conn.request);
+    this._requestSnapshot = snapshotRequest(conn._requestHead);
     const onMessage = (data: string | Uint8Array) => this.#onMessage(data);
     const onError = (err: Error) => this.#onError(err);
     const onClose = (reason: string, description?: unknown) =>

@@ -10,6 +10,7 @@ import { type Packet, PacketType } from "../parser/socket_packet.ts";
 import type {
   Adapter,
   AdapterSocket,
+  AdapterTopics,
   BroadcastFlags,
   EncodedPacket,
   PrivateSessionId,
@@ -329,6 +330,15 @@ export class Socket<
   _sendEncoded(packet: Packet, encoded: EncodedPacket, opts: WriteOptions): void {
     this.notifyOutgoing(packet.data as unknown[]);
     this.client._writeEncoded(encoded, opts);
+  }
+
+  /** Internal: the WebSocket's native topics, while a published frame may stand in for `_sendEncoded`. */
+  _topics(): AdapterTopics | undefined {
+    const topics = this.client.conn.topics;
+    if (!topics || this.#state !== "connected" || this.hasAnyOutgoing()) {
+      return undefined;
+    }
+    return topics;
   }
 
   /** Internal: waits for ACK `id` of a broadcast. */

@@ -1,8 +1,9 @@
 /**
  * The engine hooks a hibernating host relies on, in process with fake
  * clocks and sockets: `EngineSocket.resume()` takes a session over without an
- * open packet and carries the heartbeat on from its recorded phase, and the
- * `heartbeatClock` option keeps the heartbeat apart from every other timer.
+ * open packet and carries the heartbeat on from its recorded phase,
+ * `EngineSocket.heartbeat` tells that phase, and the `heartbeatClock` option
+ * keeps the heartbeat apart from every other timer.
  */
 
 import assert from "node:assert/strict";
@@ -87,6 +88,19 @@ describe("EngineSocket.resume", () => {
   it("a session that was opened cannot be resumed (TypeError)", () => {
     const { session } = resumed("ping", 0);
     assert.throws(() => session.resume({ phase: "ping", since: 0 }), TypeError);
+  });
+});
+
+describe("EngineSocket.heartbeat", () => {
+  it("follows each step: pong awaited from the ping, next ping due from the pong", () => {
+    const { session, heartbeatClock, transport } = resumed("ping", 0);
+    const start = heartbeatClock.now();
+    assert.deepEqual(session.heartbeat, { phase: "ping", since: start });
+    heartbeatClock.tick(PING_INTERVAL);
+    assert.deepEqual(session.heartbeat, { phase: "pong", since: start + PING_INTERVAL });
+    heartbeatClock.tick(40);
+    transport.events.onMessage("3");
+    assert.deepEqual(session.heartbeat, { phase: "ping", since: start + PING_INTERVAL + 40 });
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * How a hibernating object keeps each WebSocket session's record current:
- * written when tracked, rewritten only when the sockets changed, heartbeat
- * steps recorded, oversized records moved to storage, and storage cleaned up
- * when the session ends. Sockets, server and storage are fakes.
+ * written when tracked, rewritten only when its sockets or heartbeat changed,
+ * oversized records moved to storage, and storage cleaned up when the
+ * session ends. Sockets, server and storage are fakes.
  */
 
 import assert from "node:assert/strict";
@@ -34,7 +34,9 @@ class FakeWebSocket implements Partial<CfWebSocket> {
 
 class FakeStorage {
   data = new Map<string, unknown>();
+  puts = 0;
   put(key: string, value: unknown): Promise<void> {
+    this.puts++;
     this.data.set(key, structuredClone(value));
     return Promise.resolve();
   }
@@ -47,6 +49,7 @@ function fakeSession(id: string): EngineSocket {
   return {
     id,
     readyState: "open",
+    heartbeat: { phase: "ping", since: 1_000 },
     remoteAddress: "192.0.2.1",
     request: new Request("http://h/socket.io/?EIO=4&transport=websocket", {
       headers: { "x-a": "1" },
@@ -54,7 +57,10 @@ function fakeSession(id: string): EngineSocket {
   } as unknown as EngineSocket;
 }
 
-const START = { phase: "ping", since: 1_000 } as const;
+/** What the engine does on a ping or a pong. */
+function beat(session: EngineSocket, heartbeat: { phase: "ping" | "pong"; since: number }): void {
+  (session as { heartbeat: unknown }).heartbeat = heartbeat;
+}
 
 function setup() {
   const sockets: { conn: EngineSocket; _snapshot: () => SocketSnapshot }[] = [];
@@ -80,7 +86,7 @@ function setup() {
 describe("SessionSaver", () => {
   it("writes a record as soon as a session is tracked", () => {
     const { saver, session, ws } = setup();
-    saver.track(session, ws as unknown as CfWebSocket, START);
+    saver.track(session, ws as unknown as CfWebSocket);
     const decoded = decodeAttachment(ws.attachment)!;
     assert.equal(decoded.sid, "SID");
     assert.deepEqual(decoded.heartbeat, { phase: "ping", since: 1_000 });
@@ -90,7 +96,7 @@ describe("SessionSaver", () => {
 
   it("rewrites the record when rooms or data changed, and only then", () => {
     const { saver, session, ws, snapshot } = setup();
-    saver.track(session, ws as unknown as CfWebSocket, START);
+    saver.track(session, ws as unknown as CfWebSocket);
     saver.saveAll();
     const writes = ws.writes;
     assert.deepEqual(decodeAttachment(ws.attachment)!.body!.sockets, [snapshot]);
@@ -106,16 +112,21 @@ describe("SessionSaver", () => {
 
   it("records each heartbeat step with its time", () => {
     const { saver, session, ws } = setup();
-    const tracked = saver.track(session, ws as unknown as CfWebSocket, START);
-    saver.beat(tracked, { phase: "pong", since: 26_000 });
+    saver.track(session, ws as unknown as CfWebSocket);
+    const writes = ws.writes;
+    beat(session, { phase: "pong", since: 26_000 });
+    saver.saveAll();
     assert.deepEqual(decodeAttachment(ws.attachment)!.heartbeat, { phase: "pong", since: 26_000 });
-    saver.beat(tracked, { phase: "ping", since: 26_040 });
+    beat(session, { phase: "ping", since: 26_040 });
+    saver.saveAll();
     assert.deepEqual(decodeAttachment(ws.attachment)!.heartbeat, { phase: "ping", since: 26_040 });
+    saver.saveAll();
+    assert.equal(ws.writes, writes + 2, "one write per step");
   });
 
   it("moves a record too large for the attachment to storage, and back when it shrinks", () => {
     const { saver, session, ws, snapshot, storage } = setup();
-    const tracked = saver.track(session, ws as unknown as CfWebSocket, START);
+    saver.track(session, ws as unknown as CfWebSocket);
     snapshot.data = { blob: "x".repeat(20_000) };
     saver.saveAll();
     const stub = decodeAttachment(ws.attachment)!;
@@ -124,7 +135,10 @@ describe("SessionSaver", () => {
       decodeBody(storage.data.get(storageKey("SID")))!.sockets[0]!.data,
       snapshot.data,
     );
-    saver.beat(tracked, { phase: "pong", since: 2_000 });
+    const puts = storage.puts;
+    beat(session, { phase: "pong", since: 2_000 });
+    saver.saveAll();
+    assert.equal(storage.puts, puts, "a heartbeat step rewrites only the stub");
     assert.deepEqual(decodeAttachment(ws.attachment), {
       sid: "SID",
       heartbeat: { phase: "pong", since: 2_000 },
@@ -138,7 +152,7 @@ describe("SessionSaver", () => {
 
   it("stores sockets without data when data cannot be cloned", () => {
     const { saver, session, ws, snapshot, storage, sockets } = setup();
-    saver.track(session, ws as unknown as CfWebSocket, START);
+    saver.track(session, ws as unknown as CfWebSocket);
     sockets[0]!._snapshot = () => ({ ...snapshot, data: { fn: () => {} } });
     saver.saveAll();
     assert.equal(decodeAttachment(ws.attachment)!.body, undefined);
@@ -149,7 +163,7 @@ describe("SessionSaver", () => {
 
   it("forgets the storage entry of a session that ends", async () => {
     const { saver, session, ws, snapshot, storage } = setup();
-    const tracked = saver.track(session, ws as unknown as CfWebSocket, START);
+    const tracked = saver.track(session, ws as unknown as CfWebSocket);
     snapshot.data = { blob: "x".repeat(20_000) };
     saver.saveAll();
     assert.equal(storage.data.has(storageKey("SID")), true);

@@ -15,6 +15,7 @@ import {
   type OpenOptions,
   parseSocketPacket,
   PollingConn,
+  upTo,
   WsConn,
 } from "./_wire.ts";
 
@@ -62,7 +63,8 @@ export function connectPacket(nsp = "/", auth?: Record<string, unknown>): string
 /** Whether a packet answers a CONNECT to `nsp` (CONNECT or CONNECT_ERROR). */
 export function answers(nsp = "/"): (packets: string[]) => boolean {
   const prefix = nsp === "/" ? "" : `${nsp},`;
-  return (packets) => packets.some((p) => p.startsWith(`40${prefix}`) || p.startsWith(`44${prefix}`));
+  return (packets) =>
+    packets.some((p) => p.startsWith(`40${prefix}`) || p.startsWith(`44${prefix}`));
 }
 
 /** Connects `conn` to `nsp`; returns the socket id (raw), or "" when refused. */
@@ -96,19 +98,26 @@ export function asking(n = 0): (packets: string[]) => boolean {
 
 /**
  * What the server saw of socket `id` (its disconnect reason and `error`
- * events), asked over a fresh polling session; waits (bounded) for the
- * reason when `settled`.
+ * events), asked over a fresh polling session to the server at `path`;
+ * waits (bounded) for the reason.
  */
-export async function report(t: Target, id: string, settled = true): Promise<SocketReport | null> {
-  const observer = await PollingConn.open(new Ids(), mainUrl(t));
+export async function report(
+  t: Target,
+  id: string,
+  path = MAIN_PATH,
+): Promise<SocketReport | null> {
+  const observer = await PollingConn.open(new Ids(), mainUrl(t, path));
+  // the main server's sockets are asked from /custom, the recovery server's from /
+  const nsp = path === MAIN_PATH ? "/custom" : "/";
+  const prefix = nsp === "/" ? "" : `${nsp},`;
   try {
-    await connectTo(observer, "/custom");
+    await connectTo(observer, nsp);
     let seen: SocketReport | null = null;
     for (let i = 1; i <= 40; i++) {
-      await observer.send(`42/custom,${i}${JSON.stringify(["report", id])}`);
-      const ack = (await observer.read((p) => p.some((x) => x.startsWith(`43/custom,${i}`)))).at(-1)!;
+      await observer.send(`42${prefix}${i}${JSON.stringify(["report", id])}`);
+      const ack = (await observer.read(upTo(`43${prefix}${i}[`))).at(-1)!;
       seen = (parseSocketPacket(ack.slice(1))?.data as [SocketReport | null])[0];
-      if (!settled || seen?.reason) break;
+      if (seen?.reason) break;
       await delay(25);
     }
     return seen;

@@ -50,7 +50,9 @@ export class Ids {
     const event = sio?.type === 2 || sio?.type === 5;
     if (event && sio.id !== undefined) {
       const key = `${sio.nsp} ${sio.id}`;
-      if (!this.#serverAcks.has(key)) this.#serverAcks.set(key, `<ack${this.#serverAcks.size + 1}>`);
+      if (!this.#serverAcks.has(key)) {
+        this.#serverAcks.set(key, `<ack${this.#serverAcks.size + 1}>`);
+      }
     }
     if (this.offsets && event && Array.isArray(sio.data)) {
       this.add("offset", sio.data.at(-1));
@@ -211,6 +213,12 @@ abstract class _Inbox {
   /** Fetches the next batch of packets (one GET, one frame); `[]` when nothing will come. */
   protected abstract more(): Promise<string[]>;
 
+  /** Keeps packets that arrived outside `read` for the next `read`. */
+  protected keep(packets: string[]): void {
+    for (const packet of packets) this.ids.scan(packet);
+    this.#inbox.push(...packets);
+  }
+
   async read(done: (packets: string[]) => boolean): Promise<string[]> {
     for (let round = 0; round < 50; round++) {
       for (let n = 1; n <= this.#inbox.length; n++) {
@@ -358,9 +366,9 @@ export class WsConn extends _Inbox implements Conn {
     return Promise.resolve(undefined);
   }
 
-  protected async more(): Promise<string[]> {
+  protected async more(timeoutMs = 5_000): Promise<string[]> {
     if (this.#closed) return [];
-    const event = await this.#ws.next(5_000);
+    const event = await this.#ws.next(timeoutMs);
     if (event.type === "close") {
       this.#closed = true;
       return [`<close ${event.code} ${event.reason}>`];
@@ -372,6 +380,19 @@ export class WsConn extends _Inbox implements Conn {
   async end(): Promise<void> {
     this.#closed = true;
     await this.#ws.close().catch(() => {});
+  }
+
+  /** Whether the server closes the socket within `ms` (frames that come meanwhile are kept). */
+  async closesWithin(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (!this.#closed) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      const batch = await this.more(left).catch(() => undefined);
+      if (!batch) return false;
+      this.keep(batch);
+    }
+    return true;
   }
 }
 

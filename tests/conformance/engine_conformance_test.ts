@@ -66,7 +66,7 @@ const handshakes: Scenario[] = [
       const conn = await PollingConn.open(ids, main(t), { headers: FROM_A });
       const post = await request(conn.url, { method: "POST", body: "40", headers: FROM_A });
       const get = await request(conn.url, { headers: FROM_A });
-      ids.scan(("error" in get ? "" : get.body));
+      ids.scan("error" in get ? "" : get.body);
       return { handshake: seen(conn.handshake), post: seen(post), get: seen(get) };
     },
   },
@@ -330,6 +330,32 @@ const client: Scenario[] = [
         };
       }
       return out;
+    },
+    edge: (official) => {
+      const out = structuredClone(official) as Record<string, { headers: { vary?: string } }>;
+      for (const file of Object.values(out)) {
+        // sio-edge compresses the same files and says so: a cache must keep
+        // the gzip and the plain answer apart (RFC 9110 §12.5.5); the official
+        // server omits Accept-Encoding from Vary
+        file.headers.vary = `Accept-Encoding, ${file.headers.vary}`;
+      }
+      // sio-edge has no msgpack parser, so it does not serve the msgpack
+      // build of the client: the request reaches the engine, which refuses it
+      return {
+        ...out,
+        "socket.io.msgpack.min.js": {
+          status: 400,
+          headers: {
+            "content-type": "application/json",
+            "access-control-allow-origin": ALLOWED_ORIGIN,
+            "access-control-allow-credentials": "true",
+            vary: "Origin",
+          },
+          etag: false,
+          notModified: null,
+          gzip: null,
+        },
+      };
     },
   },
 ];

@@ -50,7 +50,7 @@ async function leaveAndMiss(t: Target, ids: Ids, viaWs: boolean) {
   // the transport goes away (a recoverable disconnect)
   if (first instanceof PollingConn) await first.send("1");
   else await first.end();
-  const server = await report(t, id);
+  const server = await report(t, id, RECOVERY_PATH);
   await toRoom(other, 2, "missed", 2);
   await toRoom(other, 3, "missed", 3, { deep: true });
   return { first, other, server };
@@ -99,7 +99,7 @@ scenarios.push({
     await first.send('42["emit-back","x"]');
     await first.read(upTo('42["echo"'));
     await first.send("41");
-    const server = await report(t, id);
+    const server = await report(t, id, RECOVERY_PATH);
     const again = await open(t, ids);
     await connectTo(again, "/", sessionOf(first.log));
     await again.send('427["whoami"]');

@@ -78,12 +78,12 @@ describe("closing a session", () => {
     finish(h);
   });
 
-  it("socket.close() on WebSocket closes the socket with 1000 and forced close", async () => {
+  it("socket.close() on WebSocket closes the socket without a status code and forced close", async () => {
     const h = setup();
     const { socket, ws, events } = await wsSession(h);
     const reasons = closes(socket);
     socket.close();
-    assert.deepEqual(ws.closeCalls, [{ code: 1000, reason: undefined }]);
+    assert.deepEqual(ws.closeCalls, [{ code: undefined, reason: undefined }]);
     assert.deepEqual(reasons.map(([r]) => r), ["forced close"]);
     events.onClose(1000, ""); // the runtime confirms later: nothing more happens
     assert.equal(reasons.length, 1);

@@ -322,6 +322,13 @@ describe("Decoder: malformed packets throw ParseError", () => {
   it("EVENT whose first element is null", () => {
     rejects("2[null]", "EVENT payload must be an array");
   });
+  it("EVENT with a reserved name, as the official decoder refuses it", () => {
+    for (const name of ["connect", "connect_error", "disconnect", "disconnecting"]) {
+      rejects(`2${JSON.stringify([name, "forged"])}`, `"${name}" is a reserved event name`);
+    }
+    rejects('2/admin,1["newListener"]', '"newListener" is a reserved event name');
+    rejects('51-["removeListener",{"_placeholder":true,"num":0}]', "reserved event name");
+  });
   it("EVENT with an object payload", () => {
     rejects('2{"0":"a"}', "EVENT payload must be an array");
   });

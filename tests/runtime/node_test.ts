@@ -71,6 +71,24 @@ describe("sio-edge/node in-process", () => {
     await assert.rejects(fetch(`${base}/hello`));
   });
 
+  it("a text sent again right after itself (a broadcast's shared frame) arrives intact", async () => {
+    const served = await serve(makeEchoApp(), { port: 0, hostname: "127.0.0.1" });
+    try {
+      const client = await connect(`ws://127.0.0.1:${served.port}/ws`);
+      await client.next();
+      // 125 and 126 bytes straddle the 7-bit and 16-bit length forms; "é" is 2 bytes in UTF-8
+      const texts = ["short", "x".repeat(125), "é".repeat(63), "y".repeat(1000)];
+      for (const text of texts) {
+        for (let i = 0; i < 3; i++) client.ws.send(text);
+      }
+      for (const text of texts) {
+        for (let i = 0; i < 3; i++) assert.deepEqual(await client.next(), { data: text });
+      }
+    } finally {
+      await served.close();
+    }
+  });
+
   it("close() is idempotent", async () => {
     const served = await serve(makeEchoApp(), { port: 0, hostname: "127.0.0.1" });
     await Promise.all([served.close(), served.close()]);

@@ -122,7 +122,9 @@ function _serveSocket(nsp: ConfNamespace, socket: ConfSocket, log: Map<string, S
     ack();
   });
   on("whoami", (ack) => {
-    (ack as Ack)({ id: socket.id, recovered: socket.recovered, rooms: [...socket.rooms].sort() });
+    const rooms = [...socket.rooms].filter((room) => room !== socket.id).sort();
+    const own = socket.rooms.has(socket.id);
+    (ack as Ack)({ id: socket.id, recovered: socket.recovered, rooms, inOwnRoom: own });
   });
   on("report", (id, ack) => (ack as Ack)(log.get(id as string) ?? null));
 }
