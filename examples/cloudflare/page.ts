@@ -22,7 +22,7 @@ export const PAGE = `<!doctype html>
   <h1>Room <span id="room"></span> <small id="status">connecting…</small></h1>
   <ul id="log"></ul>
   <form><input name="text" autocomplete="off" placeholder="Say something"><button>Send</button></form>
-  <script src="https://cdn.socket.io/4.8.1/socket.io.min.js" crossorigin="anonymous"></script>
+  <script src="/socket.io/socket.io.min.js"></script>
   <script>
     const room = new URLSearchParams(location.search).get("room") || "lobby";
     const name = sessionStorage.name ||= prompt("Your name?") || "anon";

@@ -30,13 +30,16 @@ export function sessionId(query: URLSearchParams): string | undefined {
   return query.get("sid") || undefined;
 }
 
-/** Checks a request; `undefined` when it may proceed. */
-export async function verifyRequest(
+/**
+ * Checks a request; `undefined` when it may proceed. Only a handshake may
+ * need to wait (for `allowRequest`): the answer is a promise only then.
+ */
+export function verifyRequest(
   req: Request,
   query: URLSearchParams,
   isUpgrade: boolean,
   verifier: Verifier,
-): Promise<Refusal | undefined> {
+): Refusal | undefined | Promise<Refusal | undefined> {
   const transport = query.get("transport");
   if (transport === null || !verifier.transports.includes(transport)) {
     return { code: ErrorCode.UNKNOWN_TRANSPORT, context: { transport: transport ?? undefined } };
@@ -61,7 +64,7 @@ export async function verifyRequest(
     }
     return undefined;
   }
-  return await verifyHandshake(req, query, transport, isUpgrade, verifier);
+  return verifyHandshake(req, query, transport, isUpgrade, verifier);
 }
 
 async function verifyHandshake(

@@ -67,6 +67,12 @@ export interface EngineOptions {
   addTrailingSlash?: boolean;
   /** Timers and time; inject one in tests or on Durable Objects. @default systemClock */
   clock?: Clock;
+  /**
+   * The clock of the heartbeat alone (ping interval and pong timeout), so a
+   * Durable Object can put the heartbeat on alarms while other timers stay
+   * ordinary ones. @default clock
+   */
+  heartbeatClock?: Clock;
   /** Where sessions live. @default a MemorySessionStore */
   store?: SessionStore<EngineSocket>;
 }
@@ -89,6 +95,7 @@ export interface ResolvedEngineOptions {
   generateId: ((req: Request) => string | Promise<string>) | undefined;
   addTrailingSlash: boolean;
   clock: Clock;
+  heartbeatClock: Clock | undefined;
 }
 
 /** Applies the defaults and checks the values. */
@@ -120,6 +127,7 @@ export function resolveOptions(opts: EngineOptions): ResolvedEngineOptions {
     generateId: opts.generateId,
     addTrailingSlash,
     clock: opts.clock ?? systemClock,
+    heartbeatClock: opts.heartbeatClock,
   };
   for (
     const key of ["pingInterval", "pingTimeout", "upgradeTimeout", "maxHttpBufferSize"] as const

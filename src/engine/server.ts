@@ -77,6 +77,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       upgrades: o.allowUpgrades && o.transports.includes("websocket") ? ["websocket"] : [],
       initialPacket: o.initialPacket,
       clock: o.clock,
+      heartbeatClock: o.heartbeatClock,
     };
     this.#verifier = {
       transports: o.transports,
@@ -139,7 +140,8 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       for (const [k, v] of cors.headers) headers.append(k, v);
     }
     const query = url.searchParams;
-    const refusal = await verifyRequest(req, query, isUpgrade, this.#verifier);
+    const verdict = verifyRequest(req, query, isUpgrade, this.#verifier);
+    const refusal = verdict instanceof Promise ? await verdict : verdict;
     if (refusal) return this.#refuse(req, refusal, isUpgrade, headers);
 
     const sid = sessionId(query);
@@ -214,8 +216,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       transport,
       this.#settings,
     );
-    this.#store.set(id, socket);
-    socket.once("close", () => this.#store.delete(id));
+    this.#track(id, socket);
     socket.open();
     if (this.opts.cookie) headers.append("set-cookie", serializeCookie(this.opts.cookie, id));
     this.emit("initial_headers", headers, req);
@@ -228,6 +229,15 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
     debug("handshake %s over %s", id, transport.name);
     this.emit("connection", socket);
     return response!;
+  }
+
+  /**
+   * Stores the session until it closes. Its own function: a closure made in
+   * `#handshake` would share that call's context and keep its request alive.
+   */
+  #track(id: string, socket: EngineSocket): void {
+    this.#store.set(id, socket);
+    socket.once("close", () => this.#store.delete(id));
   }
 
   #upgrade(req: Request, session: EngineSocket, ctx: RequestContext, headers: Headers): Response {

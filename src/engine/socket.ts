@@ -12,7 +12,7 @@ import type { Packet, PacketOptions, PacketType } from "../parser/engine_packet.
 import type { Transport, TransportName } from "./transport.ts";
 import type { WebSocketTopics } from "./ports.ts";
 import { WebSocketTransport } from "./websocket.ts";
-import { type RequestHead, requestFromHead, requestHead } from "./_request_head.ts";
+import { requestFromHead, type RequestHead, requestHead } from "./_request_head.ts";
 
 /** The session's lifecycle. */
 export type ReadyState = "opening" | "open" | "closing" | "closed";
@@ -60,6 +60,18 @@ export interface SessionSettings {
   readonly upgrades: readonly TransportName[];
   readonly initialPacket: string | Uint8Array | undefined;
   readonly clock: Clock;
+  /** The clock of the ping interval and pong timeout; `clock` when absent. */
+  readonly heartbeatClock?: Clock | undefined;
+}
+
+/**
+ * Where a session's heartbeat stands: `"ping"` — the next ping is due at
+ * `since + pingInterval`; `"pong"` — the ping sent at `since` awaits its pong
+ * until `since + pingTimeout`.
+ */
+export interface HeartbeatState {
+  readonly phase: "ping" | "pong";
+  readonly since: number;
 }
 
 const debug = createLogger("sio-edge:engine:socket");
@@ -99,6 +111,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   #pingIntervalTimer: TimerHandle | undefined;
   #pingTimeoutTimer: TimerHandle | undefined;
   #lastPacketAt: number;
+  #heartbeat: HeartbeatState;
   #detachTransport: () => void = () => {};
   /** Whether anyone ever listened to `packetCreate`, `flush` or `drain`. */
   #watched = false;
@@ -116,7 +129,8 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     this.#head = request instanceof Request ? requestHead(request) : request;
     this.remoteAddress = remoteAddress;
     this.#settings = settings;
-    this.#lastPacketAt = settings.clock.now();
+    this.#lastPacketAt = (settings.heartbeatClock ?? settings.clock).now();
+    this.#heartbeat = { phase: "ping", since: this.#lastPacketAt };
     this.#transport = transport;
     this.#attach(transport);
   }
@@ -230,7 +244,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   onClose(reason: string, description?: unknown): void {
     if (this.#readyState === "closed") return;
     this.#readyState = "closed";
-    const clock = this.#settings.clock;
+    const clock = this.#heartbeatClock;
     clock.clearTimeout(this.#pingIntervalTimer);
     clock.clearTimeout(this.#pingTimeoutTimer);
     this.#sendCallbacks = [];
@@ -291,14 +305,14 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   #onPacket(packet: Packet): void {
     if (this.#readyState !== "open") return;
     this.emit("packet", packet);
-    this.#lastPacketAt = this.#settings.clock.now();
+    this.#lastPacketAt = this.#heartbeatClock.now();
     switch (packet.type) {
       case "ping":
         // protocol v4: only the server pings
         this.onError("invalid heartbeat direction");
         return;
       case "pong":
-        this.#settings.clock.clearTimeout(this.#pingTimeoutTimer);
+        this.#heartbeatClock.clearTimeout(this.#pingTimeoutTimer);
         this.#pingTimeoutTimer = undefined;
         this.#schedulePing();
         this.emit("heartbeat");
@@ -320,17 +334,50 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     this.onClose("transport error", error);
   }
 
-  #schedulePing(): void {
-    const { clock, pingInterval } = this.#settings;
+  /** Where the heartbeat stands (what a host that may lose its memory keeps). */
+  get heartbeat(): HeartbeatState {
+    return this.#heartbeat;
+  }
+
+  /**
+   * Takes over a session whose transport is already open, after the process
+   * that served it went away (a Durable Object woken from hibernation): sends
+   * no open packet (nor the initial packet), and carries the heartbeat on from
+   * `heartbeat` — an overdue ping or pong deadline acts at once.
+   */
+  resume(heartbeat: HeartbeatState): void {
+    if (this.#readyState !== "opening") {
+      throw new TypeError("Cannot resume a session that was opened");
+    }
+    this.#readyState = "open";
+    this.#lastPacketAt = heartbeat.since;
+    const { pingInterval, pingTimeout } = this.#settings;
+    const now = this.#heartbeatClock.now();
+    if (heartbeat.phase === "pong") {
+      this.#armPingTimeout(Math.max(0, heartbeat.since + pingTimeout - now));
+      this.#heartbeat = heartbeat;
+    } else {
+      this.#schedulePing(Math.max(0, heartbeat.since + pingInterval - now), heartbeat.since);
+    }
+  }
+
+  get #heartbeatClock(): Clock {
+    return this.#settings.heartbeatClock ?? this.#settings.clock;
+  }
+
+  #schedulePing(delay = this.#settings.pingInterval, since = this.#heartbeatClock.now()): void {
+    const clock = this.#heartbeatClock;
+    this.#heartbeat = { phase: "ping", since };
     clock.clearTimeout(this.#pingIntervalTimer);
     this.#pingIntervalTimer = clock.setTimeout(() => {
       this.#sendPacket("ping");
+      this.#heartbeat = { phase: "pong", since: clock.now() };
       this.#armPingTimeout(this.#settings.pingTimeout);
-    }, pingInterval);
+    }, delay);
   }
 
   #armPingTimeout(timeout: number): void {
-    const clock = this.#settings.clock;
+    const clock = this.#heartbeatClock;
     clock.clearTimeout(this.#pingTimeoutTimer);
     this.#pingTimeoutTimer = clock.setTimeout(() => {
       if (this.#readyState === "closed") return;
@@ -362,7 +409,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     // upgraded): an orderly close must not wait 30 s for a GET that never comes
     this.#transport.discard();
     this.#transport.close();
-    this.#settings.clock.clearTimeout(this.#pingTimeoutTimer);
+    this.#heartbeatClock.clearTimeout(this.#pingTimeoutTimer);
   }
 
   /**

@@ -57,7 +57,8 @@ export class WebSocketTransport extends Transport {
       ? (data.length * 3 <= this.maxPayload ? 0 : encoder.encode(data).byteLength)
       : data.byteLength;
     if (size > this.maxPayload) {
-      this.#ws?.close(MESSAGE_TOO_BIG, "Max payload size exceeded");
+      // a status without reason, as the official server's `ws` sends it
+      this.#ws?.close(MESSAGE_TOO_BIG);
       this.onError("payload too large");
       return;
     }

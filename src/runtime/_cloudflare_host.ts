@@ -122,7 +122,17 @@ export class ObjectHost {
         this.#closeQuietly(ws, SESSION_LOST, "session lost");
         continue;
       }
-      this.#resume(ws, { sid: decoded.sid, heartbeat: decoded.heartbeat, ...body }, !decoded.body);
+      try {
+        this.#resume(
+          ws,
+          { sid: decoded.sid, heartbeat: decoded.heartbeat, ...body },
+          !decoded.body,
+        );
+      } catch {
+        // one session that cannot be taken over must not keep the object from starting
+        this.#store.get(decoded.sid)?.close(true);
+        this.#closeQuietly(ws, SESSION_LOST, "session lost");
+      }
     }
   }
 

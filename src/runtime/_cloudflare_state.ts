@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { HeartbeatState } from "../engine/socket.ts";
 import type { SocketState } from "../socket/socket_types.ts";
 
 /** The format version; records of any other version are refused. */
@@ -20,15 +21,8 @@ export function storageKey(sid: string): string {
   return `sio-edge:session:${sid}`;
 }
 
-/**
- * The heartbeat of a session: `"ping"` — the next ping is due at
- * `since + pingInterval`; `"pong"` — a ping went out at `since` and its pong
- * is awaited until `since + pingTimeout`.
- */
-export interface HeartbeatState {
-  phase: "ping" | "pong";
-  since: number;
-}
+/** Where a session's heartbeat stands (see `EngineSocket.heartbeat`). */
+export type { HeartbeatState };
 
 /** The Engine.IO handshake request, enough to rebuild `socket.handshake`. */
 export interface RequestSnapshot {

@@ -5,12 +5,7 @@
  * @module
  */
 
-import type {
-  FetchApp,
-  RequestContext,
-  WebSocketEvents,
-  WebSocketLike,
-} from "../engine/ports.ts";
+import type { FetchApp, RequestContext, WebSocketEvents, WebSocketLike } from "../engine/ports.ts";
 
 /** Where `serve()` listens. */
 export interface ServeOptions {

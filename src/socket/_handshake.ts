@@ -58,7 +58,20 @@ export function buildHandshake(
   auth: Record<string, unknown>,
   issued: number,
 ): Handshake {
-  return { ...snapshot, time: String(new Date(issued)), address, issued, auth };
+  return { ...snapshot, time: _timeString(issued), address, issued, auth };
+}
+
+let _second = NaN;
+let _secondString = "";
+
+/** `String(new Date(ms))`, which has a resolution of one second: made once per second. */
+function _timeString(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== _second) {
+    _second = second;
+    _secondString = String(new Date(ms));
+  }
+  return _secondString;
 }
 
 /** Like Node's `querystring.parse`: a null-prototype object, repeated keys as arrays. */

@@ -77,7 +77,10 @@ export async function serveClientAsset(
   try {
     // a copy per response: a runtime may take over the bytes it is given
     const body = (await _compress(relativePath, file, coding)).slice();
-    return new Response(body, { headers });
+    // `encodeBody: "manual"` tells Cloudflare Workers the body is already
+    // encoded; without it workerd compresses it a second time. Other runtimes
+    // ignore the member.
+    return new Response(body, { headers, encodeBody: "manual" } as ResponseInit);
   } catch {
     // a runtime whose CompressionStream fails still gets the file
     headers.delete("content-encoding");

@@ -182,21 +182,27 @@ export class Server<
 
   /** Answers one request (the FetchApp contract). Never throws. */
   async handle(req: Request, ctx?: RequestContext): Promise<Response> {
-    return await this.#clientFile(req) ?? await this.engine.handle(req, ctx);
+    if (this.#isClientFile(req)) {
+      const file = await this.#clientFile(req);
+      if (file) return file;
+    }
+    return await this.engine.handle(req, ctx);
   }
 
   /** A fetch handler: `Deno.serve(io.handler())`. */
   handler(): (req: Request, ...runtimeArgs: unknown[]) => Promise<Response> {
     const engine = this.engine.handler();
-    return async (req, ...args) => await this.#clientFile(req) ?? await engine(req, ...args);
+    return async (req, ...args) =>
+      (this.#isClientFile(req) && await this.#clientFile(req)) || await engine(req, ...args);
+  }
+
+  /** Whether `req` may ask for a browser client file: a string search, so engine requests pay nothing more. */
+  #isClientFile(req: Request): boolean {
+    return this.#serveClient && req.url.includes(this._settings.path + "/socket.io.");
   }
 
   /** The browser client file `req` asks for, if any; the bundles load on first use. */
   async #clientFile(req: Request): Promise<Response | undefined> {
-    // a string search first: engine requests never pay for more
-    if (!this.#serveClient || !req.url.includes(this._settings.path + "/socket.io.")) {
-      return undefined;
-    }
     try {
       const { serveClientFile } = await import("./client_assets.ts");
       return await serveClientFile(req, this._settings.path, this.engine.opts.cors);

@@ -207,6 +207,20 @@ describe("Socket.IO in a Durable Object (workerd)", () => {
     assert.equal(bGot, false);
   });
 
+  it("serves the client bundle from inside the object, with ETag and 304", async () => {
+    const res = await fetch(`${worker.url}/socket.io/socket.io.min.js`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /^application\/javascript/);
+    const etag = res.headers.get("etag");
+    assert.ok(etag);
+    assert.match(await res.text(), /Socket\.IO v4\.8/);
+    const again = await fetch(`${worker.url}/socket.io/socket.io.min.js`, {
+      headers: { "if-none-match": etag },
+    });
+    assert.equal(again.status, 304);
+    await again.body?.cancel();
+  });
+
   it("a request outside the server's path is not routed to an object", async () => {
     const res = await fetch(`${worker.url}/elsewhere`);
     assert.equal(res.status, 404);

@@ -8,16 +8,8 @@
 import { MAIN_PATH, type SocketReport } from "../_support/apps/conf_handlers.ts";
 import type { Scenario } from "./_compare.ts";
 import type { Target } from "./_targets.ts";
-import {
-  type Conn,
-  delay,
-  Ids,
-  type OpenOptions,
-  parseSocketPacket,
-  PollingConn,
-  upTo,
-  WsConn,
-} from "./_wire.ts";
+import { Ids, parseSocketPacket } from "./_ids.ts";
+import { type Conn, delay, type OpenOptions, PollingConn, upTo, WsConn } from "./_wire.ts";
 
 /** The main server's engine URL. */
 export function mainUrl(t: Target, path = MAIN_PATH): string {

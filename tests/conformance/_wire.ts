@@ -1,8 +1,6 @@
 /**
- * A scripted client at the wire level for the conformance suite: raw HTTP
- * long-polling with `fetch`, raw WebSocket frames, and the normalisation of
- * the random ids (sid, socket ids, pids, offsets) so that what two servers
- * answered can be compared with `deepEqual`.
+ * A scripted Engine.IO client at the wire level for the conformance suite:
+ * long-polling with `fetch`, and raw WebSocket frames.
  *
  * Received Engine.IO packets are kept as strings: text packets as sent
  * (`40{"sid":…}`, `42["x"]`), base64 packets of polling as sent (`bAQID`),
@@ -13,161 +11,12 @@
  * @module
  */
 
-import { connect } from "node:net";
 import { openWebSocket, type TestWebSocket } from "../_support/ws_client.ts";
+import { type HttpAnswer, type NetworkError, request } from "./_http.ts";
+import { type Ids, jsonObject } from "./_ids.ts";
 
 /** The Engine.IO payload separator. */
 export const SEP = "\x1e";
-
-/** Replaces random ids by placeholders such as `<sid1>`, numbered per kind in order seen. */
-export class Ids {
-  #names = new Map<string, string>();
-  #counts = new Map<string, number>();
-  /** Ack ids the server chose for its events (`"/ 3"`), which depend on the server's history. */
-  #serverAcks = new Map<string, string>();
-
-  /** Records `value` (if a new non-empty string) as an id of `kind`. */
-  add(kind: string, value: unknown): void {
-    if (typeof value !== "string" || value === "" || this.#names.has(value)) return;
-    const n = (this.#counts.get(kind) ?? 0) + 1;
-    this.#counts.set(kind, n);
-    this.#names.set(value, `<${kind}${n}>`);
-  }
-
-  /**
-   * Records the ids a received packet reveals: an open packet's sid, a
-   * CONNECT's sid and pid, and (with `offsets`) the offset that connection
-   * state recovery appends to every event.
-   */
-  scan(packet: string): void {
-    if (packet.startsWith("0{")) this.add("sid", _json(packet.slice(1))?.sid);
-    const sio = packet.startsWith("4") ? parseSocketPacket(packet.slice(1)) : undefined;
-    if (sio?.type === 0) {
-      const body = sio.data as Record<string, unknown> | undefined;
-      this.add("id", body?.sid);
-      this.add("pid", body?.pid);
-    }
-    const event = sio?.type === 2 || sio?.type === 5;
-    if (event && sio.id !== undefined) {
-      const key = `${sio.nsp} ${sio.id}`;
-      if (!this.#serverAcks.has(key)) {
-        this.#serverAcks.set(key, `<ack${this.#serverAcks.size + 1}>`);
-      }
-    }
-    if (this.offsets && event && Array.isArray(sio.data)) {
-      this.add("offset", sio.data.at(-1));
-    }
-  }
-
-  #normAck(line: string): string {
-    const match = _TRANSCRIPT_PACKET.exec(line);
-    if (!match) return line;
-    const [, dir, type, attachments = "", nsp = "", id, rest] = match;
-    const fromServer = dir === "< 4" && (type === "2" || type === "5");
-    const toServer = dir === "> 4" && (type === "3" || type === "6");
-    const name = this.#serverAcks.get(`${nsp ? nsp.slice(0, -1) : "/"} ${id}`);
-    if (!name || !(fromServer || toServer)) return line;
-    return `${dir}${type}${attachments}${nsp}${name}${rest}`;
-  }
-
-  /** Whether events carry recovery offsets (set for the recovery server). */
-  offsets = false;
-
-  /**
-   * `value` with every recorded id replaced (longest first, so no id eats
-   * another), and in transcript lines (`< …`, `> …`) the ack ids the server
-   * chose: the official server counts them per namespace, not per socket.
-   */
-  norm<T>(value: T): T {
-    let text = JSON.stringify(value, (_key, v) => typeof v === "string" ? this.#normAck(v) : v);
-    const ids = [...this.#names].sort(([a], [b]) => b.length - a.length);
-    for (const [id, name] of ids) text = text.replaceAll(id, name);
-    return JSON.parse(text) as T;
-  }
-}
-
-/** A Socket.IO packet's parts, as far as the suite needs them. */
-export interface SocketPacketParts {
-  type: number;
-  attachments?: number;
-  nsp: string;
-  id?: number;
-  data?: unknown;
-}
-
-/** Splits a Socket.IO text packet (`451-/nsp,7[…]`); `undefined` if it is not one. */
-export function parseSocketPacket(text: string): SocketPacketParts | undefined {
-  const match = /^(\d)(?:(\d+)-)?(\/[^,]*,)?(\d+)?(.*)$/s.exec(text);
-  if (!match) return undefined;
-  const [, type, attachments, nsp, id, rest] = match;
-  const parts: SocketPacketParts = { type: Number(type), nsp: nsp ? nsp.slice(0, -1) : "/" };
-  if (attachments !== undefined) parts.attachments = Number(attachments);
-  if (id !== undefined) parts.id = Number(id);
-  if (rest) parts.data = _parse(rest);
-  return parts;
-}
-
-function _parse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-const _TRANSCRIPT_PACKET = /^([<>] 4)(\d)(\d+-)?(\/[^,]*,)?(\d+)(.*)$/s;
-
-function _json(text: string): Record<string, unknown> | undefined {
-  try {
-    const value = JSON.parse(text);
-    return value && typeof value === "object" ? value as Record<string, unknown> : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** What an HTTP answer looked like. */
-export interface HttpAnswer {
-  status: number;
-  /** The content-type header, or null. */
-  type: string | null;
-  body: string;
-  headers: Headers;
-}
-
-/** A request whose transport failed (reset, refused) instead of answering. */
-export interface NetworkError {
-  error: "network";
-}
-
-/** `fetch` with a bounded wait; a failed connection becomes {@link NetworkError}. */
-export async function request(
-  url: string,
-  init: RequestInit = {},
-  timeoutMs = 5_000,
-): Promise<HttpAnswer | NetworkError> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  let res: Response;
-  try {
-    res = await fetch(url, { ...init, signal: timeout });
-  } catch (err) {
-    if (timeout.aborted) throw new Error(`no answer to ${init.method ?? "GET"} ${url}`);
-    void err;
-    return { error: "network" };
-  }
-  const body = await res.text().catch(() => "<body cut>");
-  return { status: res.status, type: res.headers.get("content-type"), body, headers: res.headers };
-}
-
-/** The headers of `answer` named in `names` (absent ones left out), for comparison. */
-export function pickHeaders(answer: HttpAnswer, names: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of names) {
-    const value = answer.headers.get(name);
-    if (value !== null) out[name] = value;
-  }
-  return out;
-}
 
 /** What an Engine.IO connection (polling or WebSocket) does for a scenario. */
 export interface Conn {
@@ -196,9 +45,12 @@ export function upTo(prefix: string): (packets: string[]) => boolean {
   return (packets) => packets.some((p) => p.startsWith(prefix));
 }
 
-/** `read` exactly `n` packets. */
-export function count(n: number): (packets: string[]) => boolean {
-  return (packets) => packets.length >= n;
+/** `read` until a packet starts with `prefix` and `n` more packets follow it. */
+export function after(prefix: string, n: number): (packets: string[]) => boolean {
+  return (packets) => {
+    const i = packets.findIndex((p) => p.startsWith(prefix));
+    return i !== -1 && packets.length - i - 1 >= n;
+  };
 }
 
 abstract class _Inbox {
@@ -273,7 +125,7 @@ export class PollingConn extends _Inbox implements Conn {
       throw new Error(`handshake refused: ${JSON.stringify(answer)}`);
     }
     const packets = answer.body.split(SEP);
-    const open = _json(packets[0]!.slice(1));
+    const open = jsonObject(packets[0]!.slice(1));
     if (!packets[0]!.startsWith("0") || typeof open?.sid !== "string") {
       throw new Error(`no open packet: ${answer.body}`);
     }
@@ -344,7 +196,7 @@ export class WsConn extends _Inbox implements Conn {
     const ws = await openWebSocket(`${base.replace(/^http/, "ws")}?${query}`);
     if (opts.sid) return new WsConn(ids, ws, opts.sid);
     const first = await ws.nextMessage();
-    const open = typeof first === "string" ? _json(first.slice(1)) : undefined;
+    const open = typeof first === "string" ? jsonObject(first.slice(1)) : undefined;
     if (typeof first !== "string" || !first.startsWith("0") || typeof open?.sid !== "string") {
       await ws.close();
       throw new Error(`no open packet: ${String(first)}`);
@@ -396,73 +248,15 @@ export class WsConn extends _Inbox implements Conn {
   }
 }
 
-/** `read` until a packet starts with `prefix` and `n` more packets follow it. */
-export function after(prefix: string, n: number): (packets: string[]) => boolean {
-  return (packets) => {
-    const i = packets.findIndex((p) => p.startsWith(prefix));
-    return i !== -1 && packets.length - i - 1 >= n;
-  };
-}
-
-/** What a raw exchange on a socket saw: the status line's code, the head, and what followed. */
-export interface RawAnswer {
-  status: number;
-  /** The content-type header (any case), or null. */
-  type: string | null;
-  /** What came after the head, as latin1 text. */
-  body: string;
-}
-
-/**
- * Writes `head` (a complete request head) to 127.0.0.1:`port` and collects
- * the answer until the server ends the connection, or `quietMs` after the
- * last byte (an upgraded socket stays open), or `timeoutMs` in all.
- */
-export function rawExchange(
-  port: number,
-  head: string,
-  quietMs = 300,
-  timeoutMs = 3_000,
-): Promise<RawAnswer | { error: string }> {
-  return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    let data = "";
-    let quiet: ReturnType<typeof setTimeout> | undefined;
-    let finished = false;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(quiet);
-      clearTimeout(overall);
-      socket.destroy();
-      const end = data.indexOf("\r\n\r\n");
-      if (end === -1) return resolve({ error: data === "" ? "no answer" : `cut: ${data}` });
-      const [status, ...lines] = data.slice(0, end).split("\r\n");
-      const type = lines.find((l) => /^content-type:/i.test(l))?.slice(13).trim() ?? null;
-      resolve({ status: Number(status!.split(" ")[1]), type, body: data.slice(end + 4) });
-    };
-    const overall = setTimeout(finish, timeoutMs);
-    socket.setEncoding("latin1");
-    socket.on("connect", () => socket.write(head));
-    socket.on("data", (chunk: string) => {
-      data += chunk;
-      clearTimeout(quiet);
-      quiet = setTimeout(finish, quietMs);
-    });
-    socket.on("error", finish);
-    socket.on("close", finish);
-  });
-}
-
 /** Standard base64 of `bytes`. */
-export function toBase64(bytes: Uint8Array): string {
+function toBase64(bytes: Uint8Array): string {
   let binary = "";
   for (const b of bytes) binary += String.fromCharCode(b);
   return btoa(binary);
 }
 
 /** Lower-case hex of `bytes`. */
-export function toHex(bytes: Uint8Array): string {
+function toHex(bytes: Uint8Array): string {
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 

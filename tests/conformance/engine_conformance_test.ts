@@ -1,47 +1,14 @@
 /**
  * Engine.IO at the wire level, sio-edge against the official server: the
  * handshake on both transports, the answers to polling requests, the error
- * codes 0–5 (HTTP and WebSocket upgrade), CORS, the upgrade probe, faults
- * of the client, and the served browser client.
+ * codes 0–5 (HTTP and WebSocket upgrade), CORS, and the upgrade probe.
  */
 
 import { ALLOWED_ORIGIN, MAIN_PATH } from "../_support/apps/conf_handlers.ts";
 import { conformance, type Scenario } from "./_compare.ts";
-import type { Target } from "./_targets.ts";
-import {
-  delay,
-  type HttpAnswer,
-  type Ids,
-  type NetworkError,
-  pickHeaders,
-  PollingConn,
-  rawExchange,
-  request,
-  SEP,
-  upTo,
-  WsConn,
-} from "./_wire.ts";
-
-const main = (t: Target) => `${t.url}${MAIN_PATH}/`;
-const FROM_A = { origin: ALLOWED_ORIGIN };
-
-/** The headers whose presence and value the official server's answers fix. */
-const HEADERS = [
-  "content-type",
-  "cache-control",
-  "access-control-allow-origin",
-  "access-control-allow-credentials",
-  "access-control-allow-methods",
-  "access-control-allow-headers",
-  "access-control-expose-headers",
-  "vary",
-];
-
-function seen(answer: HttpAnswer | NetworkError, ids?: Ids): unknown {
-  if ("error" in answer) return answer;
-  if (ids && answer.body.startsWith("0{")) ids.scan(answer.body.split(SEP)[0]!);
-  return { status: answer.status, headers: pickHeaders(answer, HEADERS), body: answer.body };
-}
+import { FROM_A, main, seen, upgradeRequest } from "./_engine.ts";
+import { rawExchange, request } from "./_http.ts";
+import { delay, PollingConn, upTo, WsConn } from "./_wire.ts";
 
 const handshakes: Scenario[] = [
   {
@@ -86,11 +53,6 @@ const REFUSED: [string, string, RequestInit?][] = [
   ["no EIO", "?transport=polling"],
   ["EIO=5", "?EIO=5&transport=polling"],
 ];
-
-function upgradeRequest(path: string, extra = ""): string {
-  return `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
-    `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${extra}\r\n`;
-}
 
 const errors: Scenario[] = [
   {
@@ -231,140 +193,4 @@ const upgrade: Scenario[] = [
   },
 ];
 
-const faults: Scenario[] = [
-  {
-    name: "a client ping over polling closes the session (invalid heartbeat direction)",
-    async run(t, ids) {
-      const conn = await PollingConn.open(ids, main(t));
-      await conn.send("2");
-      await conn.read((p) => p.length > 0);
-      return conn.log;
-    },
-  },
-  {
-    name: "an unknown engine packet type over polling closes the session",
-    async run(t, ids) {
-      const conn = await PollingConn.open(ids, main(t));
-      await conn.send("9");
-      await conn.read((p) => p.length > 0);
-      return conn.log;
-    },
-  },
-  {
-    name: "a close packet over polling ends the session",
-    async run(t, ids) {
-      const conn = await PollingConn.open(ids, main(t));
-      await conn.send("40");
-      await conn.read(upTo("40"));
-      await conn.send("1");
-      await conn.read((p) => p.length > 0);
-      return conn.log;
-    },
-  },
-  {
-    name: "a binary POST body is refused with 400 and ends the session",
-    async run(t, ids) {
-      const conn = await PollingConn.open(ids, main(t));
-      const answer = await request(conn.url, {
-        method: "POST",
-        body: new Uint8Array([0x34, 0x32]),
-        headers: { "content-type": "application/octet-stream" },
-      });
-      const next = await conn.poll();
-      return { answer: seen(answer), next };
-    },
-  },
-  {
-    name: "two parked GETs at once close the session",
-    async run(t, ids) {
-      const conn = await PollingConn.open(ids, main(t));
-      const first = conn.poll();
-      await delay(50); // the first GET must be parked before the second arrives
-      const second = await conn.poll();
-      return { first: await first, second };
-    },
-  },
-  {
-    name: "an unknown engine packet type over WebSocket closes the socket",
-    async run(t, ids) {
-      const conn = await WsConn.open(ids, main(t));
-      await conn.send("9");
-      await conn.read(upTo("<close"));
-      return conn.log;
-    },
-  },
-];
-
-const CLIENT_FILES = [
-  "socket.io.js",
-  "socket.io.min.js",
-  "socket.io.esm.min.js",
-  "socket.io.js.map",
-  "socket.io.min.js.map",
-  "socket.io.msgpack.min.js",
-];
-
-const client: Scenario[] = [
-  {
-    name: "serveClient answers the client files with an ETag and 304 on a match",
-    async run(t) {
-      const out: Record<string, unknown> = {};
-      for (const file of CLIENT_FILES) {
-        const url = `${t.url}${MAIN_PATH}/${file}`;
-        const plain = await request(url, { headers: { ...FROM_A, "accept-encoding": "identity" } });
-        if ("error" in plain) {
-          out[file] = plain;
-          continue;
-        }
-        const etag = plain.headers.get("etag");
-        const again = etag === null
-          ? undefined
-          : await request(url, { headers: { "if-none-match": etag, ...FROM_A } });
-        const gzip = await request(url, { headers: { "accept-encoding": "gzip" } });
-        out[file] = {
-          status: plain.status,
-          headers: pickHeaders(plain, HEADERS),
-          etag: etag !== null,
-          notModified: again && !("error" in again) ? again.status : null,
-          gzip: "error" in gzip ? gzip : gzip.headers.get("content-encoding"),
-        };
-      }
-      return out;
-    },
-    edge: (official) => {
-      const out = structuredClone(official) as Record<string, { headers: { vary?: string } }>;
-      for (const file of Object.values(out)) {
-        // sio-edge compresses the same files and says so: a cache must keep
-        // the gzip and the plain answer apart (RFC 9110 §12.5.5); the official
-        // server omits Accept-Encoding from Vary
-        file.headers.vary = `Accept-Encoding, ${file.headers.vary}`;
-      }
-      // sio-edge has no msgpack parser, so it does not serve the msgpack
-      // build of the client: the request reaches the engine, which refuses it
-      return {
-        ...out,
-        "socket.io.msgpack.min.js": {
-          status: 400,
-          headers: {
-            "content-type": "application/json",
-            "access-control-allow-origin": ALLOWED_ORIGIN,
-            "access-control-allow-credentials": "true",
-            vary: "Origin",
-          },
-          etag: false,
-          notModified: null,
-          gzip: null,
-        },
-      };
-    },
-  },
-];
-
-conformance("engine conformance", [
-  ...handshakes,
-  ...errors,
-  ...cors,
-  ...upgrade,
-  ...faults,
-  ...client,
-]);
+conformance("engine conformance", [...handshakes, ...errors, ...cors, ...upgrade]);

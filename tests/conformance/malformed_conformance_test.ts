@@ -20,7 +20,8 @@
 import { conformance } from "./_compare.ts";
 import { connectTo, type Opener, overBoth, report, type TransportScenario } from "./_sio.ts";
 import type { Target } from "./_targets.ts";
-import { type Ids, PollingConn, WsConn } from "./_wire.ts";
+import type { Ids } from "./_ids.ts";
+import { PollingConn, WsConn } from "./_wire.ts";
 
 type Sent = (string | number[])[];
 

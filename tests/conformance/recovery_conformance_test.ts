@@ -9,7 +9,8 @@ import { RECOVERY_PATH } from "../_support/apps/conf_handlers.ts";
 import { conformance, type Scenario } from "./_compare.ts";
 import { connectTo, mainUrl, report } from "./_sio.ts";
 import type { Target } from "./_targets.ts";
-import { type Conn, type Ids, parseSocketPacket, PollingConn, upTo, WsConn } from "./_wire.ts";
+import { type Ids, parseSocketPacket } from "./_ids.ts";
+import { type Conn, PollingConn, upTo, WsConn } from "./_wire.ts";
 
 const url = (t: Target) => mainUrl(t, RECOVERY_PATH);
 

@@ -1,0 +1,191 @@
+/**
+ * Engine.IO faults and limits at the wire level, sio-edge against the
+ * official server: packets a client may not send, bodies and messages over
+ * `maxHttpBufferSize`, compression of polling answers, and the browser
+ * client files that `serveClient` serves.
+ */
+
+import { conformance, type Scenario } from "./_compare.ts";
+import { FROM_A, HEADERS, main, seen } from "./_engine.ts";
+import { pickHeaders, request } from "./_http.ts";
+import { ALLOWED_ORIGIN, MAIN_PATH } from "../_support/apps/conf_handlers.ts";
+import { delay, PollingConn, upTo, WsConn } from "./_wire.ts";
+
+const faults: Scenario[] = [
+  {
+    name: "a client ping over polling closes the session (invalid heartbeat direction)",
+    async run(t, ids) {
+      const conn = await PollingConn.open(ids, main(t));
+      await conn.send("2");
+      await conn.read((p) => p.length > 0);
+      return conn.log;
+    },
+  },
+  {
+    name: "an unknown engine packet type over polling closes the session",
+    async run(t, ids) {
+      const conn = await PollingConn.open(ids, main(t));
+      await conn.send("9");
+      await conn.read((p) => p.length > 0);
+      return conn.log;
+    },
+  },
+  {
+    name: "a close packet over polling ends the session",
+    async run(t, ids) {
+      const conn = await PollingConn.open(ids, main(t));
+      await conn.send("40");
+      await conn.read(upTo("40"));
+      await conn.send("1");
+      await conn.read((p) => p.length > 0);
+      return conn.log;
+    },
+  },
+  {
+    name: "a binary POST body is refused with 400 and ends the session",
+    async run(t, ids) {
+      const conn = await PollingConn.open(ids, main(t));
+      const answer = await request(conn.url, {
+        method: "POST",
+        body: new Uint8Array([0x34, 0x32]),
+        headers: { "content-type": "application/octet-stream" },
+      });
+      const next = await conn.poll();
+      return { answer: seen(answer), next };
+    },
+  },
+  {
+    name: "two parked GETs at once close the session",
+    async run(t, ids) {
+      const conn = await PollingConn.open(ids, main(t));
+      const first = conn.poll();
+      await delay(50); // the first GET must be parked before the second arrives
+      const second = await conn.poll();
+      return { first: await first, second };
+    },
+  },
+  {
+    name: "an unknown engine packet type over WebSocket closes the socket",
+    async run(t, ids) {
+      const conn = await WsConn.open(ids, main(t));
+      await conn.send("9");
+      await conn.read(upTo("<close"));
+      return conn.log;
+    },
+  },
+];
+
+const limits: Scenario[] = [
+  {
+    name: "a polling answer of 1 KB or more is compressed for a client that accepts gzip",
+    async run(t, ids) {
+      const conn = await PollingConn.open(ids, main(t));
+      await conn.send("40");
+      await conn.read(upTo("40"));
+      const big = "x".repeat(3_000);
+      const encodings: Record<string, string | null> = {};
+      for (const [what, text] of [["small", "x"], ["big", big]]) {
+        await conn.send(`42${JSON.stringify(["emit-back", text])}`);
+        const answer = await request(conn.url, { headers: { "accept-encoding": "gzip" } });
+        encodings[what!] = "error" in answer ? "error" : answer.headers.get("content-encoding");
+      }
+      return encodings;
+    },
+    // A gap, not a choice: the official engine's `httpCompression` (on by
+    // default, threshold 1 KB) gzips large polling answers; sio-edge has no
+    // such option yet and answers uncompressed. Clients decode either
+    // transparently; it costs bandwidth only. Remove this once implemented.
+    edge: (official) => ({ ...official as Record<string, unknown>, big: null }),
+  },
+  {
+    name: "a POST over maxHttpBufferSize is refused with 413",
+    async run(t, ids) {
+      const conn = await PollingConn.open(ids, main(t));
+      const answer = await request(conn.url, {
+        method: "POST",
+        body: "4" + "x".repeat(1_000_000),
+        headers: FROM_A,
+      });
+      // the session lives on: a CONNECT still gets its answer
+      await conn.send("40");
+      await conn.read((p) => p.length > 0);
+      return { answer: seen(answer), after: conn.log };
+    },
+  },
+  {
+    name: "a WebSocket message over maxHttpBufferSize closes the socket with 1009",
+    async run(t, ids) {
+      const conn = await WsConn.open(ids, main(t));
+      await conn.send("4" + "x".repeat(1_000_000));
+      await conn.read(upTo("<close"));
+      return conn.log.map((line) => line.length > 40 ? line.slice(0, 40) + "…" : line);
+    },
+  },
+];
+
+const CLIENT_FILES = [
+  "socket.io.js",
+  "socket.io.min.js",
+  "socket.io.esm.min.js",
+  "socket.io.js.map",
+  "socket.io.min.js.map",
+  "socket.io.msgpack.min.js",
+];
+
+const client: Scenario[] = [
+  {
+    name: "serveClient answers the client files with an ETag and 304 on a match",
+    async run(t) {
+      const out: Record<string, unknown> = {};
+      for (const file of CLIENT_FILES) {
+        const url = `${t.url}${MAIN_PATH}/${file}`;
+        const plain = await request(url, { headers: { ...FROM_A, "accept-encoding": "identity" } });
+        if ("error" in plain) {
+          out[file] = plain;
+          continue;
+        }
+        const etag = plain.headers.get("etag");
+        const again = etag === null
+          ? undefined
+          : await request(url, { headers: { "if-none-match": etag, ...FROM_A } });
+        const gzip = await request(url, { headers: { "accept-encoding": "gzip" } });
+        out[file] = {
+          status: plain.status,
+          headers: pickHeaders(plain, HEADERS),
+          etag: etag !== null,
+          notModified: again && !("error" in again) ? again.status : null,
+          gzip: "error" in gzip ? gzip : gzip.headers.get("content-encoding"),
+        };
+      }
+      return out;
+    },
+    edge: (official) => {
+      const out = structuredClone(official) as Record<string, { headers: { vary?: string } }>;
+      for (const file of Object.values(out)) {
+        // sio-edge compresses the same files and says so: a cache must keep
+        // the gzip and the plain answer apart (RFC 9110 §12.5.5); the official
+        // server omits Accept-Encoding from Vary
+        file.headers.vary = `Accept-Encoding, ${file.headers.vary}`;
+      }
+      // sio-edge has no msgpack parser, so it does not serve the msgpack
+      // build of the client: the request reaches the engine, which refuses it
+      return {
+        ...out,
+        "socket.io.msgpack.min.js": {
+          status: 400,
+          headers: {
+            "content-type": "application/json",
+            "access-control-allow-origin": ALLOWED_ORIGIN,
+            "access-control-allow-credentials": "true",
+            vary: "Origin",
+          },
+          etag: false,
+          notModified: null,
+          gzip: null,
+        },
+      };
+    },
+  },
+];
+
+conformance("engine faults and limits conformance", [...faults, ...limits, ...client]);
