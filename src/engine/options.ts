@@ -65,6 +65,12 @@ export interface EngineOptions {
   generateId?: (req: Request) => string | Promise<string>;
   /** Whether `path` gets a trailing slash. @default true */
   addTrailingSlash?: boolean;
+  /**
+   * Compress polling answers of at least `threshold` bytes with gzip or
+   * deflate, for clients that accept it; `false` turns it off.
+   * @default { threshold: 1024 }
+   */
+  httpCompression?: boolean | { threshold?: number };
   /** Timers and time; inject one in tests or on Durable Objects. @default systemClock */
   clock?: Clock;
   /**
@@ -94,6 +100,7 @@ export interface ResolvedEngineOptions {
   initialPacket: string | Uint8Array | undefined;
   generateId: ((req: Request) => string | Promise<string>) | undefined;
   addTrailingSlash: boolean;
+  httpCompression: { threshold: number } | undefined;
   clock: Clock;
   heartbeatClock: Clock | undefined;
 }
@@ -126,6 +133,11 @@ export function resolveOptions(opts: EngineOptions): ResolvedEngineOptions {
     initialPacket: opts.initialPacket,
     generateId: opts.generateId,
     addTrailingSlash,
+    httpCompression: opts.httpCompression === false ? undefined : {
+      threshold:
+        (typeof opts.httpCompression === "object" ? opts.httpCompression.threshold : undefined) ??
+          1024,
+    },
     clock: opts.clock ?? systemClock,
     heartbeatClock: opts.heartbeatClock,
   };

@@ -6,9 +6,12 @@
  * @module
  */
 
+import { type ContentCoding, negotiateContentCoding } from "../util/content_coding.ts";
 import { decodePacket, encodePayload, type Packet, SEPARATOR } from "../parser/engine_packet.ts";
 import type { Clock, TimerHandle } from "../util/clock.ts";
 import { Transport } from "./transport.ts";
+
+const encoder = new TextEncoder();
 
 /** How long an orderly close waits for the next GET to carry the close packet. */
 const CLOSE_TIMEOUT = 30_000;
@@ -18,6 +21,8 @@ export type DecorateHeaders = (headers: Headers) => void;
 
 interface ParkedGet {
   resolve: (res: Response) => void;
+  /** The coding this GET accepts, when its answer may be compressed. */
+  coding: ContentCoding | undefined;
   headers: Headers;
   decorate: DecorateHeaders;
   detach: () => void;
@@ -27,14 +32,20 @@ interface ParkedGet {
 export class Polling extends Transport {
   readonly name = "polling" as const;
   #clock: Clock;
+  #compressThreshold: number | undefined;
   #get: ParkedGet | undefined;
   #posting = false;
   #shouldClose: (() => void) | undefined;
   #closeTimer: TimerHandle | undefined;
 
-  constructor(maxPayload: number, clock: Clock) {
+  /**
+   * @param compressThreshold payloads of at least this many bytes are
+   * compressed for clients that accept gzip or deflate; `undefined` never
+   */
+  constructor(maxPayload: number, clock: Clock, compressThreshold?: number) {
     super(maxPayload);
     this.#clock = clock;
+    this.#compressThreshold = compressThreshold;
   }
 
   /**
@@ -69,6 +80,9 @@ export class Polling extends Transport {
     signal?.addEventListener("abort", onAbort);
     this.#get = {
       resolve,
+      coding: this.#compressThreshold === undefined
+        ? undefined
+        : negotiateContentCoding(req.headers.get("accept-encoding")),
       headers,
       decorate,
       detach: () => signal?.removeEventListener("abort", onAbort),
@@ -140,7 +154,7 @@ export class Polling extends Transport {
     }
     get.headers.set("content-type", "text/plain; charset=UTF-8");
     get.decorate(get.headers);
-    get.resolve(new Response(encodePayload(packets), { status: 200, headers: get.headers }));
+    get.resolve(this.#answer(encodePayload(packets), packets, get));
     this.emit("drain");
   }
 
@@ -150,6 +164,33 @@ export class Polling extends Transport {
     const pending = this.#shouldClose;
     this.#shouldClose = undefined;
     pending?.();
+  }
+
+  /**
+   * The answer to a parked GET: compressed, as the official `httpCompression`
+   * does, when the client accepts it, some packet allows it and the payload
+   * reaches the threshold.
+   */
+  #answer(payload: string, packets: readonly Packet[], get: ParkedGet): Response {
+    const threshold = this.#compressThreshold;
+    if (
+      get.coding === undefined || threshold === undefined ||
+      payload.length * 3 < threshold || !packets.some((p) => p.options?.compress !== false)
+    ) {
+      return new Response(payload, { status: 200, headers: get.headers });
+    }
+    const bytes = encoder.encode(payload);
+    if (bytes.byteLength < threshold) {
+      return new Response(bytes, { status: 200, headers: get.headers });
+    }
+    get.headers.set("content-encoding", get.coding);
+    get.headers.append("vary", "Accept-Encoding");
+    const body = new Blob([bytes]).stream().pipeThrough(new CompressionStream(get.coding));
+    // `encodeBody: "manual"`: Cloudflare Workers would otherwise compress it again
+    return new Response(
+      body,
+      { status: 200, headers: get.headers, encodeBody: "manual" } as ResponseInit,
+    );
   }
 
   protected doClose(fn: () => void): void {

@@ -190,7 +190,11 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       );
     }
     const transport: Transport = name === "polling"
-      ? new Polling(this.opts.maxHttpBufferSize, this.opts.clock)
+      ? new Polling(
+        this.opts.maxHttpBufferSize,
+        this.opts.clock,
+        this.opts.httpCompression?.threshold,
+      )
       : new WebSocketTransport(this.opts.maxHttpBufferSize);
     let response: Response | undefined;
     // read before the upgrade: Deno forgets the headers of an upgraded request

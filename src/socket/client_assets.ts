@@ -10,14 +10,13 @@
 
 import { applyCors, type CorsOptions } from "../engine/cors.ts";
 import { CLIENT_FILES, type ClientFile } from "./_client_bundles.generated.ts";
+import {
+  CONTENT_CODINGS,
+  type ContentCoding,
+  negotiateContentCoding,
+} from "../util/content_coding.ts";
 
 export { CLIENT_VERSION } from "./_client_bundles.generated.ts";
-
-/** Codings `CompressionStream` can produce that HTTP names the same way. */
-type Coding = "gzip" | "deflate";
-
-/** In order of preference when the client weighs them alike. */
-const _CODINGS: readonly Coding[] = ["gzip", "deflate"];
 
 /**
  * The official server's policy: caches may keep the file but must revalidate
@@ -58,7 +57,7 @@ export async function serveClientAsset(
   if (req.method !== "GET" && req.method !== "HEAD") {
     return new Response(null, { status: 405, headers: { allow: "GET, HEAD" } });
   }
-  const coding = _negotiate(req.headers.get("accept-encoding"));
+  const coding = negotiateContentCoding(req.headers.get("accept-encoding"));
   const headers = new Headers({
     "cache-control": _CACHE_CONTROL,
     etag: _etag(file, coding),
@@ -125,7 +124,7 @@ export async function serveClientFile(
 }
 
 /** Each representation gets its own strong validator (RFC 9110 §8.8.3.3). */
-function _etag(file: ClientFile, coding: Coding | undefined): string {
+function _etag(file: ClientFile, coding: ContentCoding | undefined): string {
   return coding === undefined ? file.etag : `${file.etag.slice(0, -1)}-${coding}"`;
 }
 
@@ -139,35 +138,12 @@ function _notModified(header: string | null, file: ClientFile): boolean {
   for (const raw of header.split(",")) {
     const tag = raw.trim().replace(/^W\//, "");
     if (tag === "*" || tag === file.etag) return true;
-    if (_CODINGS.some((coding) => tag === `${base}-${coding}"`)) return true;
+    if (CONTENT_CODINGS.some((coding) => tag === `${base}-${coding}"`)) return true;
   }
   return false;
 }
 
-/**
- * The coding to answer with: the acceptable one (q > 0) with the highest
- * weight that this runtime can produce; `undefined` for the file as is.
- */
-function _negotiate(header: string | null): Coding | undefined {
-  if (!header || typeof CompressionStream !== "function") return undefined;
-  const weights = new Map<string, number>();
-  for (const part of header.split(",")) {
-    const [name, ...params] = part.trim().toLowerCase().split(";");
-    if (!name) continue;
-    const q = params.map((p) => /^\s*q\s*=\s*([0-9.]+)\s*$/.exec(p)).find((m) => m);
-    const weight = q ? Number(q[1]) : 1;
-    weights.set(name.trim(), Number.isFinite(weight) ? weight : 0);
-  }
-  let best: Coding | undefined;
-  let bestWeight = 0;
-  for (const coding of _CODINGS) {
-    const weight = weights.get(coding) ?? weights.get("*") ?? 0;
-    if (weight > bestWeight) [best, bestWeight] = [coding, weight];
-  }
-  return best;
-}
-
-function _compress(name: string, file: ClientFile, coding: Coding): Promise<Uint8Array> {
+function _compress(name: string, file: ClientFile, coding: ContentCoding): Promise<Uint8Array> {
   const key = `${coding}:${name}`;
   let body = _compressed.get(key);
   if (!body) {

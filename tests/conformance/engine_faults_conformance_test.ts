@@ -91,11 +91,6 @@ const limits: Scenario[] = [
       }
       return encodings;
     },
-    // A gap, not a choice: the official engine's `httpCompression` (on by
-    // default, threshold 1 KB) gzips large polling answers; sio-edge has no
-    // such option yet and answers uncompressed. Clients decode either
-    // transparently; it costs bandwidth only. Remove this once implemented.
-    edge: (official) => ({ ...official as Record<string, unknown>, big: null }),
   },
   {
     name: "a POST over maxHttpBufferSize is refused with 413",
