@@ -7,7 +7,8 @@
  * Usage: `bun bench/run.ts [--quick | --smoke] [--reps N] [--only id,id]
  * [--scenarios connect,memory,broadcast,echo,polling] [--set group.key=N,...]
  * [--profile] [--no-md] [--note "text for the report"]`, or
- * `bun bench/run.ts --report bench/results/<file>.json` (tables only).
+ * `bun bench/run.ts --report bench/results/<file>.json [--no-md]` (tables only; with
+ * `--no-md` printed instead of written).
  * `--smoke` checks in seconds that everything works; `--profile` runs each
  * server under its CPU profiler (files in bench/results/profiles/). Only a
  * plain full or quick run over every server writes BENCHMARKS.md; the others
@@ -196,7 +197,9 @@ async function main(): Promise<void> {
   if (reportFrom) {
     const results = JSON.parse(readFileSync(reportFrom, "utf8")) as Results;
     if (note) results.meta.note = note;
-    _writeMarkdown(results);
+    // with --no-md the tables go to stdout and BENCHMARKS.md stays as it is
+    if (process.argv.includes("--no-md")) process.stdout.write(renderResults(results) + "\n");
+    else _writeMarkdown(results);
     return;
   }
   const mode = process.argv.includes("--smoke")

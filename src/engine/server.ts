@@ -241,7 +241,8 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
    */
   #track(id: string, socket: EngineSocket): void {
     this.#store.set(id, socket);
-    socket.once("close", () => this.#store.delete(id));
+    // `on`, not `once`: a session closes once, and once's wrapper would cost memory per session
+    socket.on("close", () => this.#store.delete(id));
   }
 
   #upgrade(req: Request, session: EngineSocket, ctx: RequestContext, headers: Headers): Response {

@@ -112,7 +112,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   #pingTimeoutTimer: TimerHandle | undefined;
   #lastPacketAt: number;
   #heartbeat: HeartbeatState;
-  #detachTransport: () => void = () => {};
+  #detachTransport: (() => void) | undefined;
   /** Whether anyone ever listened to `packetCreate`, `flush` or `drain`. */
   #watched = false;
 
@@ -403,8 +403,8 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   }
 
   #clearTransport(): void {
-    this.#detachTransport();
-    this.#detachTransport = () => {};
+    this.#detachTransport?.();
+    this.#detachTransport = undefined;
     // nobody can reach this transport any more (the session is closed or
     // upgraded): an orderly close must not wait 30 s for a GET that never comes
     this.#transport.discard();

@@ -86,7 +86,7 @@ async function _upgrade(
   head: Buffer,
 ): Promise<void> {
   // a reset before ws takes the socket over must not become an uncaught error
-  socket.on("error", () => socket.destroy());
+  socket.on("error", _destroy);
   let events: WebSocketEvents | undefined;
   const ctx: RequestContext = {
     remoteAddress: incoming.socket.remoteAddress,
@@ -114,6 +114,11 @@ async function _upgrade(
   if (!accepted) opened.onClose(1006, "");
 }
 
+/** Ends a raw socket that failed (one listener shared by every socket: no closure each). */
+function _destroy(this: Duplex): void {
+  this.destroy();
+}
+
 /** Node routes real handshakes to `upgrade`; on `request` none can succeed. */
 function _noUpgrade(): undefined {
   return undefined;
@@ -137,17 +142,30 @@ function _isHandshake(req: Request): boolean {
     (version === "13" || version === "8");
 }
 
+/** The app's callbacks of a `ws` socket, read by the shared listeners below. */
+const _events = new WeakMap<WebSocket, WebSocketEvents>();
+
+// one set of listeners for every socket (`ws` calls them with the socket as `this`)
+function _onWsMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  const bytes = Array.isArray(data)
+    ? Buffer.concat(data)
+    : Buffer.isBuffer(data)
+    ? data
+    : Buffer.from(data);
+  _events.get(this)?.onMessage(isBinary ? toBytes(bytes) : bytes.toString("utf8"));
+}
+
+function _onWsError(this: WebSocket, err: Error): void {
+  _events.get(this)?.onError(err);
+}
+
+function _onWsClose(this: WebSocket, code: number, reason: Buffer): void {
+  _events.get(this)?.onClose(code, reason.toString());
+}
+
 function _wire(ws: WebSocket, events: WebSocketEvents): void {
-  ws.on("message", (data: RawData, isBinary: boolean) => {
-    const bytes = Array.isArray(data)
-      ? Buffer.concat(data)
-      : Buffer.isBuffer(data)
-      ? data
-      : Buffer.from(data);
-    events.onMessage(isBinary ? toBytes(bytes) : bytes.toString("utf8"));
-  });
-  ws.on("error", (err) => events.onError(err));
-  ws.on("close", (code, reason) => events.onClose(code, reason.toString()));
+  _events.set(ws, events);
+  ws.on("message", _onWsMessage).on("error", _onWsError).on("close", _onWsClose);
   events.onOpen(new _NodeSocket(ws));
 }
 

@@ -58,7 +58,18 @@ export function buildHandshake(
   auth: Record<string, unknown>,
   issued: number,
 ): Handshake {
-  return { ...snapshot, time: _timeString(issued), address, issued, auth };
+  // spelled out: a spread here costs microseconds per connection on V8
+  return {
+    headers: snapshot.headers,
+    time: _timeString(issued),
+    address,
+    xdomain: snapshot.xdomain,
+    secure: snapshot.secure,
+    issued,
+    url: snapshot.url,
+    query: snapshot.query,
+    auth,
+  };
 }
 
 let _second = NaN;
@@ -88,6 +99,11 @@ function parseQuery(params: URLSearchParams): Record<string, string | string[]> 
 
 /** Sets an own property even for names like `__proto__`. */
 function setOwn(target: Record<string, string>, key: string, value: string): void {
+  // a plain assignment is much cheaper; only `__proto__` would set the prototype instead
+  if (key !== "__proto__") {
+    target[key] = value;
+    return;
+  }
   Object.defineProperty(target, key, {
     value,
     enumerable: true,
