@@ -46,7 +46,7 @@
 
 import type { Context, MiddlewareHandler } from "hono";
 import type { FetchApp, RequestContext, Upgrader } from "../engine/ports.ts";
-import type { BunServer } from "../runtime/bun.ts";
+import { type BunServer, bunTopicHub } from "../runtime/bun.ts";
 import { upgrader as denoUpgrader } from "../runtime/deno.ts";
 import { callApp, guardEvents } from "../runtime/_shared.ts";
 
@@ -203,7 +203,9 @@ function _bunUpgrader(server: BunServer): Upgrader {
   let upgraded = false;
   return (req, events) => {
     if (upgraded) return undefined;
-    upgraded = server.upgrade(req, { data: { events: guardEvents(events) } });
+    // the hub lets broadcasts go out through Bun's pub/sub, as with sio-edge/bun
+    const data = { events: guardEvents(events), hub: bunTopicHub(server) };
+    upgraded = server.upgrade(req, { data });
     // Bun writes the 101 itself and ignores what the handler returns
     return upgraded ? new Response(null) : undefined;
   };

@@ -144,7 +144,10 @@ class _BunSocket implements WebSocketLike, WebSocketTopics {
   }
 
   close(code?: number, reason?: string): void {
-    this.#ws.close(code, reason);
+    // without a code Bun would send 1000; 1005 ("no status") makes it send an
+    // empty close frame, as the official server (ws) does
+    if (code === undefined) this.#ws.close(1005);
+    else this.#ws.close(code, reason);
   }
 
   get readyState(): number {

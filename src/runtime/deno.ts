@@ -142,7 +142,7 @@ function _wire(socket: _DenoSocket, events: WebSocketEvents, maxPayload: number)
     const message = typeof data === "string" ? data : toBytes(data as ArrayBuffer);
     // Deno has no option for a size limit: refuse here, before the app
     if (exceedsPayload(message, maxPayload)) {
-      socket.close(MESSAGE_TOO_BIG, "Max payload size exceeded");
+      socket.close(MESSAGE_TOO_BIG); // no reason, like the official server
       return;
     }
     events.onMessage(message);
