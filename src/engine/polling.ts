@@ -10,6 +10,7 @@ import { type ContentCoding, negotiateContentCoding } from "../util/content_codi
 import { decodePacket, encodePayload, type Packet, SEPARATOR } from "../parser/engine_packet.ts";
 import type { Clock, TimerHandle } from "../util/clock.ts";
 import { Transport } from "./transport.ts";
+import type { PlainResponseBuilder } from "./ports.ts";
 
 const encoder = new TextEncoder();
 
@@ -25,7 +26,16 @@ interface ParkedGet {
   coding: ContentCoding | undefined;
   headers: Headers;
   decorate: DecorateHeaders;
+  build: PlainResponseBuilder;
   detach: () => void;
+}
+
+function _newResponse(
+  body: string | Uint8Array<ArrayBuffer>,
+  status: number,
+  headers: Headers,
+): Response {
+  return new Response(body, { status, headers });
 }
 
 /** Long-polling: one parked GET at a time, one POST at a time. */
@@ -58,14 +68,20 @@ export class Polling extends Transport {
     req: Request,
     headers: Headers,
     decorate: DecorateHeaders = () => {},
+    build: PlainResponseBuilder = _newResponse,
   ): Promise<Response> {
-    if (req.method === "GET") return this.#onPoll(req, headers, decorate);
-    if (req.method === "POST") return this.#onData(req, headers, decorate);
+    if (req.method === "GET") return this.#onPoll(req, headers, decorate, build);
+    if (req.method === "POST") return this.#onData(req, headers, decorate, build);
     // the official server answers any other method on a session with a bare 500
     return Promise.resolve(new Response(null, { status: 500, headers }));
   }
 
-  #onPoll(req: Request, headers: Headers, decorate: DecorateHeaders): Promise<Response> {
+  #onPoll(
+    req: Request,
+    headers: Headers,
+    decorate: DecorateHeaders,
+    build: PlainResponseBuilder,
+  ): Promise<Response> {
     if (this.#get) {
       this.onError("overlap from client");
       return Promise.resolve(new Response(null, { status: 400, headers }));
@@ -85,6 +101,7 @@ export class Polling extends Transport {
         : negotiateContentCoding(req.headers.get("accept-encoding")),
       headers,
       decorate,
+      build,
       detach: () => signal?.removeEventListener("abort", onAbort),
     };
     this.writable = true;
@@ -94,7 +111,12 @@ export class Polling extends Transport {
     return promise;
   }
 
-  async #onData(req: Request, headers: Headers, decorate: DecorateHeaders): Promise<Response> {
+  async #onData(
+    req: Request,
+    headers: Headers,
+    decorate: DecorateHeaders,
+    build: PlainResponseBuilder,
+  ): Promise<Response> {
     if (this.#posting) {
       this.onError("data request overlap from client");
       return new Response(null, { status: 400, headers });
@@ -118,7 +140,7 @@ export class Polling extends Transport {
     this.#onPayload(body);
     headers.set("content-type", "text/html");
     decorate(headers);
-    return new Response("ok", { status: 200, headers });
+    return build("ok", 200, headers);
   }
 
   #onPayload(payload: string): void {
@@ -177,12 +199,10 @@ export class Polling extends Transport {
       get.coding === undefined || threshold === undefined ||
       payload.length * 3 < threshold || !packets.some((p) => p.options?.compress !== false)
     ) {
-      return new Response(payload, { status: 200, headers: get.headers });
+      return get.build(payload, 200, get.headers);
     }
     const bytes = encoder.encode(payload);
-    if (bytes.byteLength < threshold) {
-      return new Response(bytes, { status: 200, headers: get.headers });
-    }
+    if (bytes.byteLength < threshold) return get.build(bytes, 200, get.headers);
     get.headers.set("content-encoding", get.coding);
     get.headers.append("vary", "Accept-Encoding");
     const body = new Blob([bytes]).stream().pipeThrough(new CompressionStream(get.coding));

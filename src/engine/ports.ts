@@ -66,7 +66,20 @@ export interface RequestContext {
   upgrade?: Upgrader | undefined;
   /** The peer's IP address, for `socket.remoteAddress` and the handshake. */
   remoteAddress?: string | undefined;
+  /**
+   * Builds the polling answers that carry a plain body (packets, "ok"); a
+   * runtime may return a lighter `Response` that it writes itself.
+   * `new Response(body, { status, headers })` when absent.
+   */
+  plainResponse?: PlainResponseBuilder | undefined;
 }
+
+/** Builds a `Response` with a body known in full. */
+export type PlainResponseBuilder = (
+  body: string | Uint8Array<ArrayBuffer>,
+  status: number,
+  headers: Headers,
+) => Response;
 
 /** What `serve()` runs: an `EngineServer`, or a Socket.IO `Server`. */
 export interface FetchApp {

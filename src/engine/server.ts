@@ -158,6 +158,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       req,
       headers,
       (h) => this.#pollingHeaders(req, h),
+      ctx.plainResponse,
     );
   }
 
@@ -225,7 +226,8 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
     if (this.opts.cookie) headers.append("set-cookie", serializeCookie(this.opts.cookie, id));
     this.emit("initial_headers", headers, req);
     if (transport instanceof Polling) {
-      response = await transport.onRequest(req, headers, (h) => this.#pollingHeaders(req, h));
+      const decorate = (h: Headers) => this.#pollingHeaders(req, h);
+      response = await transport.onRequest(req, headers, decorate, ctx.plainResponse);
     } else {
       this.emit("headers", headers, req);
       copyHeaders(headers, response!);

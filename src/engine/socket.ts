@@ -107,7 +107,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   #transport: Transport;
   #settings: SessionSettings;
   #writeBuffer: Packet[] = [];
-  #sendCallbacks: (() => void)[] = [];
+  #sendCallbacks: (() => void)[] | undefined;
   #pingIntervalTimer: TimerHandle | undefined;
   #pingTimeoutTimer: TimerHandle | undefined;
   #lastPacketAt: number;
@@ -247,7 +247,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     const clock = this.#heartbeatClock;
     clock.clearTimeout(this.#pingIntervalTimer);
     clock.clearTimeout(this.#pingTimeoutTimer);
-    this.#sendCallbacks = [];
+    this.#sendCallbacks = undefined;
     this.#clearTransport();
     debug("session %s closed: %s", this.id, reason);
     this.emit("close", reason, description);
@@ -269,7 +269,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
       : { type, data, options: packetOptions };
     this.emit("packetCreate", packet);
     this.#writeBuffer.push(packet);
-    if (callback) this.#sendCallbacks.push(callback);
+    if (callback) (this.#sendCallbacks ??= []).push(callback);
     this.#flush();
   }
 
@@ -296,10 +296,10 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     this.#writeBuffer = [];
     this.emit("flush", packets);
     const callbacks = this.#sendCallbacks;
-    this.#sendCallbacks = [];
+    this.#sendCallbacks = undefined;
     this.#transport.send(packets);
     this.emit("drain");
-    for (const cb of callbacks) cb();
+    if (callbacks) { for (const cb of callbacks) cb(); }
   }
 
   #onPacket(packet: Packet): void {

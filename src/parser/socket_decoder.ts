@@ -61,9 +61,10 @@ const RESERVED_EVENTS: ReadonlySet<string> = new Set([
 export class Decoder {
   #maxAttachments: number;
   #pending: Packet | undefined;
-  #sites: PlaceholderSite[] = [];
+  #sites: PlaceholderSite[] | undefined;
   #expected = 0;
-  #received: Uint8Array[] = [];
+  // made for a binary packet only: most connections never send one
+  #received: Uint8Array[] | undefined;
 
   /** Creates a decoder; throws a `RangeError` on a bad `maxAttachments`. */
   constructor(options: DecoderOptions = {}) {
@@ -76,7 +77,7 @@ export class Decoder {
 
   /** How many attachments the pending packet still waits for (0 if none). */
   get pendingAttachments(): number {
-    return this.#pending === undefined ? 0 : this.#expected - this.#received.length;
+    return this.#pending === undefined ? 0 : this.#expected - (this.#received?.length ?? 0);
   }
 
   /**
@@ -96,9 +97,9 @@ export class Decoder {
   /** Drops a partly received packet, if any. */
   destroy(): void {
     this.#pending = undefined;
-    this.#sites = [];
+    this.#sites = undefined;
     this.#expected = 0;
-    this.#received = [];
+    this.#received = undefined;
   }
 
   #addText(text: string): Packet | undefined {
@@ -128,9 +129,10 @@ export class Decoder {
           "no binary packet is waiting for one",
       );
     }
-    this.#received.push(bytes);
-    if (this.#received.length < this.#expected) return undefined;
-    fillPlaceholders(this.#sites, this.#received);
+    const received = this.#received ??= [];
+    received.push(bytes);
+    if (received.length < this.#expected) return undefined;
+    fillPlaceholders(this.#sites!, received);
     this.destroy();
     return packet;
   }
@@ -150,6 +152,8 @@ export class Decoder {
  * ```
  */
 export function decodeText(text: string, maxAttachments: number): Packet {
+  const fast = _decodeEventOrAck(text);
+  if (fast !== undefined) return fast;
   const length = text.length;
   if (length === 0) _fail(text, "empty packet");
   const type = text.charCodeAt(0) - 48;
@@ -182,6 +186,39 @@ export function decodeText(text: string, maxAttachments: number): Packet {
   const problem = _payloadProblem(packet);
   if (problem !== undefined) _fail(text, problem);
   return packet;
+}
+
+/**
+ * The common case in one pass: a text EVENT or ACK on the main namespace,
+ * `2[…]`, `2<id>[…]` or `3<id>[…]`, whose payload is valid. Anything else
+ * (including every malformed packet) returns `undefined` and takes the
+ * general path, which reports the fault.
+ */
+function _decodeEventOrAck(text: string): Packet | undefined {
+  const type = text.charCodeAt(0) - 48;
+  if (type !== PacketType.EVENT && type !== PacketType.ACK) return undefined;
+  let i = 1;
+  let id = 0;
+  for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) {
+    id = id * 10 + (c - 48);
+  }
+  if (text.charCodeAt(i) !== 91 || i > MAX_ID_DIGITS) return undefined; // "["
+  let data: unknown;
+  try {
+    data = JSON.parse(i === 1 ? text.slice(1) : text.slice(i));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(data)) return undefined;
+  if (type === PacketType.EVENT) {
+    const name: unknown = data[0];
+    if (typeof name === "string" ? RESERVED_EVENTS.has(name) : typeof name !== "number") {
+      return undefined;
+    }
+  }
+  return i === 1
+    ? { type: type as PacketType, nsp: "/", data }
+    : { type: type as PacketType, nsp: "/", id, data };
 }
 
 function _readAttachments(

@@ -1,6 +1,9 @@
 /**
- * Node glue (Node ≥ 20): `@hono/node-server` turns HTTP requests into
- * `Request`s, and `ws` accepts WebSockets on the server's `upgrade` event.
+ * Node glue (Node ≥ 20): HTTP requests reach the app as light `Request`s
+ * over the `IncomingMessage` (`_node_http.ts`; undici objects only when the
+ * app reads more than method, url, headers, signal and text), polling
+ * answers are written without web streams, and `ws` accepts WebSockets on the
+ * server's `upgrade` event.
  *
  * @example
  * ```ts ignore
@@ -19,9 +22,9 @@ import process from "node:process";
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { getRequestListener } from "@hono/node-server";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { debugFromEnv } from "../util/logger.ts";
+import { NodeRequest, plainResponse, writeResponse } from "./_node_http.ts";
 import type { FetchApp, RequestContext, WebSocketEvents, WebSocketLike } from "../engine/ports.ts";
 import {
   callApp,
@@ -65,14 +68,8 @@ const _WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
 export function createNodeHandlers(app: FetchApp): NodeHandlers {
   // perMessageDeflate stays off, as on the official server by default
   const wss = new WebSocketServer({ noServer: true, maxPayload: app.maxPayload });
-  const listener = getRequestListener(
-    (req, env) =>
-      callApp(app, req, { upgrade: _noUpgrade, remoteAddress: env.incoming.socket.remoteAddress }),
-    // the library does not replace the global Request and Response
-    { overrideGlobalObjects: false },
-  );
   return {
-    request: (incoming, outgoing) => void listener(incoming, outgoing),
+    request: (incoming, outgoing) => void _request(app, incoming, outgoing),
     upgrade: (incoming, socket, head) => void _upgrade(app, wss, incoming, socket, head),
     closeWebSockets: () => _closeAll(wss),
   };
@@ -97,12 +94,10 @@ async function _upgrade(
       return new Response(null);
     },
   };
-  let res: Response;
-  try {
-    res = await callApp(app, _toRequest(incoming), ctx);
-  } catch {
-    res = new Response(null, { status: 400 }); // no valid URL could be built
-  }
+  const req = new NodeRequest(incoming);
+  const res = URL.canParse(req.url)
+    ? await callApp(app, req as unknown as Request, ctx)
+    : new Response(null, { status: 400 }); // no valid URL could be built
   if (!events) return _writeRaw(socket, res);
   const opened = events;
   let accepted = false;
@@ -120,6 +115,23 @@ function _destroy(this: Duplex): void {
 }
 
 /** Node routes real handshakes to `upgrade`; on `request` none can succeed. */
+async function _request(
+  app: FetchApp,
+  incoming: IncomingMessage,
+  outgoing: ServerResponse,
+): Promise<void> {
+  const ctx: RequestContext = {
+    upgrade: _noUpgrade,
+    remoteAddress: incoming.socket.remoteAddress,
+    plainResponse,
+  };
+  const req = new NodeRequest(incoming, outgoing);
+  const res = URL.canParse(req.url)
+    ? await callApp(app, req as unknown as Request, ctx)
+    : new Response(null, { status: 400 }); // no valid URL could be built
+  await writeResponse(res, outgoing);
+}
+
 function _noUpgrade(): undefined {
   return undefined;
 }
@@ -268,15 +280,6 @@ class _NodeSocket implements WebSocketLike {
   get bufferedAmount(): number {
     return this.#ws.bufferedAmount;
   }
-}
-
-function _toRequest(incoming: IncomingMessage): Request {
-  const headers = new Headers();
-  const raw = incoming.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
-  // prefixing (not resolving against a base) keeps "//x" a path, not a host
-  const url = new URL(`http://${incoming.headers.host ?? "localhost"}${incoming.url ?? "/"}`);
-  return new Request(url, { method: incoming.method ?? "GET", headers });
 }
 
 /** Writes `res` as a plain HTTP/1.1 response on a socket Node has handed over. */

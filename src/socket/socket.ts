@@ -379,11 +379,19 @@ export class Socket<
   }
 
   #onEvent(packet: Packet): void {
-    const args = (packet.data as unknown[]).slice() as Event;
+    // the decoded array is this event's own: it becomes the handler's arguments
+    const args = packet.data as Event;
     // the official client accepts numeric event names; listeners are keyed by string
-    args[0] = String(args[0]);
+    if (typeof args[0] !== "string") args[0] = String(args[0]);
     if (packet.id !== undefined) args.push(this.#ackFn(packet.id));
     this.notifyIncoming(args);
+    if (this.#fns.length === 0) {
+      // what runMiddlewares does with no middleware, without its closures
+      queueMicrotask(() => {
+        if (this.#state === "connected") this.emitUntyped(...args);
+      });
+      return;
+    }
     runMiddlewares(this.#fns, args, (err) => {
       queueMicrotask(() => {
         if (err) return this._onerror(err);

@@ -8,6 +8,14 @@
 // deno-lint-ignore no-explicit-any
 type AnyListener = (...args: any[]) => void;
 
+function _indexOf(list: AnyListener[], listener: AnyListener): number {
+  for (let i = 0; i < list.length; i++) {
+    const l = list[i]!;
+    if (l === listener || (l as { listener?: AnyListener }).listener === listener) return i;
+  }
+  return -1;
+}
+
 /** A map from event name to listener signature. */
 export type EventsMap = { [event: string]: AnyListener };
 
@@ -30,13 +38,15 @@ export type EventNames<Map extends EventsMap> = keyof Map & string;
  * ```
  */
 export class Emitter<Map extends EventsMap> {
-  #listeners = new Map<string, AnyListener[]>();
+  // made on the first `on`: most emitters of an idle connection never get one
+  #listeners: globalThis.Map<string, AnyListener[]> | undefined;
 
   /** Adds a listener for `event`. */
   on<E extends EventNames<Map>>(event: E, listener: Map[E]): this {
-    const list = this.#listeners.get(event);
+    const listeners = this.#listeners ??= new globalThis.Map();
+    const list = listeners.get(event);
     if (list) list.push(listener);
-    else this.#listeners.set(event, [listener]);
+    else listeners.set(event, [listener]);
     return this;
   }
 
@@ -52,35 +62,37 @@ export class Emitter<Map extends EventsMap> {
 
   /** Removes one listener (or, without `listener`, every listener) of `event`. */
   off<E extends EventNames<Map>>(event: E, listener?: Map[E]): this {
+    const listeners = this.#listeners;
+    if (!listeners) return this;
     if (!listener) {
-      this.#listeners.delete(event);
+      listeners.delete(event);
       return this;
     }
-    const list = this.#listeners.get(event);
+    const list = listeners.get(event);
     if (!list) return this;
-    const i = list.findIndex((l) =>
-      l === listener || (l as { listener?: AnyListener }).listener === listener
-    );
-    if (i !== -1) {
-      // copy on write: an emit in progress keeps iterating its own snapshot
-      const next = list.slice();
-      next.splice(i, 1);
-      if (next.length) this.#listeners.set(event, next);
-      else this.#listeners.delete(event);
+    const i = _indexOf(list, listener);
+    if (i === -1) return this;
+    if (list.length === 1) {
+      listeners.delete(event);
+      return this;
     }
+    // copy on write: an emit in progress keeps iterating its own snapshot
+    const next = list.slice();
+    next.splice(i, 1);
+    listeners.set(event, next);
     return this;
   }
 
   /** Removes every listener of `event`, or of every event. */
   removeAllListeners(event?: EventNames<Map>): this {
-    if (event === undefined) this.#listeners.clear();
-    else this.#listeners.delete(event);
+    if (event === undefined) this.#listeners = undefined;
+    else this.#listeners?.delete(event);
     return this;
   }
 
   /** Calls every listener of `event`; returns whether there was any. */
   emit<E extends EventNames<Map>>(event: E, ...args: Parameters<Map[E]>): boolean {
-    const list = this.#listeners.get(event);
+    const list = this.#listeners?.get(event);
     if (!list) return false;
     if (list.length === 1) {
       this.#call(list[0]!, args);
@@ -92,13 +104,13 @@ export class Emitter<Map extends EventsMap> {
 
   /** The listeners of `event`, in call order. */
   listeners<E extends EventNames<Map>>(event: E): Map[E][] {
-    const list = this.#listeners.get(event) ?? [];
+    const list = this.#listeners?.get(event) ?? [];
     return list.map((l) => ((l as { listener?: AnyListener }).listener ?? l) as Map[E]);
   }
 
   /** How many listeners `event` has. */
   listenerCount(event: EventNames<Map>): number {
-    return this.#listeners.get(event)?.length ?? 0;
+    return this.#listeners?.get(event)?.length ?? 0;
   }
 
   #call(listener: AnyListener, args: unknown[]): void {

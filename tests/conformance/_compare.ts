@@ -96,25 +96,9 @@ const RUNTIME_GAPS: Record<Runtime, (expected: unknown) => unknown> = {
   // Bun enforces the message size limit itself and closes with its own
   // reason; the official server's 1009 has none.
   bun: (expected) => replaceIn(expected, "<close 1009 >", "<close 1009 Received too big message>"),
-  // @hono/node-server gives every answer without a content-type
-  // "text/plain; charset=UTF-8" (204 preflights, bare 400/500s). Fix in
-  // src/runtime/node.ts: write such answers without that default.
-  node: (expected) => _withDefaultContentType(expected),
+  node: (expected) => expected,
   deno: (expected) => expected,
 };
-
-/** Adds the Node glue's default content-type to every observed answer that has none. */
-function _withDefaultContentType(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(_withDefaultContentType);
-  if (!value || typeof value !== "object") return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) out[key] = _withDefaultContentType(v);
-  const headers = out.headers as Record<string, string> | undefined;
-  if (typeof out.status === "number" && headers && !("content-type" in headers)) {
-    out.headers = { "content-type": "text/plain; charset=UTF-8", ...headers };
-  }
-  return out;
-}
 
 /** `value` as JSON with `from` replaced by `to` everywhere (for `edge` rewrites). */
 export function replaceIn<T>(value: T, from: string, to: string): T {

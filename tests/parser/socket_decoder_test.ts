@@ -414,3 +414,29 @@ describe("round trips through encodePacket and Decoder", () => {
     for (const packet of packets) assert.deepEqual(roundTrip(packet), packet);
   });
 });
+
+describe("Decoder: the common EVENT/ACK shapes", () => {
+  const cases: [string, Packet][] = [
+    ['2["a",1]', { type: EVENT, nsp: "/", data: ["a", 1] }],
+    ['27["a"]', { type: EVENT, nsp: "/", id: 7, data: ["a"] }],
+    ["2[42]", { type: EVENT, nsp: "/", data: [42] }],
+    ['3123456789012345["x"]', { type: ACK, nsp: "/", id: 123456789012345, data: ["x"] }],
+    ["30[]", { type: ACK, nsp: "/", id: 0, data: [] }],
+    ["3[]", { type: ACK, nsp: "/", data: [] }],
+    ['21234567890123456["x"]', { type: EVENT, nsp: "/", id: 1234567890123456, data: ["x"] }],
+  ];
+  for (const [wire, packet] of cases) {
+    it(`decodes ${wire} with exactly the expected fields`, () => {
+      const got = decodeText(wire, 10);
+      assert.deepEqual(got, packet);
+      assert.deepEqual(Object.keys(got).sort(), Object.keys(packet).sort());
+    });
+  }
+  it("still refuses reserved names, bad names and non-array payloads", () => {
+    rejects('2["disconnect"]', '"disconnect" is a reserved event name');
+    rejects("2[null]", "EVENT payload must be an array starting with the event name");
+    rejects("2[]", "EVENT payload must be an array starting with the event name");
+    rejects('3{"a":1}', "ACK payload must be an array");
+    rejects('25["a"]x', "invalid JSON");
+  });
+});
