@@ -9,6 +9,7 @@ import { Emitter } from "../util/emitter.ts";
 import { createLogger } from "../util/logger.ts";
 import type { Clock, TimerHandle } from "../util/clock.ts";
 import type { Packet, PacketOptions, PacketType } from "../parser/engine_packet.ts";
+import { runUpgrade } from "./_upgrade.ts";
 import type { Transport, TransportName } from "./transport.ts";
 import type { WebSocketTopics } from "./ports.ts";
 import { WebSocketTransport } from "./websocket.ts";
@@ -75,9 +76,6 @@ export interface HeartbeatState {
 }
 
 const debug = createLogger("sio-edge:engine:socket");
-
-/** How often a pending upgrade nudges a parked GET with a noop (official: 100 ms). */
-const UPGRADE_NUDGE_INTERVAL = 100;
 
 /**
  * One Engine.IO session, as the server's `connection` event hands it over.
@@ -412,61 +410,32 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     this.#heartbeatClock.clearTimeout(this.#pingTimeoutTimer);
   }
 
-  /**
-   * Runs the server side of an upgrade (protocol v4, "Upgrade"): answer the
-   * `2probe` ping with `3probe`, nudge the parked GET with noops until the
-   * client pauses polling, and switch on the `5` upgrade packet.
-   */
+  /** Runs the server side of an upgrade to `next` (see `_upgrade.ts`). */
   maybeUpgrade(next: Transport): void {
-    const clock = this.#settings.clock;
-    this.upgrading = true;
-    let nudgeTimer: TimerHandle | undefined;
-    const nudge = () => {
-      if (this.#transport.name === "polling" && this.#transport.writable) {
-        this.#transport.send([{ type: "noop" }]);
-      }
-      nudgeTimer = clock.setTimeout(nudge, UPGRADE_NUDGE_INTERVAL);
-    };
-    const cleanup = () => {
-      this.upgrading = false;
-      clock.clearTimeout(nudgeTimer);
-      clock.clearTimeout(upgradeTimer);
-      next.off("packet", onPacket).off("close", onFail).off("error", onFail);
-      next.off("parseError", onFail);
-      this.off("close", onFail);
-    };
-    const onFail = () => {
-      cleanup();
+    runUpgrade(
+      this,
+      next,
+      this.#settings.clock,
+      this.#settings.upgradeTimeout,
+      (t) => this.#switchTo(t),
+    );
+  }
+
+  /** Moves the session onto the upgraded transport and flushes what waited. */
+  #switchTo(next: Transport): void {
+    this.#transport.discard();
+    // discarding a polling transport ends a close that was waiting for a GET
+    if (this.#readyState === "closed") {
       next.close();
-    };
-    const onPacket = (packet: Packet) => {
-      if (packet.type === "ping" && packet.data === "probe") {
-        next.send([{ type: "pong", data: "probe" }]);
-        this.emit("upgrading", next);
-        clock.clearTimeout(nudgeTimer);
-        nudgeTimer = clock.setTimeout(nudge, UPGRADE_NUDGE_INTERVAL);
-      } else if (packet.type === "upgrade" && this.#readyState !== "closed") {
-        cleanup();
-        this.#transport.discard();
-        // discarding a polling transport ends a close that was waiting for a GET
-        if ((this.#readyState as ReadyState) === "closed") {
-          next.close();
-          return;
-        }
-        this.upgraded = true;
-        this.#clearTransport();
-        this.#transport = next;
-        this.#attach(next);
-        debug("session %s upgraded to websocket", this.id);
-        this.emit("upgrade", next);
-        this.#flush();
-        if (this.#readyState === "closing") next.close(() => this.onClose("forced close"));
-      } else {
-        onFail();
-      }
-    };
-    const upgradeTimer = clock.setTimeout(onFail, this.#settings.upgradeTimeout);
-    next.on("packet", onPacket).on("close", onFail).on("error", onFail).on("parseError", onFail);
-    this.once("close", onFail);
+      return;
+    }
+    this.upgraded = true;
+    this.#clearTransport();
+    this.#transport = next;
+    this.#attach(next);
+    debug("session %s upgraded to websocket", this.id);
+    this.emit("upgrade", next);
+    this.#flush();
+    if (this.#readyState === "closing") next.close(() => this.onClose("forced close"));
   }
 }
