@@ -6,7 +6,7 @@
 
 import { fillPlaceholders, findPlaceholders, type PlaceholderSite } from "./_binary.ts";
 import { ParseError } from "./parse_error.ts";
-import { type Packet, PacketType } from "./socket_packet.ts";
+import { type Packet, PacketType, RESERVED_EVENTS } from "./socket_packet.ts";
 
 export { ParseError } from "./parse_error.ts";
 
@@ -24,20 +24,6 @@ export interface DecoderOptions {
 const MAX_ID_DIGITS = 16;
 /** Longer attachment counts are rejected before they can overflow. */
 const MAX_COUNT_DIGITS = 9;
-/**
- * Event names a client may not send: the official decoder refuses them, so
- * that no client can fire the server's own `disconnect` (or an emitter's
- * `newListener`) listeners.
- */
-const RESERVED_EVENTS: ReadonlySet<string> = new Set([
-  "connect",
-  "connect_error",
-  "disconnect",
-  "disconnecting",
-  "newListener",
-  "removeListener",
-]);
-
 /**
  * Decodes the parts of Socket.IO packets, one `add()` per Engine.IO message.
  * `add()` returns the packet once it is complete: at once for a text-only

@@ -118,3 +118,18 @@ function _encodeText(
   }
   return text;
 }
+
+/**
+ * Event names that belong to the protocol and the emitters, not to
+ * applications: a client may not send them (the decoder refuses them, so no
+ * client can fire the server's own `disconnect` or `newListener` listeners)
+ * and a socket refuses to emit them.
+ */
+export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
+  "connect",
+  "connect_error",
+  "disconnect",
+  "disconnecting",
+  "newListener",
+  "removeListener",
+]);

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { RESERVED_EVENTS } from "../parser/socket_packet.ts";
+
 export type { Handshake } from "./_handshake.ts";
 
 /** Why a socket was disconnected (the official server's reasons). */
@@ -30,15 +32,8 @@ export interface SocketReservedEventsMap {
   error: (err: Error) => void;
 }
 
-/** Event names a socket refuses to emit to its client. */
-export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
-  "connect",
-  "connect_error",
-  "disconnect",
-  "disconnecting",
-  "newListener",
-  "removeListener",
-]);
+/** Event names a socket refuses to emit to its client (the protocol's reserved names). */
+export { RESERVED_EVENTS };
 
 /** The reasons after which a session is kept for connection state recovery. */
 export const RECOVERABLE_DISCONNECT_REASONS: ReadonlySet<DisconnectReason> = new Set<
