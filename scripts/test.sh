@@ -8,8 +8,8 @@ export DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "chromium for the browser test"
-bash scripts/ensure_chromium.sh
+step "chromium and redis-server"
+bash scripts/ensure_system_tools.sh
 step "served client bundles are fresh"
 node --import tsx scripts/build_client.ts --check
 step "deno fmt --check"

@@ -5,7 +5,7 @@
  * once forced to long-polling. The page loads the client bundle the server
  * serves at `/socket.io/socket.io.js`.
  *
- * Needs `/usr/bin/chromium` (`bash scripts/ensure_chromium.sh` installs it;
+ * Needs `/usr/bin/chromium` (`bash scripts/ensure_system_tools.sh` installs it;
  * `CHROMIUM_PATH` points elsewhere). On failure a screenshot of each page is
  * kept in `.tmp/screenshots/`. Runs under `deno test -A`, `bun test` and
  * `node --import tsx --test` alike.
@@ -157,7 +157,7 @@ describe("browser chat in Chromium", () => {
 
   before(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: run \`bash scripts/ensure_chromium.sh\``);
+      throw new Error(`${CHROMIUM} is missing: run \`bash scripts/ensure_system_tools.sh\``);
     }
     chat = await startChat();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
