@@ -36,35 +36,75 @@ export function toUint8Array(value: BinaryValue): Uint8Array {
 }
 
 /**
+ * How deep {@link hasBinary} and {@link deconstruct} follow nested data
+ * before giving up with a `RangeError`. Both walk with their own stack, so
+ * depth costs no call stack; the bound stops circular data, which would
+ * otherwise be followed forever. Data from clients is far shallower: the
+ * decoder refuses packets nested deeper than its `maxDepth`.
+ */
+export const MAX_WALK_DEPTH = 100_000;
+
+/**
  * Whether `value` holds binary anywhere: in arrays, in own enumerable
  * properties of objects, and in the result of an object's `toJSON()` (one
- * level, like the official `hasBinary`).
+ * level, like the official `hasBinary`). Iterative: deep nesting cannot
+ * overflow the call stack.
+ *
+ * @throws {RangeError} on data nested deeper than {@link MAX_WALK_DEPTH}
+ * (circular data).
  */
 export function hasBinary(value: unknown, viaToJSON = false): boolean {
   if (typeof value !== "object" || value === null) return false;
-  if (isBinary(value)) return true;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      if (hasBinary(value[i])) return true;
+  // three parallel stacks: the value, whether it came from toJSON(), its depth
+  const values: unknown[] = [value];
+  const fromJSON: boolean[] = [viaToJSON];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const node = values.pop();
+    const json = fromJSON.pop()!;
+    const depth = depths.pop()!;
+    if (typeof node !== "object" || node === null) continue;
+    if (isBinary(node)) return true;
+    if (node instanceof Date) continue;
+    if (depth >= MAX_WALK_DEPTH) _tooDeep();
+    if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) {
+        const item: unknown = node[i];
+        if (typeof item !== "object" || item === null) continue;
+        values.push(item);
+        fromJSON.push(false);
+        depths.push(depth + 1);
+      }
+      continue;
     }
-    return false;
-  }
-  if (value instanceof Date) return false;
-  const record = value as Record<string, unknown>;
-  if (!viaToJSON && typeof record.toJSON === "function") {
-    return hasBinary(record.toJSON(), true);
-  }
-  for (const key in record) {
-    if (Object.hasOwn(record, key) && hasBinary(record[key])) return true;
+    const record = node as Record<string, unknown>;
+    if (!json && typeof record.toJSON === "function") {
+      values.push(record.toJSON());
+      fromJSON.push(true);
+      depths.push(depth + 1);
+      continue;
+    }
+    for (const key in record) {
+      if (!Object.hasOwn(record, key)) continue;
+      const item = record[key];
+      if (typeof item !== "object" || item === null) continue;
+      values.push(item);
+      fromJSON.push(false);
+      depths.push(depth + 1);
+    }
   }
   return false;
 }
 
 /**
  * Replaces every binary value in `value` with a placeholder and appends its
- * bytes to `attachments`. Copy on write: the caller's data is never changed,
- * and a branch without binary is returned as is (no allocation at all when
- * there is no binary).
+ * bytes to `attachments`, in depth-first order. Copy on write: the caller's
+ * data is never changed, and a branch without binary is returned as is (no
+ * allocation at all when there is no binary). Iterative: deep nesting cannot
+ * overflow the call stack.
+ *
+ * @throws {RangeError} on data nested deeper than {@link MAX_WALK_DEPTH}
+ * (circular data).
  */
 export function deconstruct(
   value: unknown,
@@ -72,56 +112,146 @@ export function deconstruct(
   viaToJSON = false,
 ): unknown {
   if (typeof value !== "object" || value === null) return value;
+  // the usual event payload, a flat array of primitives, needs no walk
+  if (Array.isArray(value) && _isFlat(value)) return value;
+  const stack: _Frame[] = [];
+  const opened = _open(value, viaToJSON, stack, attachments);
+  if (opened !== _PUSHED) return opened;
+  for (;;) {
+    const frame = stack[stack.length - 1]!;
+    if (frame.index < frame.length) {
+      const i = frame.index++;
+      const key = frame.keys === undefined ? i : frame.keys[i]!;
+      frame.before = attachments.length;
+      const child = _open(
+        (frame.source as Record<string | number, unknown>)[key],
+        frame.original !== undefined,
+        stack,
+        attachments,
+      );
+      if (child !== _PUSHED) _deliver(frame, i, key, child, attachments);
+      else if (stack.length >= MAX_WALK_DEPTH) _tooDeep();
+      continue;
+    }
+    stack.pop();
+    const result = _finish(frame, attachments);
+    const parent = stack[stack.length - 1];
+    if (parent === undefined) return result;
+    const i = parent.index - 1;
+    _deliver(parent, i, parent.keys === undefined ? i : parent.keys[i]!, result, attachments);
+  }
+}
+
+/** One array or object being deconstructed (or the result of a `toJSON()`). */
+interface _Frame {
+  source: unknown[] | Record<string, unknown>;
+  /** The property names of an object; `undefined` for an array. */
+  keys: string[] | undefined;
+  length: number;
+  /** The next child to open. */
+  index: number;
+  /** How many attachments there were before the child being walked. */
+  before: number;
+  /** The copy, made at the first child that changed. */
+  copy: unknown[] | Record<string, unknown> | undefined;
+  /**
+   * Set on the frame of a `toJSON()` result (`source` is `[result]`): the
+   * object itself, returned when the result holds no binary, so that
+   * `JSON.stringify` calls `toJSON` as usual.
+   */
+  original: object | undefined;
+  /** The walked `toJSON()` result of such a frame. */
+  result: unknown;
+  /** The attachment count when the frame was opened. */
+  start: number;
+}
+
+const _PUSHED: unique symbol = Symbol("pushed");
+
+function _open(
+  value: unknown,
+  viaToJSON: boolean,
+  stack: _Frame[],
+  attachments: Uint8Array[],
+): unknown {
+  if (typeof value !== "object" || value === null) return value;
   if (isBinary(value)) {
     const placeholder = { _placeholder: true, num: attachments.length };
     attachments.push(toUint8Array(value));
     return placeholder;
   }
-  if (Array.isArray(value)) return _deconstructArray(value, attachments);
   if (value instanceof Date) return value;
-  const record = value as Record<string, unknown>;
-  if (!viaToJSON && typeof record.toJSON === "function") {
-    const before = attachments.length;
-    const json = deconstruct(record.toJSON(), attachments, true);
-    // Without binary, let JSON.stringify call toJSON itself as usual.
-    return attachments.length === before ? value : json;
-  }
-  return _deconstructObject(record, attachments);
-}
-
-function _deconstructArray(
-  array: unknown[],
-  attachments: Uint8Array[],
-): unknown[] {
-  let copy: unknown[] | undefined;
-  for (let i = 0; i < array.length; i++) {
-    const item = array[i];
-    const before = attachments.length;
-    const next = deconstruct(item, attachments);
-    if (copy === undefined && attachments.length !== before) {
-      copy = array.slice(0, i);
+  let source: unknown[] | Record<string, unknown>;
+  let keys: string[] | undefined;
+  let original: object | undefined;
+  if (Array.isArray(value)) {
+    if (_isFlat(value)) return value;
+    source = value;
+  } else {
+    const record = value as Record<string, unknown>;
+    if (!viaToJSON && typeof record.toJSON === "function") {
+      source = [record.toJSON()];
+      original = record;
+    } else {
+      source = record;
+      keys = Object.keys(record);
     }
-    if (copy !== undefined) copy.push(next);
   }
-  return copy ?? array;
+  stack.push({
+    source,
+    keys,
+    length: keys === undefined ? (source as unknown[]).length : keys.length,
+    index: 0,
+    before: 0,
+    copy: undefined,
+    original,
+    result: undefined,
+    start: attachments.length,
+  });
+  return _PUSHED;
 }
 
-function _deconstructObject(
-  record: Record<string, unknown>,
+function _deliver(
+  frame: _Frame,
+  i: number,
+  key: string | number,
+  next: unknown,
   attachments: Uint8Array[],
-): Record<string, unknown> {
-  let copy: Record<string, unknown> | undefined;
-  for (const key in record) {
-    if (!Object.hasOwn(record, key)) continue;
-    const before = attachments.length;
-    const next = deconstruct(record[key], attachments);
-    if (attachments.length === before) continue;
+): void {
+  const changed = attachments.length !== frame.before;
+  if (frame.original !== undefined) {
+    frame.result = next;
+  } else if (frame.keys === undefined) {
+    const source = frame.source as unknown[];
+    if (frame.copy === undefined && changed) frame.copy = source.slice(0, i);
+    if (frame.copy !== undefined) (frame.copy as unknown[]).push(next);
+  } else if (changed) {
     // Spread defines properties, so an own "__proto__" key stays a plain
     // property of the copy and the assignment below cannot reach a setter.
-    copy ??= { ...record };
-    copy[key] = next;
+    frame.copy ??= { ...frame.source };
+    (frame.copy as Record<string, unknown>)[key as string] = next;
   }
-  return copy ?? record;
+}
+
+function _finish(frame: _Frame, attachments: Uint8Array[]): unknown {
+  if (frame.original !== undefined) {
+    return attachments.length === frame.start ? frame.original : frame.result;
+  }
+  return frame.copy ?? frame.source;
+}
+
+function _isFlat(array: unknown[]): boolean {
+  for (let i = 0; i < array.length; i++) {
+    const item = array[i];
+    if (typeof item === "object" && item !== null) return false;
+  }
+  return true;
+}
+
+function _tooDeep(): never {
+  throw new RangeError(
+    `Cannot encode packet: data nested deeper than ${MAX_WALK_DEPTH} levels (circular?)`,
+  );
 }
 
 /**

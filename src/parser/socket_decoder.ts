@@ -18,7 +18,18 @@ export interface DecoderOptions {
    * @default {10}
    */
   maxAttachments?: number;
+  /**
+   * The deepest nesting of arrays and objects a packet's data may have
+   * (`["ev",[1]]` is 2 deep). A deeper packet is a {@link ParseError}, so no
+   * walk over decoded data (the application's, or the encoder's when the
+   * data is sent back) meets a structure deep enough to overflow a stack.
+   * @default {1000}
+   */
+  maxDepth?: number;
 }
+
+/** The default of {@link DecoderOptions.maxDepth}. */
+export const DEFAULT_MAX_DEPTH = 1000;
 
 /** The longest ack id: 16 digits covers every safe integer. */
 const MAX_ID_DIGITS = 16;
@@ -46,19 +57,25 @@ const MAX_COUNT_DIGITS = 9;
  */
 export class Decoder {
   #maxAttachments: number;
+  #maxDepth: number;
   #pending: Packet | undefined;
   #sites: PlaceholderSite[] | undefined;
   #expected = 0;
   // made for a binary packet only: most connections never send one
   #received: Uint8Array[] | undefined;
 
-  /** Creates a decoder; throws a `RangeError` on a bad `maxAttachments`. */
+  /** Creates a decoder; throws a `RangeError` on a bad `maxAttachments` or `maxDepth`. */
   constructor(options: DecoderOptions = {}) {
     const max = options.maxAttachments ?? 10;
     if (!Number.isSafeInteger(max) || max < 0) {
       throw new RangeError(`Invalid maxAttachments: ${max}`);
     }
+    const depth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+    if (!Number.isSafeInteger(depth) || depth < 1) {
+      throw new RangeError(`Invalid maxDepth: ${depth}`);
+    }
     this.#maxAttachments = max;
+    this.#maxDepth = depth;
   }
 
   /** How many attachments the pending packet still waits for (0 if none). */
@@ -94,7 +111,7 @@ export class Decoder {
       this.destroy();
       _fail(text, `${missing} binary attachment(s) still expected`);
     }
-    const packet = decodeText(text, this.#maxAttachments);
+    const packet = decodeText(text, this.#maxAttachments, this.#maxDepth);
     const count = packet.attachments;
     if (count === undefined) return packet;
     const sites = findPlaceholders(packet.data as object, count);
@@ -137,8 +154,12 @@ export class Decoder {
  * if (packet.nsp !== "/admin" || packet.id !== 7) throw new Error();
  * ```
  */
-export function decodeText(text: string, maxAttachments: number): Packet {
-  const fast = _decodeEventOrAck(text);
+export function decodeText(
+  text: string,
+  maxAttachments: number,
+  maxDepth: number = DEFAULT_MAX_DEPTH,
+): Packet {
+  const fast = _decodeEventOrAck(text, maxDepth);
   if (fast !== undefined) return fast;
   const length = text.length;
   if (length === 0) _fail(text, "empty packet");
@@ -168,7 +189,7 @@ export function decodeText(text: string, maxAttachments: number): Packet {
     }
     packet.id = id;
   }
-  if (i < length) packet.data = _readJson(text, i, i > idStart, hasNsp);
+  if (i < length) packet.data = _readJson(text, i, i > idStart, hasNsp, maxDepth);
   const problem = _payloadProblem(packet);
   if (problem !== undefined) _fail(text, problem);
   return packet;
@@ -180,7 +201,7 @@ export function decodeText(text: string, maxAttachments: number): Packet {
  * (including every malformed packet) returns `undefined` and takes the
  * general path, which reports the fault.
  */
-function _decodeEventOrAck(text: string): Packet | undefined {
+function _decodeEventOrAck(text: string, maxDepth: number): Packet | undefined {
   const type = text.charCodeAt(0) - 48;
   if (type !== PacketType.EVENT && type !== PacketType.ACK) return undefined;
   let i = 1;
@@ -189,6 +210,7 @@ function _decodeEventOrAck(text: string): Packet | undefined {
     id = id * 10 + (c - 48);
   }
   if (text.charCodeAt(i) !== 91 || i > MAX_ID_DIGITS) return undefined; // "["
+  if (_tooDeep(text, i, maxDepth)) return undefined;
   let data: unknown;
   try {
     data = JSON.parse(i === 1 ? text.slice(1) : text.slice(i));
@@ -235,6 +257,7 @@ function _readJson(
   start: number,
   afterId: boolean,
   afterNsp: boolean,
+  maxDepth: number,
 ): unknown {
   const c = text.charCodeAt(start);
   // Every valid payload is an array, an object or a string.
@@ -245,6 +268,7 @@ function _readJson(
     }
     _fail(text, "invalid payload");
   }
+  if (_tooDeep(text, start, maxDepth)) _fail(text, `data nested deeper than ${maxDepth} levels`);
   try {
     return JSON.parse(text.slice(start));
   } catch {
@@ -279,6 +303,38 @@ function _payloadProblem(packet: Packet): string | undefined {
     default: // ACK, BINARY_ACK
       return Array.isArray(data) ? undefined : "ACK payload must be an array";
   }
+}
+
+/**
+ * Whether the JSON text from `start` nests arrays and objects deeper than
+ * `max`. One pass over the text, skipping strings; text too short to nest
+ * that deep (each opener needs its closer) is not even looked at.
+ */
+function _tooDeep(text: string, start: number, max: number): boolean {
+  const length = text.length;
+  if (length - start <= 2 * max) return false;
+  let depth = 0;
+  for (let i = start; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) { // '"': jump to the closing quote, past escaped ones
+      let end = text.indexOf('"', i + 1);
+      while (end !== -1 && _escaped(text, end)) end = text.indexOf('"', end + 1);
+      if (end === -1) return false; // unterminated: JSON.parse reports it
+      i = end;
+    } else if (c === 91 || c === 123) { // "[", "{"
+      if (++depth > max) return true;
+    } else if (c === 93 || c === 125) { // "]", "}"
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** Whether the quote at `at` follows an odd number of backslashes. */
+function _escaped(text: string, at: number): boolean {
+  let n = 0;
+  while (text.charCodeAt(at - 1 - n) === 92) n++;
+  return n % 2 === 1;
 }
 
 function _isObject(value: unknown): boolean {

@@ -9,6 +9,7 @@
 import type { Clock, TimerHandle } from "../util/clock.ts";
 import type { Adapter, BroadcastOptions } from "../adapter/adapter.ts";
 import type { Packet } from "../parser/socket_packet.ts";
+import { reportListenerError } from "../util/emitter.ts";
 
 // deno-lint-ignore no-explicit-any
 type AckFn = (...args: any[]) => void;
@@ -40,7 +41,7 @@ export class AckTable {
     }
     const timer: TimerHandle = this.#clock.setTimeout(() => {
       this.#acks?.delete(id);
-      ack(timeoutError());
+      _call(ack, [timeoutError()]);
     }, timeout);
     acks.set(id, (...args: unknown[]) => {
       this.#clock.clearTimeout(timer);
@@ -63,7 +64,7 @@ export class AckTable {
     const ack = this.#acks?.get(id);
     if (!ack) return;
     this.#acks!.delete(id);
-    ack(...args);
+    _call(ack, args);
   }
 
   /**
@@ -72,6 +73,15 @@ export class AckTable {
    */
   clear(): void {
     this.#acks = undefined;
+  }
+}
+
+/** Calls an application's ack callback; what it throws is reported, never rethrown. */
+function _call(ack: AckFn, args: unknown[]): void {
+  try {
+    ack(...args);
+  } catch (err) {
+    reportListenerError(err);
   }
 }
 

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { reportListenerError } from "../util/emitter.ts";
 import { type EventsMap, StrictEventEmitter } from "./typed_events.ts";
 
 /** A catch-all listener: the event name, then its arguments. */
@@ -37,16 +38,14 @@ class ListenerList {
     return this.#list;
   }
 
-  /** Calls every listener; a throwing one does not stop the others (it is rethrown later). */
+  /** Calls every listener; a throwing one does not stop the others (its error is reported). */
   call(args: readonly unknown[]): void {
     if (this.#list.length === 0) return;
     for (const fn of this.#list.slice()) {
       try {
         fn(...(args as [string, ...unknown[]]));
       } catch (err) {
-        queueMicrotask(() => {
-          throw err;
-        });
+        reportListenerError(err);
       }
     }
   }

@@ -7,6 +7,7 @@
 import type { EngineOptions } from "../engine/options.ts";
 import type { AdapterConstructor } from "../adapter/adapter.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
+import { DEFAULT_MAX_DEPTH } from "../parser/socket_decoder.ts";
 
 /** Connection state recovery settings. */
 export interface ConnectionStateRecoveryOptions {
@@ -56,6 +57,13 @@ export interface ServerOptions extends Omit<EngineOptions, "path"> {
    */
   adapter?: AdapterConstructor;
   /**
+   * The deepest nesting of arrays and objects in a client's packet
+   * (`["ev",[1]]` is 2 deep). A deeper packet closes its connection with
+   * "parse error", before any handler sees it.
+   * @default {1000}
+   */
+  maxDepth?: number;
+  /**
    * The clock of every timer (shared with the engine).
    * @default {systemClock}
    */
@@ -68,6 +76,7 @@ export interface ServerSettings {
   readonly connectTimeout: number;
   readonly connectionStateRecovery: Required<ConnectionStateRecoveryOptions> | undefined;
   readonly cleanupEmptyChildNamespaces: boolean;
+  readonly maxDepth: number;
   readonly clock: Clock;
 }
 
@@ -80,6 +89,10 @@ export function resolveSettings(opts: ServerOptions): ServerSettings {
     throw new RangeError(
       `Option "connectTimeout" must be a positive number, got ${connectTimeout}`,
     );
+  }
+  const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
+  if (!Number.isSafeInteger(maxDepth) || maxDepth < 1) {
+    throw new RangeError(`Option "maxDepth" must be a positive integer, got ${maxDepth}`);
   }
   const csr = opts.connectionStateRecovery;
   const recovery = csr
@@ -98,6 +111,7 @@ export function resolveSettings(opts: ServerOptions): ServerSettings {
     connectTimeout,
     connectionStateRecovery: recovery,
     cleanupEmptyChildNamespaces: opts.cleanupEmptyChildNamespaces === true,
+    maxDepth,
     clock: opts.clock ?? systemClock,
   };
 }

@@ -11,6 +11,7 @@ import { encodePacket, type Packet, PacketType } from "../parser/socket_packet.t
 import type { EncodedPacket, WriteOptions } from "../adapter/adapter.ts";
 import type { EngineSocket, SendOptions } from "../engine/socket.ts";
 import type { Clock, TimerHandle } from "../util/clock.ts";
+import { reportListenerError } from "../util/emitter.ts";
 import { createLogger } from "../util/logger.ts";
 import type { Namespace } from "./namespace.ts";
 import type { Socket } from "./socket.ts";
@@ -26,6 +27,8 @@ export interface ClientContext<L extends EventsMap, E extends EventsMap, S exten
   readonly clock: Clock;
   /** How long a session may stay without namespace (ms). */
   connectTimeout(): number;
+  /** The deepest nesting a client's packet may have (the decoder's `maxDepth`). */
+  readonly maxDepth: number;
   /** Finds (or, through a parent namespace, creates) namespace `name`; `undefined` if none. */
   lookupNamespace(
     name: string,
@@ -46,7 +49,7 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
   /** Internal: what the sockets' handshakes keep of the connection's request. */
   readonly _requestSnapshot: RequestSnapshot;
   #context: ClientContext<L, E, S, D>;
-  #decoder = new Decoder();
+  #decoder: Decoder;
   #sockets = new Map<string, Socket<L, E, S, D>>();
   #nsps = new Map<string, Socket<L, E, S, D>>();
   #connectTimer: TimerHandle | undefined;
@@ -55,6 +58,7 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
   /** Takes over the session `conn`. */
   constructor(context: ClientContext<L, E, S, D>, conn: EngineSocket) {
     this.#context = context;
+    this.#decoder = new Decoder({ maxDepth: context.maxDepth });
     this.conn = conn;
     this.id = conn.id;
     this._requestSnapshot = snapshotRequest(conn._requestHead);
@@ -133,7 +137,14 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
       socket && packet.type !== PacketType.CONNECT && packet.type !== PacketType.CONNECT_ERROR
     ) {
       // a microtask, like the official nextTick: handlers never run inside the engine's request
-      queueMicrotask(() => socket._onpacket(packet));
+      queueMicrotask(() => {
+        try {
+          socket._onpacket(packet);
+        } catch (err) {
+          // an application callback (an ack, a middleware) threw: it costs this packet only
+          reportListenerError(err);
+        }
+      });
     } else {
       // a packet for a namespace the client did not join, or a second CONNECT
       debug(

@@ -118,6 +118,7 @@ export class Server<
       connectTimeout: _t,
       connectionStateRecovery: _r,
       cleanupEmptyChildNamespaces: _c,
+      maxDepth: _d,
       serveClient,
       adapter,
       ...rest
@@ -135,6 +136,7 @@ export class Server<
     this.#clientContext = {
       clock: this._settings.clock,
       connectTimeout: () => this.#connectTimeout,
+      maxDepth: this._settings.maxDepth,
       lookupNamespace: (name, auth, fn) => this.#registry.lookup(name, auth, fn),
     };
     this.#registry = new NamespaceRegistry(this);

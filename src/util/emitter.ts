@@ -25,7 +25,8 @@ export type EventNames<Map extends EventsMap> = keyof Map & string;
 /**
  * Typed event emitter: `on`, `once`, `off`, `emit`, `listeners`,
  * `removeAllListeners`. A listener that throws does not stop the others; the
- * error is reported through the `onListenerError` hook.
+ * error is reported through the `onListenerError` hook (by default
+ * {@link reportListenerError}: logged, never rethrown).
  *
  * @example
  * ```ts
@@ -122,13 +123,22 @@ export class Emitter<Map extends EventsMap> {
   }
 
   /**
-   * Called when a listener throws. The default rethrows asynchronously (like an
-   * uncaught exception in a timer) so a faulty application handler cannot
-   * corrupt protocol state halfway through an update.
+   * Called when a listener throws, after the emit that called it has carried
+   * on with the other listeners, so a faulty application handler cannot leave
+   * protocol state half updated. The default is {@link reportListenerError}.
    */
   protected onListenerError(err: unknown): void {
-    queueMicrotask(() => {
-      throw err;
-    });
+    reportListenerError(err);
   }
+}
+
+/**
+ * What happens to an error thrown by a listener (of an emitter, a catch-all
+ * listener, an ack callback): it is logged with `console.error` and goes no
+ * further. It is never rethrown as an uncaught error: on Deno and Node that
+ * ends the process, and a handler's fault — or data from a client that makes
+ * a handler fail — must cost one event, not every connection of the server.
+ */
+export function reportListenerError(err: unknown): void {
+  console.error("sio-edge: a listener threw (the error is logged, not rethrown):", err);
 }

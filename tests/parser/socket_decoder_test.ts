@@ -5,8 +5,8 @@ import { encodePacket, type Packet, PacketType } from "../../src/parser/socket_p
 
 const { CONNECT, DISCONNECT, EVENT, ACK, CONNECT_ERROR } = PacketType;
 
-function decodeAll(parts: readonly (string | Uint8Array)[]): Packet {
-  const decoder = new Decoder();
+function decodeAll(parts: readonly (string | Uint8Array)[], maxDepth?: number): Packet {
+  const decoder = new Decoder(maxDepth === undefined ? {} : { maxDepth });
   let packet: Packet | undefined;
   parts.forEach((part, i) => {
     packet = decoder.add(part);
@@ -196,13 +196,13 @@ describe("Decoder: binary attachments", () => {
     assert.equal(Object.getPrototypeOf(data[1]), Object.prototype);
   });
 
-  it("walks deeply nested data without overflowing the stack", () => {
+  it("walks deeply nested data without overflowing the stack (when maxDepth allows it)", () => {
     const depth = 100_000;
     const wire = '51-["a",' + "[".repeat(depth) +
       '{"_placeholder":true,"num":0}' +
       "]".repeat(depth) + "]";
     const bytes = new Uint8Array([1]);
-    let node = decodeAll([wire, bytes]).data as unknown[];
+    let node = decodeAll([wire, bytes], depth + 2).data as unknown[];
     node = node[1] as unknown[];
     for (let i = 1; i < depth; i++) node = node[0] as unknown[];
     assert.equal(node[0], bytes);
