@@ -49,6 +49,23 @@ export interface EngineOptions {
   upgradeTimeout?: number;
   /** The largest polling payload or WebSocket message, in bytes. @default 1e6 */
   maxHttpBufferSize?: number;
+  /**
+   * Milliseconds a polling POST may take to deliver its body. A slower (or
+   * stalled) body is cancelled, answered 408 and ends the session with
+   * "transport error"; a body read is also cancelled when its session ends.
+   * @default 20000
+   */
+  bodyTimeout?: number;
+  /**
+   * The most bytes that may wait for one client: packets queued for a
+   * polling session between its GETs, and what the runtime has not yet
+   * written to a WebSocket (its `bufferedAmount`). A client over the bound —
+   * one that stops reading while the server keeps sending — is dropped with
+   * "transport error" ("write buffer full"), and volatile packets are
+   * skipped for it from half the bound on.
+   * @default 10000000
+   */
+  maxBufferedBytes?: number;
   /** Checks each handshake; see {@link AllowRequest}. */
   allowRequest?: AllowRequest;
   /** The transports clients may use. @default ["polling", "websocket"] */
@@ -83,6 +100,11 @@ export interface EngineOptions {
   store?: SessionStore<EngineSocket>;
 }
 
+/** The default of {@link EngineOptions.bodyTimeout}. */
+export const DEFAULT_BODY_TIMEOUT = 20_000;
+/** The default of {@link EngineOptions.maxBufferedBytes}. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 10_000_000;
+
 /** Options with every default applied. */
 export interface ResolvedEngineOptions {
   path: string;
@@ -90,6 +112,8 @@ export interface ResolvedEngineOptions {
   pingTimeout: number;
   upgradeTimeout: number;
   maxHttpBufferSize: number;
+  bodyTimeout: number;
+  maxBufferedBytes: number;
   allowRequest: AllowRequest | undefined;
   transports: TransportName[];
   allowUpgrades: boolean;
@@ -125,6 +149,8 @@ export function resolveOptions(opts: EngineOptions): ResolvedEngineOptions {
     pingTimeout: opts.pingTimeout ?? 20_000,
     upgradeTimeout: opts.upgradeTimeout ?? 10_000,
     maxHttpBufferSize: opts.maxHttpBufferSize ?? 1e6,
+    bodyTimeout: opts.bodyTimeout ?? DEFAULT_BODY_TIMEOUT,
+    maxBufferedBytes: opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
     allowRequest: opts.allowRequest,
     transports: opts.transports ?? ["polling", "websocket"],
     allowUpgrades: opts.allowUpgrades !== false,
@@ -142,7 +168,14 @@ export function resolveOptions(opts: EngineOptions): ResolvedEngineOptions {
     heartbeatClock: opts.heartbeatClock,
   };
   for (
-    const key of ["pingInterval", "pingTimeout", "upgradeTimeout", "maxHttpBufferSize"] as const
+    const key of [
+      "pingInterval",
+      "pingTimeout",
+      "upgradeTimeout",
+      "maxHttpBufferSize",
+      "bodyTimeout",
+      "maxBufferedBytes",
+    ] as const
   ) {
     const value = resolved[key];
     if (!Number.isFinite(value) || value <= 0) {

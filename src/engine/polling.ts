@@ -11,6 +11,7 @@ import { decodePacket, encodePayload, type Packet, SEPARATOR } from "../parser/e
 import type { Clock, TimerHandle } from "../util/clock.ts";
 import { Transport } from "./transport.ts";
 import type { PlainResponseBuilder } from "./ports.ts";
+import { DEFAULT_BODY_TIMEOUT } from "./options.ts";
 
 const encoder = new TextEncoder();
 
@@ -47,15 +48,25 @@ export class Polling extends Transport {
   #posting = false;
   #shouldClose: (() => void) | undefined;
   #closeTimer: TimerHandle | undefined;
+  #bodyTimeout: number;
+  /** Cancels the body read in progress (the session ended). */
+  #cancelBody: (() => void) | undefined;
 
   /**
    * @param compressThreshold payloads of at least this many bytes are
    * compressed for clients that accept gzip or deflate; `undefined` never
+   * @param bodyTimeout milliseconds a POST may take to deliver its body
    */
-  constructor(maxPayload: number, clock: Clock, compressThreshold?: number) {
+  constructor(
+    maxPayload: number,
+    clock: Clock,
+    compressThreshold?: number,
+    bodyTimeout: number = DEFAULT_BODY_TIMEOUT,
+  ) {
     super(maxPayload);
     this.#clock = clock;
     this.#compressThreshold = compressThreshold;
+    this.#bodyTimeout = bodyTimeout;
   }
 
   /**
@@ -127,16 +138,27 @@ export class Polling extends Transport {
       return new Response(null, { status: 400, headers });
     }
     this.#posting = true;
-    let body: string | undefined;
+    let body: string | typeof TOO_LARGE | typeof TIMED_OUT | typeof CANCELLED;
+    const read = new BodyRead(req, this.maxPayload);
+    const timer = this.#clock.setTimeout(() => read.cancel(TIMED_OUT), this.#bodyTimeout);
+    this.#cancelBody = () => read.cancel(CANCELLED);
     try {
-      body = await readText(req, this.maxPayload);
+      body = await read.text();
     } catch (err) {
-      this.#posting = false;
       this.onError("data request connection closed prematurely", err);
       return new Response(null, { status: 400, headers });
+    } finally {
+      this.#clock.clearTimeout(timer);
+      this.#cancelBody = undefined;
+      this.#posting = false;
     }
-    this.#posting = false;
-    if (body === undefined) return new Response(null, { status: 413, headers });
+    if (body === TOO_LARGE) return new Response(null, { status: 413, headers });
+    if (body === TIMED_OUT) {
+      // a body that does not arrive holds a connection: the session ends with it
+      this.onError("data request timed out");
+      return new Response(null, { status: 408, headers });
+    }
+    if (body === CANCELLED) return new Response(null, { status: 400, headers });
     this.#onPayload(body);
     headers.set("content-type", "text/html");
     decorate(headers);
@@ -231,54 +253,79 @@ export class Polling extends Transport {
   }
 
   protected override onClose(): void {
-    // a parked GET must not hang once the session is gone
+    // a parked GET must not hang once the session is gone, nor a body read
     if (this.#get) this.send([{ type: "noop" }]);
+    this.#cancelBody?.();
     this.#clock.clearTimeout(this.#closeTimer);
     super.onClose();
   }
 }
 
+const TOO_LARGE = Symbol("too large");
+const TIMED_OUT = Symbol("timed out");
+const CANCELLED = Symbol("cancelled");
+
 /**
- * Reads a request body as UTF-8 text, refusing more than `limit` bytes without
- * reading past the limit. Returns `undefined` when the body is too large.
+ * Reads a request body as UTF-8 text, refusing more than `limit` bytes
+ * without reading past the limit, and stopping at once when cancelled (the
+ * read timed out, or its session ended): a client that declares a length and
+ * stalls holds nothing after that.
  */
-async function readText(req: Request, limit: number): Promise<string | undefined> {
-  const length = req.headers.get("content-length");
-  const declared = Number(length);
-  if (declared > limit) {
-    await req.body?.cancel().catch(() => {});
-    return undefined;
+class BodyRead {
+  readonly #req: Request;
+  readonly #limit: number;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #cancelled: typeof TIMED_OUT | typeof CANCELLED | undefined;
+
+  constructor(req: Request, limit: number) {
+    this.#req = req;
+    this.#limit = limit;
   }
-  // a declared length within the limit: one native read is much cheaper than a
-  // stream reader; the size is checked again in case the header was not honest
-  if (length !== null && declared >= 0) {
-    const text = await req.text();
-    return _utf8Exceeds(text, limit) ? undefined : text;
+
+  cancel(why: typeof TIMED_OUT | typeof CANCELLED): void {
+    if (this.#cancelled !== undefined) return;
+    this.#cancelled = why;
+    this.#reader?.cancel().catch(() => {});
   }
-  const body = req.body;
-  if (!body) return "";
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      return undefined;
+
+  async text(): Promise<string | typeof TOO_LARGE | typeof TIMED_OUT | typeof CANCELLED> {
+    const req = this.#req;
+    const limit = this.#limit;
+    const declared = Number(req.headers.get("content-length"));
+    const body = req.body;
+    if (declared > limit) {
+      await body?.cancel().catch(() => {});
+      return TOO_LARGE;
     }
-    text += decoder.decode(value, { stream: true });
+    if (!body) return "";
+    const reader = this.#reader = body.getReader();
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (this.#cancelled !== undefined) return this.#cancelled;
+      if (done) break;
+      total += value.byteLength;
+      if (total > limit) {
+        await reader.cancel().catch(() => {});
+        return TOO_LARGE;
+      }
+      chunks.push(value);
+    }
+    return _decode(chunks, total);
   }
-  return text + decoder.decode();
 }
 
-const _encoder = new TextEncoder();
-
-/** Whether `text` is longer than `limit` bytes in UTF-8 (encodes only near the limit). */
-function _utf8Exceeds(text: string, limit: number): boolean {
-  if (text.length > limit) return true;
-  if (text.length * 3 <= limit) return false;
-  return _encoder.encode(text).byteLength > limit;
+/** The chunks of a body as UTF-8 text (one decode, one copy at most). */
+function _decode(chunks: Uint8Array[], total: number): string {
+  if (chunks.length === 1) return _decoder.decode(chunks[0]);
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return _decoder.decode(bytes);
 }
+
+const _decoder = new TextDecoder();

@@ -15,6 +15,11 @@ export interface WebSocketLike {
   readonly readyState: number;
   /** Bytes queued but not yet sent, where the runtime reports it. */
   readonly bufferedAmount?: number;
+  /**
+   * Drops the connection at once, without a closing handshake, where the
+   * runtime can (a client that stopped reading would never finish one).
+   */
+  terminate?(): void;
   /** Native topic fan-out, where the runtime has it (Bun's pub/sub). */
   readonly topics?: WebSocketTopics | undefined;
 }

@@ -74,6 +74,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       pingTimeout: o.pingTimeout,
       upgradeTimeout: o.upgradeTimeout,
       maxPayload: o.maxHttpBufferSize,
+      maxBufferedBytes: o.maxBufferedBytes,
       upgrades: o.allowUpgrades && o.transports.includes("websocket") ? ["websocket"] : [],
       initialPacket: o.initialPacket,
       clock: o.clock,
@@ -195,6 +196,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
         this.opts.maxHttpBufferSize,
         this.opts.clock,
         this.opts.httpCompression?.threshold,
+        this.opts.bodyTimeout,
       )
       : new WebSocketTransport(this.opts.maxHttpBufferSize);
     let response: Response | undefined;

@@ -58,6 +58,8 @@ export interface SessionSettings {
   readonly pingTimeout: number;
   readonly upgradeTimeout: number;
   readonly maxPayload: number;
+  /** The most bytes queued for the client; over it the session ends. @default Infinity */
+  readonly maxBufferedBytes?: number | undefined;
   readonly upgrades: readonly TransportName[];
   readonly initialPacket: string | Uint8Array | undefined;
   readonly clock: Clock;
@@ -105,6 +107,8 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   #transport: Transport;
   #settings: SessionSettings;
   #writeBuffer: Packet[] = [];
+  /** About how many bytes `#writeBuffer` holds (UTF-16 units for text). */
+  #buffered = 0;
   #sendCallbacks: (() => void)[] | undefined;
   #pingIntervalTimer: TimerHandle | undefined;
   #pingTimeoutTimer: TimerHandle | undefined;
@@ -250,6 +254,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     debug("session %s closed: %s", this.id, reason);
     this.emit("close", reason, description);
     this.#writeBuffer = [];
+    this.#buffered = 0;
   }
 
   #sendPacket(
@@ -268,6 +273,15 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     this.emit("packetCreate", packet);
     this.#writeBuffer.push(packet);
     if (callback) (this.#sendCallbacks ??= []).push(callback);
+    if (data !== undefined) {
+      this.#buffered += typeof data === "string" ? data.length : data.byteLength;
+      const limit = this.#settings.maxBufferedBytes ?? Infinity;
+      if (this.#buffered > limit && !this.#transport.writable) {
+        // a client that stopped polling while the server keeps sending
+        this.onError("write buffer full", { buffered: this.#buffered, limit });
+        return;
+      }
+    }
     this.#flush();
   }
 
@@ -292,6 +306,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     }
     const packets = this.#writeBuffer;
     this.#writeBuffer = [];
+    this.#buffered = 0;
     this.emit("flush", packets);
     const callbacks = this.#sendCallbacks;
     this.#sendCallbacks = undefined;
@@ -387,6 +402,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   }
 
   #attach(transport: Transport): void {
+    transport.maxBuffered = this.#settings.maxBufferedBytes ?? Infinity;
     const onPacket = (p: Packet) => this.#onPacket(p);
     const onReady = () => this.#flush();
     const onParseError = () => this.onClose("parse error");

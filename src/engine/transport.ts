@@ -37,6 +37,12 @@ export abstract class Transport extends Emitter<TransportEvents> {
   discarded = false;
   /** The largest payload or message accepted, in bytes. */
   readonly maxPayload: number;
+  /**
+   * The most bytes the runtime may hold unwritten for this transport (the
+   * session's `maxBufferedBytes`); over it the transport fails with
+   * "write buffer full".
+   */
+  maxBuffered = Infinity;
 
   /** The transport's protocol name. */
   abstract readonly name: TransportName;
@@ -44,6 +50,14 @@ export abstract class Transport extends Emitter<TransportEvents> {
   constructor(maxPayload: number) {
     super();
     this.maxPayload = maxPayload;
+  }
+
+  /**
+   * Whether the runtime holds more than half of {@link maxBuffered}
+   * unwritten: volatile packets are skipped then.
+   */
+  get congested(): boolean {
+    return false;
   }
 
   /** Writes packets; only called while `writable`. */

@@ -72,6 +72,11 @@ export class WebSocketTransport extends Transport {
     this.emit("packet", packet);
   }
 
+  override get congested(): boolean {
+    const buffered = this.#ws?.bufferedAmount;
+    return buffered !== undefined && buffered * 2 > this.maxBuffered;
+  }
+
   send(packets: Packet[]): void {
     const ws = this.#ws;
     if (!ws) return;
@@ -83,18 +88,40 @@ export class WebSocketTransport extends Transport {
         return;
       }
     }
+    if (this.#overflowed(ws)) return;
     this.emit("drain");
   }
 
   /** Writes one encoded frame; only called while `writable`. */
   sendFrame(frame: string | Uint8Array): void {
+    const ws = this.#ws;
+    if (!ws) return;
     try {
-      this.#ws?.send(frame);
+      ws.send(frame);
     } catch (err) {
       this.onError("write error", err);
       return;
     }
+    if (this.#overflowed(ws)) return;
     this.emit("drain");
+  }
+
+  /**
+   * Drops a client that does not read: the runtime's unwritten bytes
+   * (`bufferedAmount`, where it reports one) over the bound fail the transport.
+   */
+  #overflowed(ws: WebSocketLike): boolean {
+    const buffered = ws.bufferedAmount;
+    if (buffered === undefined || buffered <= this.maxBuffered) return false;
+    this.writable = false;
+    this.onError("write buffer full", { bufferedAmount: buffered, limit: this.maxBuffered });
+    try {
+      // the closing handshake would queue behind what the client never reads
+      ws.terminate?.();
+    } catch {
+      // already gone
+    }
+    return true;
   }
 
   protected doClose(fn: () => void): void {

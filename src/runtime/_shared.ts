@@ -17,7 +17,42 @@ export interface ServeOptions {
    * Deno and Bun, "::" dual-stack on Node)
    */
   hostname?: string;
+  /**
+   * Milliseconds a connection may take to send a complete request head
+   * (idle and trickling connections included). Node: the server's
+   * `headersTimeout`. Bun bounds silent connections with `idleTimeout`
+   * instead; `Deno.serve` has no such setting (see SECURITY.md).
+   * @default 10000
+   */
+  headersTimeout?: number;
+  /**
+   * Milliseconds a connection may take to deliver a whole request, head and
+   * body. Node: the server's `requestTimeout`.
+   * @default 30000
+   */
+  requestTimeout?: number;
+  /**
+   * Milliseconds an idle keep-alive connection is kept between requests.
+   * Node: the server's `keepAliveTimeout`.
+   * @default 5000
+   */
+  keepAliveTimeout?: number;
+  /**
+   * Milliseconds a silent connection (no bytes either way) is kept, on Bun
+   * (`idleTimeout`, whole seconds, at most 255). It must outlast a held poll
+   * (the engine's `pingInterval`).
+   * @default 120000
+   */
+  idleTimeout?: number;
 }
+
+/** The defaults of the {@link ServeOptions} timeouts. */
+export const SERVE_DEFAULTS = {
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 5_000,
+  idleTimeout: 120_000,
+} as const;
 
 /** A running server, as `serve()` returns it. */
 export interface Served {

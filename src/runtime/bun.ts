@@ -23,7 +23,14 @@ import type {
   WebSocketLike,
   WebSocketTopics,
 } from "../engine/ports.ts";
-import { callApp, guardEvents, type Served, type ServeOptions, toBytes } from "./_shared.ts";
+import {
+  callApp,
+  guardEvents,
+  SERVE_DEFAULTS,
+  type Served,
+  type ServeOptions,
+  toBytes,
+} from "./_shared.ts";
 
 export type { Served, ServeOptions } from "./_shared.ts";
 
@@ -31,7 +38,7 @@ export type { Served, ServeOptions } from "./_shared.ts";
  * Seconds an HTTP connection may stay silent. Bun's default (10 s) would cut
  * polling GETs, which the engine holds until its next ping (25 s by default).
  */
-const HTTP_IDLE_TIMEOUT = 120;
+const HTTP_IDLE_TIMEOUT = SERVE_DEFAULTS.idleTimeout / 1000;
 
 /** What a Bun WebSocket carries in `ws.data`. */
 export interface BunSocketData {
@@ -51,6 +58,8 @@ export interface BunWebSocket {
   send(data: string | Uint8Array): number;
   /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
+  /** Drops the connection without a closing handshake. */
+  terminate(): void;
   /** Bytes queued but not yet written. */
   getBufferedAmount(): number;
   /** Subscribes to a pub/sub topic. */
@@ -150,6 +159,10 @@ class _BunSocket implements WebSocketLike, WebSocketTopics {
     else this.#ws.close(code, reason);
   }
 
+  terminate(): void {
+    this.#ws.terminate();
+  }
+
   get readyState(): number {
     return this.#ws.readyState;
   }
@@ -231,8 +244,11 @@ export function createBunHandlers(app: FetchApp): BunHandlers {
 export function serve(app: FetchApp, options: ServeOptions): Promise<Served> {
   try {
     debugFromEnv((name) => _bun().env[name]);
+    const idle = options.idleTimeout ?? SERVE_DEFAULTS.idleTimeout;
     const server = _bun().serve({
       ...createBunHandlers(app),
+      // whole seconds, 255 at most (Bun's range)
+      idleTimeout: Math.min(255, Math.max(1, Math.ceil(idle / 1000))),
       port: options.port,
       ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
       error: () => new Response(null, { status: 500 }),

@@ -65,10 +65,15 @@ interface _DenoSocket {
 
 interface _HttpServer {
   readonly addr: { readonly hostname: string; readonly port: number };
+  /** Rejects when the accept loop fails (EMFILE: out of file descriptors). */
+  readonly finished: Promise<void>;
   shutdown(): Promise<void>;
 }
 
 interface _Deno {
+  addSignalListener(signal: string, handler: () => void): void;
+  removeSignalListener(signal: string, handler: () => void): void;
+  listen(options: { port: number; hostname: string }): { close(): void };
   upgradeWebSocket(
     req: Request,
     options?: { idleTimeout?: number },
@@ -180,28 +185,182 @@ function _handler(
   };
 }
 
+/** The first and the longest wait before listening again after the accept loop failed (ms). */
+const RELISTEN_MIN_MS = 50;
+const RELISTEN_MAX_MS = 1_000;
+/**
+ * How many descriptors must be free before `Deno.serve` is called again: it
+ * registers a signal handler, and Deno 2.9 panics (ending the process) when
+ * that finds no descriptor.
+ */
+const PROBE_FDS = 8;
+
+/** The default of {@link DenoServeOptions.shedAfter}. */
+export const DEFAULT_SHED_AFTER = 10_000;
+
+/** Options of the Deno {@link serve}. */
+export interface DenoServeOptions extends ServeOptions {
+  /**
+   * Milliseconds the server waits, once its accept loop failed for want of
+   * file descriptors (EMFILE), for descriptors to come back before it closes
+   * every connection of the failed loop to free them — idle connections
+   * (which `Deno.serve` never times out) and open sessions alike; Socket.IO
+   * clients reconnect.
+   * @default 10000
+   */
+  shedAfter?: number;
+}
+
 /**
  * Serves `app` with `Deno.serve`. Binds all interfaces ("0.0.0.0", Deno's
  * default) unless `hostname` says otherwise; prints nothing.
+ *
+ * `Deno.serve` ends its accept loop for good when it runs out of file
+ * descriptors (EMFILE), rejecting `finished` — unhandled, that rejection
+ * ends the process. Here it is caught and the server listens again on the
+ * same port, retrying with back-off until descriptors are free: new
+ * connections are refused meanwhile, open ones (WebSockets, held polls)
+ * carry on. `Deno.serve` has no header or idle timeout (SECURITY.md).
  */
-export function serve(app: FetchApp, options: ServeOptions): Promise<Served> {
+export function serve(app: FetchApp, options: DenoServeOptions): Promise<Served> {
   const open = new Set<_DenoSocket>();
   try {
+    const deno = _deno();
+    _debugFromEnv(deno);
+    _primeSignals(deno);
+    const handle = _handler(app, open);
+    const shedAfter = options.shedAfter ?? DEFAULT_SHED_AFTER;
+    const listener = new _Listener(deno, shedAfter, (port) =>
+      deno.serve({
+        port,
+        ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
+        onListen: () => {},
+        onError: () => new Response(null, { status: 500 }),
+      }, handle));
     // Deno binds synchronously: the address is known when serve() returns
-    _debugFromEnv(_deno());
-    const server = _deno().serve({
-      port: options.port,
-      ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
-      onListen: () => {},
-      onError: () => new Response(null, { status: 500 }),
-    }, _handler(app, open));
-    return Promise.resolve(_served(app, server, open));
+    listener.listen(options.port);
+    return Promise.resolve(_served(app, listener, open));
   } catch (err) {
     return Promise.reject(err);
   }
 }
 
-function _served(app: FetchApp, server: _HttpServer, open: Set<_DenoSocket>): Served {
+/**
+ * Makes Deno set up its signal handling now. It does so at the first signal
+ * listener (of the app, of `Deno.serve`, of node:process) and needs file
+ * descriptors for it; set up while descriptors are exhausted, Deno 2.9
+ * panics and the process ends (ext/signals, `Too many open files`).
+ */
+function _primeSignals(deno: _Deno): void {
+  const noop = () => {};
+  try {
+    deno.addSignalListener("SIGWINCH", noop);
+    deno.removeSignalListener("SIGWINCH", noop);
+  } catch {
+    // no SIGWINCH (Windows): nothing to prime
+  }
+}
+
+/** A `Deno.serve` server that listens again when its accept loop fails. */
+class _Listener {
+  readonly #deno: _Deno;
+  readonly #shedAfter: number;
+  readonly #start: (port: number) => _HttpServer;
+  /** When the accept loop failed, while descriptors are still short. */
+  #failedAt: number | undefined;
+  #server: _HttpServer | undefined;
+  /** Servers whose accept loop failed: their open connections still run. */
+  #failed: _HttpServer[] = [];
+  #port = 0;
+  #hostname = "";
+  #stopped = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #delay = RELISTEN_MIN_MS;
+  /** How many times the accept loop failed and the server listened again. */
+  relistens = 0;
+
+  constructor(deno: _Deno, shedAfter: number, start: (port: number) => _HttpServer) {
+    this.#deno = deno;
+    this.#shedAfter = shedAfter;
+    this.#start = start;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  get hostname(): string {
+    return this.#hostname;
+  }
+
+  listen(port: number): void {
+    const server = this.#start(port);
+    this.#server = server;
+    this.#port = server.addr.port;
+    this.#hostname = server.addr.hostname;
+    this.#delay = RELISTEN_MIN_MS;
+    server.finished.catch(() => {
+      if (this.#stopped || this.#server !== server) return;
+      this.#server = undefined;
+      this.#failed.push(server);
+      this.#failedAt = Date.now();
+      this.#retry();
+    });
+  }
+
+  #retry(): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#stopped) return;
+      if (!this.#descriptorsFree()) {
+        if (Date.now() - this.#failedAt! >= this.#shedAfter) this.#shed();
+        this.#delay = Math.min(this.#delay * 2, RELISTEN_MAX_MS);
+        this.#retry();
+        return;
+      }
+      try {
+        this.listen(this.#port);
+        this.relistens++;
+        this.#failedAt = undefined;
+      } catch {
+        // still out of descriptors (or the port is taken): wait longer
+        this.#delay = Math.min(this.#delay * 2, RELISTEN_MAX_MS);
+        this.#retry();
+      }
+    }, this.#delay);
+  }
+
+  /** Whether a few descriptors can be had (opened and closed again at once). */
+  #descriptorsFree(): boolean {
+    const probes: { close(): void }[] = [];
+    try {
+      for (let i = 0; i < PROBE_FDS; i++) {
+        probes.push(this.#deno.listen({ port: 0, hostname: "127.0.0.1" }));
+      }
+      return true;
+    } catch {
+      return false;
+    } finally {
+      for (const probe of probes) probe.close();
+    }
+  }
+
+  /** Closes every connection of the failed accept loops, to get descriptors back. */
+  #shed(): void {
+    const failed = this.#failed;
+    this.#failed = [];
+    for (const server of failed) server.shutdown().catch(() => {});
+  }
+
+  async shutdown(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    const servers = this.#server ? [this.#server, ...this.#failed] : this.#failed;
+    await Promise.all(servers.map((s) => s.shutdown().catch(() => {})));
+  }
+}
+
+function _served(app: FetchApp, server: _Listener, open: Set<_DenoSocket>): Served {
   let closing: Promise<void> | undefined;
   const close = async () => {
     try {
@@ -215,8 +374,8 @@ function _served(app: FetchApp, server: _HttpServer, open: Set<_DenoSocket>): Se
     }
   };
   return {
-    port: server.addr.port,
-    hostname: server.addr.hostname,
+    port: server.port,
+    hostname: server.hostname,
     close: () => closing ??= close(),
   };
 }

@@ -30,6 +30,7 @@ import {
   callApp,
   CLOSE_GRACE_MS,
   guardEvents,
+  SERVE_DEFAULTS,
   type Served,
   type ServeOptions,
   settleWithin,
@@ -273,6 +274,10 @@ class _NodeSocket implements WebSocketLike {
     this.#ws.close(code, reason);
   }
 
+  terminate(): void {
+    this.#ws.terminate();
+  }
+
   get readyState(): number {
     return this.#ws.readyState;
   }
@@ -308,7 +313,17 @@ async function _writeRaw(socket: Duplex, res: Response): Promise<void> {
 export function serve(app: FetchApp, options: ServeOptions): Promise<Served> {
   debugFromEnv((name) => process.env[name]);
   const handlers = createNodeHandlers(app);
-  const server = createServer(handlers.request);
+  const headersTimeout = options.headersTimeout ?? SERVE_DEFAULTS.headersTimeout;
+  const server = createServer({
+    headersTimeout,
+    requestTimeout: Math.max(
+      headersTimeout,
+      options.requestTimeout ?? SERVE_DEFAULTS.requestTimeout,
+    ),
+    keepAliveTimeout: options.keepAliveTimeout ?? SERVE_DEFAULTS.keepAliveTimeout,
+    // how often Node looks for connections over those timeouts (its default: 30 s)
+    connectionsCheckingInterval: Math.min(1_000, headersTimeout),
+  }, handlers.request);
   server.on("upgrade", handlers.upgrade);
   return new Promise((resolve, reject) => {
     server.once("error", reject);

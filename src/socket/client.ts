@@ -94,7 +94,11 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
    */
   _writeEncoded(encoded: EncodedPacket, opts: WriteOptions): void {
     if (this.conn.readyState !== "open") return;
-    if (opts.volatile && !this.conn.transport.writable) return;
+    if (opts.volatile) {
+      const transport = this.conn.transport;
+      // a client that does not keep up gets no volatile packet (backpressure)
+      if (!transport.writable || transport.congested) return;
+    }
     // the engine reads `compress !== false` and `wsPreEncoded !== undefined`: undefined is fine
     const sendOptions = opts as SendOptions;
     for (const part of encoded) this.conn.send(part, sendOptions);

@@ -34,7 +34,9 @@ const { serve } = await load();
 const { default: makeApp } = await import(`./apps/${appName}.ts`) as {
   default: () => FetchApp | Promise<FetchApp>;
 };
-const served = await serve(await makeApp(), { port: 0, hostname: "127.0.0.1" });
+// `SIO_SERVE_OPTIONS` (JSON) adds serve() options, such as its timeouts
+const extra = JSON.parse(process.env.SIO_SERVE_OPTIONS ?? "{}") as Partial<ServeOptions>;
+const served = await serve(await makeApp(), { ...extra, port: 0, hostname: "127.0.0.1" });
 process.stdout.write(JSON.stringify({ port: served.port }) + "\n");
 
 const onEnd = () => process.exit(0);

@@ -116,3 +116,220 @@ export async function pollConnect(base: string, path = "/socket.io/"): Promise<P
   if (!connected.body.startsWith("40")) throw new Error(`connect: ${connected.body}`);
   return session;
 }
+
+/** A WebSocket over a raw TCP socket: it can stop reading, or vanish without a close frame. */
+export interface RawWebSocket {
+  readonly socket: import("node:net").Socket;
+  /** Sends a masked text frame. */
+  sendText(text: string): void;
+  /** Whether the server closed the TCP connection. */
+  readonly ended: boolean;
+}
+
+/**
+ * Opens a WebSocket by hand on 127.0.0.1:`port` and connects it to the main
+ * namespace (`40`), reading only what that needs; then it reads nothing more
+ * unless the caller resumes the socket.
+ */
+export async function rawWebSocket(port: number, path = "/socket.io/"): Promise<RawWebSocket> {
+  const { connect } = await import("node:net");
+  const { Buffer } = await import("node:buffer");
+  const socket = connect(port, "127.0.0.1");
+  let ended = false;
+  socket.on("close", () => (ended = true));
+  socket.on("error", () => {});
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", () => resolve());
+    socket.once("error", reject);
+  });
+  const key = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
+  socket.write(
+    `GET ${path}?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
+      `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\n` +
+      "Sec-WebSocket-Version: 13\r\n\r\n",
+  );
+  const ws: RawWebSocket = {
+    socket,
+    sendText(text) {
+      const payload = Buffer.from(text);
+      const mask = crypto.getRandomValues(new Uint8Array(4));
+      const n = payload.length;
+      const head = n < 126
+        ? Buffer.from([0x81, 0x80 | n])
+        : n < 65_536
+        ? Buffer.from([0x81, 0x80 | 126, n >> 8, n & 255])
+        : (() => {
+          const b = Buffer.alloc(10);
+          b[0] = 0x81;
+          b[1] = 0x80 | 127;
+          b.writeBigUInt64BE(BigInt(n), 2);
+          return b;
+        })();
+      for (let i = 0; i < n; i++) payload[i]! ^= mask[i & 3]!;
+      socket.write(Buffer.concat([head, Buffer.from(mask), payload]));
+    },
+    get ended() {
+      return ended;
+    },
+  };
+  // read until the Socket.IO CONNECT answer, then stop reading
+  let seen = "";
+  let connectSent = false;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("no WebSocket handshake")), 5_000);
+    const onData = (chunk: Uint8Array) => {
+      seen += Buffer.from(chunk).toString("latin1");
+      if (!connectSent && seen.includes('0{"sid"')) {
+        connectSent = true;
+        ws.sendText("40");
+      }
+      if (seen.includes('40{"sid"')) {
+        clearTimeout(timer);
+        socket.off("data", onData);
+        socket.pause();
+        resolve();
+      }
+    };
+    socket.on("data", onData);
+  });
+  return ws;
+}
+
+/** The hostile app's `stats` (sessions, sockets, heap and RSS after GC where it can). */
+export async function stats(
+  base: string,
+  path = "/socket.io/",
+): Promise<{ sessions: number; sockets: number; heapUsed: number; rss: number }> {
+  const ws = await wsConnect(base, path);
+  try {
+    ws.socket.send('429["stats"]');
+    for (;;) {
+      const m = await ws.nextMessage(10_000);
+      if (typeof m === "string" && m.startsWith("439[")) return JSON.parse(m.slice(3))[0];
+    }
+  } finally {
+    await ws.close().catch(() => {});
+  }
+}
+
+/**
+ * Sends a request head (and `body`) on a raw TCP socket and measures how long
+ * the server holds the connection: until it answers or closes it (with
+ * `untilClose`, until it closes it, answered or not).
+ */
+export async function heldFor(
+  port: number,
+  head: string,
+  body: string,
+  maxMs: number,
+  untilClose = false,
+): Promise<{ ms: number; status: number | undefined; closed: boolean }> {
+  const { connect } = await import("node:net");
+  const socket = connect(port, "127.0.0.1");
+  socket.on("error", () => {});
+  const started = Date.now();
+  return await new Promise((resolve) => {
+    let data = "";
+    let done = false;
+    const finish = (closed: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      const match = /^HTTP\/1\.1 (\d{3})/.exec(data);
+      socket.destroy();
+      resolve({ ms: Date.now() - started, status: match ? Number(match[1]) : undefined, closed });
+    };
+    const timer = setTimeout(() => finish(false), maxMs);
+    socket.on("connect", () => socket.write(head + body));
+    socket.on("data", (chunk) => {
+      data += chunk.toString("latin1");
+      if (!untilClose && /\r\n\r\n/.test(data)) finish(false);
+    });
+    socket.on("close", () => finish(true));
+  });
+}
+
+/** A server child started under a file-descriptor limit. */
+export interface LimitedServer {
+  readonly port: number;
+  readonly url: string;
+  /** Whether the process is still running. */
+  alive(): boolean;
+  /** What the process wrote to stderr (the last 8 KB). */
+  stderr(): string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the `hostile` test app on `runtime` with `ulimit -n nofile` (bash's
+ * builtin, for that child only), or the official server with `runtime:
+ * "official"`.
+ */
+export async function startLimited(
+  runtime: "deno" | "bun" | "node" | "official",
+  nofile: number,
+  env: Record<string, string> = {},
+): Promise<LimitedServer> {
+  const { spawn } = await import("node:child_process");
+  const process = (await import("node:process")).default;
+  const bin = "node_modules/.bin";
+  const command = {
+    deno: `${bin}/deno run -A --quiet tests/_support/serve_fixture.ts hostile deno`,
+    bun: `${bin}/bun run tests/_support/serve_fixture.ts hostile bun`,
+    node: `node --import tsx tests/_support/serve_fixture.ts hostile node`,
+    official: `node --expose-gc --import tsx tests/reliability/_official_hostile.ts`,
+  }[runtime];
+  const root = new URL("../../", import.meta.url).pathname;
+  const child = spawn("bash", ["-c", `ulimit -n ${nofile} && exec ${command}`], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: "1", ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.setEncoding("utf8");
+  child.stderr!.on("data", (s: string) => (stderr = (stderr + s).slice(-8_192)));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`no port: ${stderr}`)), 20_000);
+    child.stdout!.setEncoding("utf8");
+    child.stdout!.on("data", (s: string) => {
+      out += s;
+      const match = /\{"port":(\d+)\}/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.once("exit", () => reject(new Error(`exited: ${stderr}`)));
+  });
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    stderr: () => stderr,
+    async close() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+/** Opens `n` TCP connections to `port` (every other one sends half a request head). */
+export async function flood(port: number, n: number): Promise<{ destroy(): void }> {
+  const { connect } = await import("node:net");
+  const sockets: import("node:net").Socket[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = connect(port, "127.0.0.1");
+    s.on("error", () => {});
+    if (i % 2) s.on("connect", () => s.write("GET / HTTP/1.1\r\nHost: x\r\n"));
+    sockets.push(s);
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  return {
+    destroy() {
+      for (const s of sockets) s.destroy();
+    },
+  };
+}
