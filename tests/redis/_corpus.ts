@@ -67,4 +67,3 @@ export const MSGPACK_CORPUS = [
   "undefined in map",
   "map16",
 ];
-
