@@ -234,8 +234,9 @@ export function fleetSuite(adapter: AdapterKind, opts: FleetSuiteOptions = {}): 
     });
 
     it("allRooms from any node lists the rooms of every node", T, async () => {
+      // allRooms() is the classic adapter's; the ClusterAdapter family has none
+      if (adapter !== "classic") return;
       for (const { node } of members) {
-        if (adapter !== "classic" && node.kind === "official") continue; // only the classic one has it
         const rooms = await node.op("allRooms") as string[];
         for (const m of members) assert.ok(rooms.includes("node-" + m.node.name), node.name);
         assert.ok(rooms.includes("blue") && rooms.includes("green"));

@@ -26,6 +26,11 @@ export {
   type RedisAdapterOptions,
   type RedisParser,
 } from "./classic_adapter.ts";
+export {
+  createShardedAdapter,
+  ShardedRedisAdapter,
+  type ShardedRedisAdapterOptions,
+} from "./sharded_adapter.ts";
 export { Emitter, EmitterBroadcastOperator, type EmitterOptions } from "./emitter.ts";
 export type { RedisClient } from "./_client.ts";
 export {
