@@ -34,6 +34,8 @@ export interface FleetSuiteOptions {
   client?: "redis" | "ioredis";
   /** Run the fault cases (SIGSTOP/SIGKILL a node, restart Redis). */
   faults?: boolean;
+  /** Only in the full form (`npm run test:redis`). */
+  fullOnly?: boolean;
 }
 
 interface Member {
@@ -64,10 +66,14 @@ export function fleetSuite(adapter: AdapterKind, opts: FleetSuiteOptions = {}): 
   const kinds = opts.kinds ?? ["official", "deno", "bun", "node"];
   const skip = !hasRedisServer()
     ? "redis-server is not installed"
+    : opts.fullOnly && process.env.SIO_REDIS_FULL !== "1"
+    ? "runs in npm run test:redis"
     : onlyOnce()
     ? "runs under deno test (npm run test:redis runs it under every runner)"
     : false;
-  describe(`${adapter} adapter: a mixed fleet (${kinds.join(", ")})`, { skip }, () => {
+  describe(`${adapter} adapter: a mixed fleet (${kinds.join(", ")}; ${opts.client ?? "redis"})`, {
+    skip,
+  }, () => {
     let redis: RedisServer;
     const members: Member[] = [];
     const inboxes = new Map<string, unknown[][]>();
@@ -85,9 +91,12 @@ export function fleetSuite(adapter: AdapterKind, opts: FleetSuiteOptions = {}): 
       }
       // every node counts every other before the suite starts
       for (const { node } of members) {
-        const deadline = Date.now() + 10_000;
-        while (Number(await node.op("serverCount")) !== nodes.length) {
-          if (Date.now() > deadline) throw new Error(`${node.name} does not see the fleet`);
+        const deadline = Date.now() + 20_000;
+        let count;
+        while ((count = Number(await node.op("serverCount"))) !== nodes.length) {
+          if (Date.now() > deadline) {
+            throw new Error(`${node.name} counts ${count} servers, not ${nodes.length}`);
+          }
           await sleep(50);
         }
       }

@@ -17,11 +17,9 @@ const log = createLogger("sio-edge:redis");
  */
 export interface RedisClient {
   /** Every client of both libraries is an event emitter. */
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  /** Removes a listener. */
-  off?(event: string, listener: (...args: never[]) => void): unknown;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
   /** Publishes a message. */
-  publish(channel: string, message: never): Promise<unknown>;
+  publish(...args: never[]): unknown;
 }
 
 /** Receives one pub/sub message. */
