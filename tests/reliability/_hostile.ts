@@ -274,9 +274,10 @@ export async function startLimited(
   const process = (await import("node:process")).default;
   const bin = "node_modules/.bin";
   const command = {
-    deno: `${bin}/deno run -A --quiet tests/_support/serve_fixture.ts hostile deno`,
+    deno:
+      `${bin}/deno run -A --quiet --v8-flags=--expose-gc tests/_support/serve_fixture.ts hostile deno`,
     bun: `${bin}/bun run tests/_support/serve_fixture.ts hostile bun`,
-    node: `node --import tsx tests/_support/serve_fixture.ts hostile node`,
+    node: `node --expose-gc --import tsx tests/_support/serve_fixture.ts hostile node`,
     official: `node --expose-gc --import tsx tests/reliability/_official_hostile.ts`,
   }[runtime];
   const root = new URL("../../", import.meta.url).pathname;

@@ -68,8 +68,10 @@ export default function makeHostileApp(): Server {
       throw new Error("handler failure");
     });
     socket.on("stats", (ack: Ack) => {
-      const gc = (globalThis as { gc?: () => void }).gc;
-      gc?.();
+      // a full collection where the runtime offers one (--expose-gc, Bun.gc)
+      const g = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void } };
+      if (g.gc) g.gc();
+      else g.Bun?.gc(true);
       const memory = process.memoryUsage();
       ack(
         {

@@ -1,0 +1,192 @@
+/**
+ * `npm run soak`: the full reliability run (≤ 10 min). The fuzzing at full
+ * size (≥ 1,000,000 mutated packets, ≥ 100,000 malformed requests), then the
+ * hostile clients against sio-edge on Deno, Bun and Node and against the
+ * official socket.io server, each figure checked against its bound for
+ * sio-edge and printed beside the official server's.
+ *
+ * Usage: `bash scripts/soak.sh` (raises `ulimit -n` to the hard limit for the
+ * 10,000-connection scenarios), or `node --import tsx scripts/soak.ts
+ * [--only=deno,official] [--skip-fuzz]`.
+ *
+ * @module
+ */
+
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+import {
+  deepPackets,
+  flood,
+  heldFor,
+  serves,
+  startLimited,
+  wsConnect,
+} from "../tests/reliability/_hostile.ts";
+import { churn, idle, pausedReader } from "../tests/reliability/_scenarios.ts";
+
+// Node 20 has no global WebSocket: the `ws` client has the same browser-style API
+if (typeof globalThis.WebSocket === "undefined") {
+  (globalThis as { WebSocket?: unknown }).WebSocket = (await import("ws")).WebSocket;
+}
+
+type Target = "deno" | "bun" | "node" | "official";
+const args = process.argv.slice(2);
+const only = args.find((a) => a.startsWith("--only="))?.slice(7).split(",") as
+  | Target[]
+  | undefined;
+const TARGETS: Target[] = only ?? ["deno", "bun", "node", "official"];
+const CYCLES = Number(process.env.SOAK_CYCLES ?? 10_000);
+const IDLE = Number(process.env.SOAK_IDLE ?? 10_000);
+const NOFILE = Number(spawnSync("bash", ["-c", "ulimit -n"]).stdout.toString().trim());
+
+const results: Record<string, Record<string, unknown>> = {};
+const failures: string[] = [];
+
+function check(target: Target, what: string, ok: boolean, figure: unknown): void {
+  if (target !== "official" && !ok) failures.push(`${target}: ${what} (${JSON.stringify(figure)})`);
+}
+
+function log(...parts: unknown[]): void {
+  process.stderr.write(parts.map(String).join(" ") + "\n");
+}
+
+function fuzz(): void {
+  log("== fuzzing, full size (SOAK=1), under deno test");
+  const started = Date.now();
+  const run = spawnSync(
+    "node_modules/.bin/deno",
+    ["test", "-A", "tests/reliability/fuzz_test.ts"],
+    { env: { ...process.env, SOAK: "1", NO_COLOR: "1" }, encoding: "utf8" },
+  );
+  const out = run.stdout + run.stderr;
+  const figures = /fuzz figures (\{.*\})/.exec(out)?.[1];
+  results.fuzz = {
+    ok: run.status === 0,
+    s: Math.round((Date.now() - started) / 1000),
+    ...JSON.parse(figures ?? "{}"),
+  };
+  if (run.status !== 0) failures.push("fuzzing failed:\n" + out.slice(-3_000));
+  log(JSON.stringify(results.fuzz));
+}
+
+async function scenarios(target: Target): Promise<void> {
+  log(`== ${target}`);
+  const r: Record<string, unknown> = {};
+  results[target] = r;
+  const env = {
+    SIO_PING_INTERVAL: "2000",
+    SIO_PING_TIMEOUT: "2000",
+    SIO_BODY_TIMEOUT: "2000",
+    SIO_MAX_BUFFERED: "2000000",
+  };
+  let server = await startLimited(target, NOFILE, env);
+  try {
+    // deep nesting: the process must live, the connection must close
+    const deep: Record<string, string> = {};
+    for (const { name, frames } of deepPackets()) {
+      if (!server.alive()) server = await startLimited(target, NOFILE, env);
+      const ws = await wsConnect(server.url).catch(() => undefined);
+      if (!ws) {
+        deep[name] = "no connection";
+        continue;
+      }
+      for (const frame of frames) ws.socket.send(frame);
+      await new Promise((res) => setTimeout(res, 300));
+      const alive = server.alive() && await serves(server.url, undefined, 2_000);
+      deep[name] = alive ? "connection closed, server up" : "SERVER DIED";
+      await ws.close().catch(() => {});
+      check(target, `deep packet ${name}`, alive, deep[name]);
+    }
+    r.deep = deep;
+    if (!server.alive()) server = await startLimited(target, NOFILE, env);
+
+    // a trickling body: 10 of 100 declared bytes, then silence
+    const hs = await (await fetch(`${server.url}/socket.io/?EIO=4&transport=polling`)).text();
+    const sid = (JSON.parse(hs.slice(1)) as { sid: string }).sid;
+    const head = `POST /socket.io/?EIO=4&transport=polling&sid=${sid} HTTP/1.1\r\n` +
+      `Host: 127.0.0.1\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: 100\r\n\r\n`;
+    const trickle = await heldFor(server.port, head, "4123456789", 30_000);
+    r.trickleHeldMs = trickle.ms;
+    check(target, "trickling body held ≤ 5 s", trickle.ms <= 5_000, trickle);
+    log("trickle", JSON.stringify(trickle));
+
+    const paused = await pausedReader(server.url, server.port, 10_000);
+    r.pausedReader = paused;
+    check(
+      target,
+      "paused reader dropped, RSS +≤ 64 MiB",
+      paused.dropped && paused.rssGrowthMiB <= 64,
+      paused,
+    );
+    log("paused", JSON.stringify(paused));
+
+    const clean = await churn(server.url, server.port, CYCLES, false);
+    r.churnClean = clean;
+    check(
+      target,
+      "clean churn: no session left, heap levels off (≤ 8 MiB in the second half)",
+      clean.sessionsLeft === 0 && clean.secondHalfMiB <= 8,
+      clean,
+    );
+    log("churn clean", JSON.stringify(clean));
+
+    const cut = await churn(server.url, server.port, CYCLES, true);
+    r.churnAbrupt = cut;
+    // Deno 2.9 keeps ~3-4 KB per cut WebSocket itself (README); sessions must still all go
+    check(target, "abrupt churn: no session left", cut.sessionsLeft === 0, cut);
+    if (target !== "deno") {
+      check(target, "abrupt churn: heap levels off", cut.secondHalfMiB <= 8, cut);
+    }
+    log("churn abrupt", JSON.stringify(cut));
+
+    const held = await idle(server.url, IDLE, 10_000);
+    r.idle = held;
+    check(
+      target,
+      `${IDLE} idle clients kept by heartbeats`,
+      held.connected === IDLE && held.dropped === 0,
+      held,
+    );
+    log("idle", JSON.stringify(held));
+  } finally {
+    await server.close();
+  }
+
+  // descriptors exhausted: 400 connections against ulimit -n 256
+  const limited = await startLimited(target, 256, env);
+  try {
+    const f = await flood(limited.port, 400);
+    await new Promise((res) => setTimeout(res, 1_500));
+    const aliveDuring = limited.alive();
+    f.destroy();
+    const started = Date.now();
+    let back = false;
+    while (!back && Date.now() - started < 30_000 && limited.alive()) {
+      back = await serves(limited.url, undefined, 2_000);
+    }
+    r.fdExhaustion = { aliveDuring, recovered: back, recoverMs: Date.now() - started };
+    check(target, "survives fd exhaustion and recovers", aliveDuring && back, r.fdExhaustion);
+    log("fd", JSON.stringify(r.fdExhaustion));
+  } finally {
+    await limited.close();
+  }
+}
+
+const started = Date.now();
+log(`ulimit -n ${NOFILE}`);
+if (!args.includes("--skip-fuzz")) fuzz();
+for (const target of TARGETS) {
+  try {
+    await scenarios(target);
+  } catch (err) {
+    failures.push(`${target}: ${(err as Error).stack}`);
+  }
+}
+process.stdout.write(
+  JSON.stringify({ seconds: Math.round((Date.now() - started) / 1000), results }, null, 2) + "\n",
+);
+if (failures.length) {
+  log("\nFAILED:\n" + failures.join("\n"));
+  process.exit(1);
+}
+log(`\nsoak passed in ${Math.round((Date.now() - started) / 1000)} s`);

@@ -1,0 +1,208 @@
+/**
+ * The hostile-client scenarios of the reliability suite, each against a
+ * running server given by URL (sio-edge on any runtime, or the official
+ * server), each returning its figures: what `npm run soak` prints beside
+ * the official server's, and what the tests check against their bounds.
+ *
+ * @module
+ */
+
+import { WebSocket as WsClient } from "ws";
+import { rawWebSocket, stats, wsConnect } from "./_hostile.ts";
+
+const MiB = 1024 * 1024;
+
+/** Heap after GC at checkpoints of a churn; the level-off is `last - middle`. */
+export interface ChurnFigures {
+  cycles: number;
+  /** Heap after GC (MiB) at 0 %, 25 %, 50 %, 75 % and 100 % of the cycles. */
+  heapMiB: number[];
+  /** Growth of the heap after GC over the second half (MiB). */
+  secondHalfMiB: number;
+  /** Sessions left once every client is gone (the stats connection excluded). */
+  sessionsLeft: number;
+  ms: number;
+}
+
+async function settleSessions(url: string, ms = 5_000): Promise<number> {
+  const deadline = Date.now() + ms;
+  let left = Infinity;
+  while (Date.now() < deadline) {
+    left = (await stats(url)).sessions - 1;
+    if (left <= 0) return Math.max(0, left);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return left;
+}
+
+/**
+ * `cycles` WebSocket clients connect to the main namespace and leave,
+ * `parallel` at a time: cleanly (`abrupt: false`) or by cutting the TCP
+ * connection without a close frame.
+ */
+export async function churn(
+  url: string,
+  port: number,
+  cycles: number,
+  abrupt: boolean,
+  parallel = 50,
+): Promise<ChurnFigures> {
+  const started = Date.now();
+  const heapMiB: number[] = [];
+  const checkpoint = async () => {
+    await settleSessions(url, 3_000);
+    heapMiB.push(Math.round((await stats(url)).heapUsed / MiB * 10) / 10);
+  };
+  await checkpoint();
+  let done = 0;
+  const one = async () => {
+    if (abrupt) {
+      const ws = await rawWebSocket(port);
+      ws.socket.resetAndDestroy?.() ?? ws.socket.destroy();
+    } else {
+      const ws = await wsConnect(url);
+      await ws.close();
+    }
+  };
+  for (let quarter = 1; quarter <= 4; quarter++) {
+    const target = Math.round(cycles * quarter / 4);
+    while (done < target) {
+      const batch = Math.min(parallel, target - done);
+      await Promise.all(Array.from({ length: batch }, one));
+      done += batch;
+    }
+    await checkpoint();
+  }
+  return {
+    cycles,
+    heapMiB,
+    secondHalfMiB: Math.round((heapMiB[4]! - heapMiB[2]!) * 10) / 10,
+    sessionsLeft: await settleSessions(url),
+    ms: Date.now() - started,
+  };
+}
+
+/** What happened to `n` idle clients that answer every ping for `ms`. */
+export interface IdleFigures {
+  clients: number;
+  connected: number;
+  /** Clients the server dropped while they answered every ping. */
+  dropped: number;
+  /** Pings answered in all. */
+  pongs: number;
+  ms: number;
+  rssMiB: number;
+}
+
+/**
+ * Opens `n` WebSocket clients (the `ws` package, `parallel` handshakes at a
+ * time), keeps them idle for `ms` answering every ping at once, and counts
+ * those the server closed.
+ */
+export async function idle(
+  url: string,
+  n: number,
+  ms: number,
+  parallel = 200,
+): Promise<IdleFigures> {
+  const wsUrl = url.replace(/^http/, "ws") + "/socket.io/?EIO=4&transport=websocket";
+  const clients: WsClient[] = [];
+  let dropped = 0;
+  let pongs = 0;
+  let holding = false;
+  const open = () =>
+    new Promise<void>((resolve) => {
+      const ws = new WsClient(wsUrl);
+      clients.push(ws);
+      let connected = false;
+      ws.on("message", (data, isBinary) => {
+        if (isBinary) return;
+        const text = data.toString();
+        if (text === "2") {
+          ws.send("3");
+          pongs++;
+        } else if (text.startsWith("0{")) ws.send("40");
+        else if (text.startsWith("40") && !connected) {
+          connected = true;
+          resolve();
+        }
+      });
+      ws.on("close", () => {
+        if (holding && connected) dropped++;
+        resolve();
+      });
+      ws.on("error", () => resolve());
+    });
+  for (let i = 0; i < n; i += parallel) {
+    await Promise.all(Array.from({ length: Math.min(parallel, n - i) }, open));
+  }
+  const connected = clients.filter((c) => c.readyState === WsClient.OPEN).length;
+  holding = true;
+  const started = Date.now();
+  await new Promise((r) => setTimeout(r, ms));
+  holding = false;
+  const rss = (await stats(url)).rss;
+  for (const c of clients) c.terminate();
+  await settleSessions(url, 10_000);
+  return {
+    clients: n,
+    connected,
+    dropped,
+    pongs,
+    ms: Date.now() - started,
+    rssMiB: Math.round(rss / MiB),
+  };
+}
+
+/** A client that stops reading while another one broadcasts 64 KiB messages. */
+export interface PausedFigures {
+  /** Whether the server dropped the paused client. */
+  dropped: boolean;
+  /** Time until it did (or until the scenario gave up). */
+  ms: number;
+  /** Bytes broadcast meanwhile. */
+  sentMiB: number;
+  /** Growth of the server's RSS (MiB). */
+  rssGrowthMiB: number;
+}
+
+export async function pausedReader(
+  url: string,
+  port: number,
+  maxMs = 10_000,
+): Promise<PausedFigures> {
+  const before = await stats(url);
+  const paused = await rawWebSocket(port);
+  const sender = await wsConnect(url);
+  const chunk = "x".repeat(64 * 1024);
+  const started = Date.now();
+  let sent = 0;
+  let dropped = false;
+  let peak = before.rss;
+  for (let i = 0; Date.now() - started < maxMs; i++) {
+    sender.socket.send(`42${i}["bcast","${chunk}",1]`);
+    for (;;) {
+      const m = await sender.nextMessage(10_000);
+      if (m === "2") sender.socket.send("3"); // the sender stays alive through pings
+      if (typeof m === "string" && m.startsWith(`43${i}`)) break;
+    }
+    sent += chunk.length;
+    if (i % 25 === 24) {
+      const s = await stats(url);
+      peak = Math.max(peak, s.rss);
+      if (s.sessions <= before.sessions + 1) {
+        dropped = true;
+        break;
+      }
+    }
+  }
+  const ms = Date.now() - started;
+  await sender.close();
+  paused.socket.destroy();
+  return {
+    dropped,
+    ms,
+    sentMiB: Math.round(sent / MiB),
+    rssGrowthMiB: Math.round((peak - before.rss) / MiB),
+  };
+}
