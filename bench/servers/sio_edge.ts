@@ -7,7 +7,7 @@
 
 import { Server } from "../../src/socket/server.ts";
 import type { FetchApp } from "../../src/engine/ports.ts";
-import type { Served, ServeOptions } from "../../src/runtime/_shared.ts";
+import type { Served, ServeOptions } from "../../src/runtime/glue.ts";
 import { control, ROOM } from "./_control.ts";
 
 type ServeFn = (app: FetchApp, options: ServeOptions) => Promise<Served>;

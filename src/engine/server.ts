@@ -22,14 +22,14 @@ import {
   resolveOptions,
   serializeCookie,
 } from "./options.ts";
-import type { FetchApp, RequestContext } from "./ports.ts";
+import type { FetchApp, RequestContext, WebSocketEvents } from "./ports.ts";
 import { Polling } from "./polling.ts";
 import { contextFromArgs } from "./_runtime_probe.ts";
 import { type Refusal, sessionId, type Verifier, verifyRequest } from "./_verify.ts";
-import { EngineSocket, type SessionSettings } from "./socket.ts";
+import { EngineSocket, type HeartbeatState, type SessionSettings } from "./socket.ts";
 import type { Transport, TransportName } from "./transport.ts";
 import { WebSocketTransport } from "./websocket.ts";
-import { requestHead } from "./_request_head.ts";
+import { type RequestHead, requestHead } from "./request_head.ts";
 
 const debug = createLogger("sio-edge:engine");
 
@@ -44,6 +44,18 @@ export type EngineServerEvents = {
   /** The headers of every polling answer and WebSocket upgrade, before it is sent; may be changed. */
   headers: (headers: Headers, req: Request) => void;
 };
+
+/** A live WebSocket session a host takes over: what it kept of the session. */
+export interface AdoptedSession {
+  /** The session id. */
+  readonly sid: string;
+  /** The handshake request, as the session kept it (`EngineSocket.requestHead`). */
+  readonly request: RequestHead;
+  /** The client's address (`EngineSocket.remoteAddress`). */
+  readonly remoteAddress: string;
+  /** Where the heartbeat stood (`EngineSocket.heartbeat`). */
+  readonly heartbeat: HeartbeatState;
+}
 
 /**
  * An Engine.IO v4 server: handshakes, long-polling, WebSocket, upgrades,
@@ -283,6 +295,35 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
     }
     headers.set("cache-control", "no-store");
     this.emit("headers", headers, req);
+  }
+
+  /**
+   * The one door for taking over a live WebSocket session after the process
+   * that served it went away (a Durable Object woken from hibernation). The
+   * engine builds the transport and hands its events to `connect`, which wires
+   * them to the runtime's socket (and calls `onOpen` with it, as an upgrader
+   * does); then the session, with the server's own settings, is registered and
+   * its heartbeat carried on from `session.heartbeat`. Nothing is sent (no open
+   * packet) and no `connection` event fires: the caller hands the session on.
+   *
+   * @throws {TypeError} when a session with this sid is open already
+   */
+  adopt(session: AdoptedSession, connect: (events: WebSocketEvents) => void): EngineSocket {
+    const { sid } = session;
+    if (this.#store.get(sid)) throw new TypeError(`session ${sid} is open already`);
+    const transport = new WebSocketTransport(this.opts.maxHttpBufferSize);
+    connect(transport.events);
+    const socket = new EngineSocket(
+      sid,
+      session.request,
+      session.remoteAddress,
+      transport,
+      this.#settings,
+    );
+    this.#track(sid, socket);
+    socket.resume(session.heartbeat);
+    debug("adopted %s", sid);
+    return socket;
   }
 
   /** Closes every session ("forced close") and stops every timer. */

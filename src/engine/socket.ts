@@ -11,9 +11,9 @@ import type { Clock, TimerHandle } from "../util/clock.ts";
 import type { Packet, PacketOptions, PacketType } from "../parser/engine_packet.ts";
 import { runUpgrade } from "./_upgrade.ts";
 import type { Transport, TransportName } from "./transport.ts";
-import type { WebSocketTopics } from "./ports.ts";
+import type { WebSocketLike, WebSocketTopics } from "./ports.ts";
 import { WebSocketTransport } from "./websocket.ts";
-import { requestFromHead, type RequestHead, requestHead } from "./_request_head.ts";
+import { requestFromHead, type RequestHead, requestHead } from "./request_head.ts";
 
 /** The session's lifecycle. */
 export type ReadyState = "opening" | "open" | "closing" | "closed";
@@ -142,8 +142,8 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     return this.#request ??= requestFromHead(this.#head);
   }
 
-  /** Internal: what the session keeps of its handshake request. */
-  get _requestHead(): RequestHead {
+  /** What the session keeps of its handshake request (what a host persists). */
+  get requestHead(): RequestHead {
     return this.#head;
   }
 
@@ -155,6 +155,12 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   /** The current transport. */
   get transport(): Transport {
     return this.#transport;
+  }
+
+  /** The runtime's WebSocket while the session runs over one (what a hibernating host keeps). */
+  get webSocket(): WebSocketLike | undefined {
+    const transport = this.#transport;
+    return transport instanceof WebSocketTransport ? transport.socket : undefined;
   }
 
   /**

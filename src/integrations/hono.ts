@@ -48,7 +48,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { FetchApp, RequestContext, Upgrader } from "../engine/ports.ts";
 import { type BunServer, bunTopicHub } from "../runtime/bun.ts";
 import { upgrader as denoUpgrader } from "../runtime/deno.ts";
-import { callApp, guardEvents } from "../runtime/_shared.ts";
+import { callApp, guardEvents } from "../runtime/glue.ts";
 
 /**
  * A server the middleware can mount: a fetch app that tells which URLs are

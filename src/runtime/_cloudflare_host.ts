@@ -9,12 +9,10 @@
 
 import type { AdapterNamespace } from "../adapter/adapter.ts";
 import type { Upgrader, WebSocketEvents, WebSocketLike } from "../engine/ports.ts";
-import { EngineSocket, type SessionSettings } from "../engine/socket.ts";
-import { WebSocketTransport } from "../engine/websocket.ts";
+import type { EngineSocket } from "../engine/socket.ts";
 import { Server, type ServerOptions } from "../socket/server.ts";
-import { MemorySessionStore } from "../store/session_store.ts";
 import { randomId } from "../util/id.ts";
-import { guardEvents } from "./_shared.ts";
+import { guardEvents } from "./glue.ts";
 import { AlarmClock } from "./_cloudflare_clock.ts";
 import { StorageRecoveryAdapter } from "./_cloudflare_recovery.ts";
 import { sidPrefix } from "./_cloudflare_sid.ts";
@@ -22,7 +20,6 @@ import { type Resumed, SessionSaver } from "./_cloudflare_saver.ts";
 import {
   decodeAttachment,
   decodeBody,
-  requestFromSnapshot,
   type SessionRecord,
   storageKey,
 } from "./_cloudflare_state.ts";
@@ -42,7 +39,6 @@ export class ObjectHost {
   readonly io: Server;
   #ctx: CfObjectState;
   #clock: AlarmClock;
-  #store = new MemorySessionStore<EngineSocket>();
   #events = new Map<CfWebSocket, WebSocketEvents>();
   #saver: SessionSaver;
   #upgrade: Upgrader;
@@ -61,7 +57,6 @@ export class ObjectHost {
         : {}),
       ...options,
       heartbeatClock: this.#clock,
-      store: this.#store,
       // the sid names this object, so the Worker can route every later request here
       generateId: async (req) => prefix + (generateId ? await generateId(req) : randomId()),
     });
@@ -118,21 +113,11 @@ export class ObjectHost {
       const decoded = decodeAttachment(ws.deserializeAttachment());
       let body = decoded?.body;
       if (decoded && !body) body = decodeBody(await this.#ctx.storage.get(storageKey(decoded.sid)));
-      if (!decoded || !body || this.#store.get(decoded.sid)) {
+      if (!decoded || !body) {
         this.#closeQuietly(ws, SESSION_LOST, "session lost");
         continue;
       }
-      try {
-        this.#resume(
-          ws,
-          { sid: decoded.sid, heartbeat: decoded.heartbeat, ...body },
-          !decoded.body,
-        );
-      } catch {
-        // one session that cannot be taken over must not keep the object from starting
-        this.#store.get(decoded.sid)?.close(true);
-        this.#closeQuietly(ws, SESSION_LOST, "session lost");
-      }
+      this.#resume(ws, { sid: decoded.sid, heartbeat: decoded.heartbeat, ...body }, !decoded.body);
     }
   }
 
@@ -149,38 +134,39 @@ export class ObjectHost {
   }
 
   #onSession(session: EngineSocket): void {
-    const attach = (transport: unknown) => {
-      const ws = transport instanceof WebSocketTransport ? transport.socket : undefined;
-      if (ws && this.#events.has(ws as CfWebSocket)) this.#track(session, ws as CfWebSocket);
+    const attach = () => {
+      const ws = session.webSocket as CfWebSocket | undefined;
+      if (ws && this.#events.has(ws)) this.#track(session, ws);
     };
-    if (session.transport.name === "websocket") attach(session.transport);
+    if (session.transport.name === "websocket") attach();
     else session.once("upgrade", attach);
   }
 
+  /** Takes one session over through the engine's door; one that cannot be is closed. */
   #resume(ws: CfWebSocket, record: SessionRecord, external: boolean): void {
-    const o = this.io.engine.opts;
-    const transport = new WebSocketTransport(o.maxHttpBufferSize);
-    const events = guardEvents(transport.events);
-    this.#events.set(ws, events);
-    events.onOpen(ws as WebSocketLike);
-    const settings: SessionSettings = {
-      pingInterval: o.pingInterval,
-      pingTimeout: o.pingTimeout,
-      upgradeTimeout: o.upgradeTimeout,
-      maxPayload: o.maxHttpBufferSize,
-      upgrades: [],
-      initialPacket: o.initialPacket,
-      clock: o.clock,
-      heartbeatClock: this.#clock,
-    };
-    const { sid } = record;
-    const request = requestFromSnapshot(record.request);
-    const session = new EngineSocket(sid, request, record.request.address, transport, settings);
-    this.#store.set(sid, session);
-    session.once("close", () => this.#store.delete(sid));
-    this.#track(session, ws, { record, external });
-    session.resume(record.heartbeat);
-    this.io._resumeClient(session, record.sockets);
+    let session: EngineSocket | undefined;
+    try {
+      session = this.io.engine.adopt(
+        {
+          sid: record.sid,
+          request: record.request,
+          remoteAddress: record.address,
+          heartbeat: record.heartbeat,
+        },
+        (events) => {
+          const guarded = guardEvents(events);
+          this.#events.set(ws, guarded);
+          guarded.onOpen(ws as WebSocketLike);
+        },
+      );
+      this.#track(session, ws, { record, external });
+      this.io.adopt(session, record.sockets);
+    } catch {
+      // one session that cannot be taken over must not keep the object from starting
+      session?.close(true);
+      this.#events.delete(ws);
+      this.#closeQuietly(ws, SESSION_LOST, "session lost");
+    }
   }
 
   #track(session: EngineSocket, ws: CfWebSocket, resumed?: Resumed): void {

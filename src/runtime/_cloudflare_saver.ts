@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { RequestHead } from "../engine/request_head.ts";
 import type { EngineSocket } from "../engine/socket.ts";
 import type { Server } from "../socket/server.ts";
 import {
@@ -15,10 +16,8 @@ import {
   encodeBody,
   encodeStub,
   type HeartbeatState,
-  type RequestSnapshot,
   type SessionBody,
   type SessionRecord,
-  snapshotRequest,
   type SocketSnapshot,
   storageKey,
 } from "./_cloudflare_state.ts";
@@ -28,7 +27,8 @@ import type { CfStorage, CfWebSocket } from "./_cloudflare_types.ts";
 export interface Tracked {
   readonly session: EngineSocket;
   readonly ws: CfWebSocket;
-  readonly request: RequestSnapshot;
+  readonly request: RequestHead;
+  readonly address: string;
   sockets: SocketSnapshot[];
   /** The heartbeat last written. */
   heartbeat: HeartbeatState | undefined;
@@ -63,7 +63,8 @@ export class SessionSaver {
     const tracked: Tracked = {
       session,
       ws,
-      request: record?.request ?? snapshotRequest(session.request, session.remoteAddress),
+      request: record?.request ?? session.requestHead,
+      address: record?.address ?? session.remoteAddress,
       sockets: record?.sockets ?? [],
       heartbeat: record?.heartbeat,
       body: undefined,
@@ -126,6 +127,7 @@ export class SessionSaver {
       sid,
       heartbeat,
       request: tracked.request,
+      address: tracked.address,
       sockets: tracked.sockets,
     };
     if (this.#attach(tracked, encodeAttachment(record))) {
@@ -134,7 +136,11 @@ export class SessionSaver {
       return;
     }
     // too large for an attachment (16 KiB), or not clonable: storage holds the body
-    let stored: SessionBody = { request: tracked.request, sockets: tracked.sockets };
+    let stored: SessionBody = {
+      request: tracked.request,
+      address: tracked.address,
+      sockets: tracked.sockets,
+    };
     if (!_clonable(stored)) {
       stored = { ...stored, sockets: stored.sockets.map((s) => ({ ...s, data: null })) };
     }
@@ -161,7 +167,8 @@ export class SessionSaver {
 /** The body as a comparable string; `undefined` when `data` is not JSON (always rewritten). */
 function _encode(tracked: Tracked): string | undefined {
   try {
-    return JSON.stringify(encodeBody({ request: tracked.request, sockets: tracked.sockets }));
+    const { request, address, sockets } = tracked;
+    return JSON.stringify(encodeBody({ request, address, sockets }));
   } catch {
     return undefined;
   }

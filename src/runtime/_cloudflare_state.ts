@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { RequestHead } from "../engine/request_head.ts";
 import type { HeartbeatState } from "../engine/socket.ts";
 import type { SocketState } from "../socket/socket_types.ts";
 
@@ -24,19 +25,15 @@ export function storageKey(sid: string): string {
 /** Where a session's heartbeat stands (see `EngineSocket.heartbeat`). */
 export type { HeartbeatState };
 
-/** The Engine.IO handshake request, enough to rebuild `socket.handshake`. */
-export interface RequestSnapshot {
-  url: string;
-  headers: [string, string][];
-  address: string;
-}
-
 /** A Socket.IO socket of the session, as it was after the last event. */
 export type SocketSnapshot = SocketState;
 
 /** The part of a record that changes rarely: handshake and sockets. */
 export interface SessionBody {
-  request: RequestSnapshot;
+  /** The Engine.IO handshake request, as the session keeps it. */
+  request: RequestHead;
+  /** The client's address. */
+  address: string;
   sockets: SocketSnapshot[];
 }
 
@@ -72,7 +69,7 @@ export function encodeStub(sid: string, heartbeat: HeartbeatState): unknown {
 export function encodeBody(body: SessionBody): unknown {
   return {
     v: STATE_VERSION,
-    req: [body.request.url, body.request.headers, body.request.address],
+    req: [body.request.url, _pairs(body.request.headers), body.address],
     sockets: body.sockets.map((
       s,
     ) => [s.nsp, s.id, s.pid ?? null, s.rooms, s.data, s.auth, s.issued]),
@@ -94,27 +91,22 @@ export function decodeAttachment(value: unknown): DecodedAttachment | undefined 
 /** Reads a body back; `undefined` if malformed. */
 export function decodeBody(value: unknown): SessionBody | undefined {
   if (!isRecord(value) || value.v !== STATE_VERSION) return undefined;
-  const request = decodeRequest(value.req);
-  if (!request || !Array.isArray(value.sockets)) return undefined;
+  const decoded = decodeRequest(value.req);
+  if (!decoded || !Array.isArray(value.sockets)) return undefined;
   const sockets: SocketSnapshot[] = [];
   for (const item of value.sockets) {
     const socket = decodeSocket(item);
     if (!socket) return undefined;
     sockets.push(socket);
   }
-  return { request, sockets };
+  return { request: decoded.request, address: decoded.address, sockets };
 }
 
-/** The snapshot of a request (headers in order, duplicates kept). */
-export function snapshotRequest(req: Request, address: string): RequestSnapshot {
-  const headers: [string, string][] = [];
-  req.headers.forEach((value, name) => headers.push([name, value]));
-  return { url: req.url, headers, address };
-}
-
-/** A `Request` equal (URL and headers) to the one that was snapshotted. */
-export function requestFromSnapshot(snapshot: RequestSnapshot): Request {
-  return new Request(snapshot.url, { headers: snapshot.headers });
+/** The headers as `[name, value]` pairs: the stored form (headers in order, duplicates kept). */
+function _pairs(list: readonly string[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i + 1 < list.length; i += 2) pairs.push([list[i]!, list[i + 1]!]);
+  return pairs;
 }
 
 function decodeHeartbeat(value: unknown): HeartbeatState | undefined {
@@ -124,21 +116,24 @@ function decodeHeartbeat(value: unknown): HeartbeatState | undefined {
   return { phase, since: since as number };
 }
 
-function decodeRequest(value: unknown): RequestSnapshot | undefined {
+function decodeRequest(
+  value: unknown,
+): { request: RequestHead; address: string } | undefined {
   if (!Array.isArray(value) || value.length !== 3) return undefined;
   const [url, headers, address] = value as unknown[];
   if (typeof url !== "string" || typeof address !== "string" || !Array.isArray(headers)) {
     return undefined;
   }
   if (!URL.canParse(url)) return undefined;
-  const pairs: [string, string][] = [];
+  const list: string[] = [];
   for (const pair of headers) {
     if (!Array.isArray(pair) || pair.length !== 2) return undefined;
     const [name, text] = pair as unknown[];
     if (typeof name !== "string" || typeof text !== "string") return undefined;
-    pairs.push([name, text]);
+    list.push(name, text);
   }
-  return { url, headers: pairs, address };
+  // an Engine.IO handshake is always a GET (any other method is refused with code 2)
+  return { request: { url, method: "GET", headers: list }, address };
 }
 
 function decodeSocket(value: unknown): SocketSnapshot | undefined {

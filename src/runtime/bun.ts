@@ -30,9 +30,9 @@ import {
   type Served,
   type ServeOptions,
   toBytes,
-} from "./_shared.ts";
+} from "./glue.ts";
 
-export type { Served, ServeOptions } from "./_shared.ts";
+export type { Served, ServeOptions } from "./glue.ts";
 
 /**
  * Seconds an HTTP connection may stay silent. Bun's default (10 s) would cut

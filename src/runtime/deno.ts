@@ -26,9 +26,9 @@ import {
   type ServeOptions,
   settleWithin,
   toBytes,
-} from "./_shared.ts";
+} from "./glue.ts";
 
-export type { Served, ServeOptions } from "./_shared.ts";
+export type { Served, ServeOptions } from "./glue.ts";
 
 /** The part of `Deno.ServeHandlerInfo` the glue reads. */
 export interface DenoServeInfo {

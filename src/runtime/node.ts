@@ -35,9 +35,9 @@ import {
   type ServeOptions,
   settleWithin,
   toBytes,
-} from "./_shared.ts";
+} from "./glue.ts";
 
-export type { Served, ServeOptions } from "./_shared.ts";
+export type { Served, ServeOptions } from "./glue.ts";
 
 /** The listeners that serve an app on a Node `http.Server`. */
 export interface NodeHandlers {

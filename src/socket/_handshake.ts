@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { RequestHead } from "../engine/_request_head.ts";
+import type { RequestHead } from "../engine/request_head.ts";
 
 /** The details of the request that opened the connection. */
 export interface Handshake {
@@ -29,15 +29,14 @@ export interface Handshake {
   auth: Record<string, unknown>;
 }
 
-/** What a handshake keeps of the connection's request; the same for every namespace. */
-export type RequestSnapshot = Pick<Handshake, "headers" | "xdomain" | "secure" | "url" | "query">;
+/** The parts of `socket.handshake` taken from the connection's request; the same for every namespace. */
+export type HandshakeRequest = Pick<Handshake, "headers" | "xdomain" | "secure" | "url" | "query">;
 
 /**
- * Reads what the handshake needs from `request`, once per connection and at
- * once: Deno forbids reading the headers of a request whose response (such as
- * a WebSocket upgrade) was already sent.
+ * Parses what the handshake needs from the session's request head, once per
+ * connection (the head itself was read by the engine before any upgrade).
  */
-export function snapshotRequest(request: RequestHead): RequestSnapshot {
+export function handshakeRequest(request: RequestHead): HandshakeRequest {
   const url = new URL(request.url);
   const headers: Record<string, string> = {};
   const list = request.headers;
@@ -51,9 +50,9 @@ export function snapshotRequest(request: RequestHead): RequestSnapshot {
   };
 }
 
-/** Builds the handshake of a socket from its connection's request snapshot. */
+/** Builds the handshake of a socket from its connection's parsed request. */
 export function buildHandshake(
-  snapshot: RequestSnapshot,
+  snapshot: HandshakeRequest,
   address: string,
   auth: Record<string, unknown>,
   issued: number,

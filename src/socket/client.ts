@@ -17,7 +17,7 @@ import type { Namespace } from "./namespace.ts";
 import type { Socket } from "./socket.ts";
 import type { DisconnectReason, SocketState } from "./socket_types.ts";
 import type { EventsMap } from "./typed_events.ts";
-import { type RequestSnapshot, snapshotRequest } from "./_handshake.ts";
+import { type HandshakeRequest, handshakeRequest } from "./_handshake.ts";
 
 const debug = createLogger("sio-edge:socket:client");
 
@@ -47,7 +47,7 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
   /** The Engine.IO session id (never shared with other clients). */
   readonly id: string;
   /** Internal: what the sockets' handshakes keep of the connection's request. */
-  readonly _requestSnapshot: RequestSnapshot;
+  readonly _handshakeRequest: HandshakeRequest;
   #context: ClientContext<L, E, S, D>;
   #decoder: Decoder;
   #sockets = new Map<string, Socket<L, E, S, D>>();
@@ -61,7 +61,7 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
     this.#decoder = new Decoder({ maxDepth: context.maxDepth });
     this.conn = conn;
     this.id = conn.id;
-    this._requestSnapshot = snapshotRequest(conn._requestHead);
+    this._handshakeRequest = handshakeRequest(conn.requestHead);
     const onMessage = (data: string | Uint8Array) => this.#onMessage(data);
     const onError = (err: Error) => this.#onError(err);
     const onClose = (reason: string, description?: unknown) =>

@@ -245,11 +245,15 @@ export class Server<
   }
 
   /**
-   * Internal: takes over an Engine.IO session and its sockets after the
-   * process was suspended (a hibernating Durable Object). Each socket gets a
-   * `connection` event with `socket.recovered === true`; nothing is sent.
+   * The host hook for taking over a live session and its sockets after the
+   * process was suspended (a hibernating Durable Object): `conn` comes from
+   * `engine.adopt(...)`, `sockets` from what the host kept of
+   * each socket's
+   * `_snapshot()`. Each socket gets a `connection` event with
+   * `socket.recovered === true`; nothing is sent, except a DISCONNECT for a
+   * namespace that no longer exists.
    */
-  _resumeClient(conn: EngineSocket, sockets: readonly SocketState[]): void {
+  adopt(conn: EngineSocket, sockets: readonly SocketState[]): void {
     const client = new Client(this.#clientContext, conn);
     for (const state of sockets) client._resume(state);
   }

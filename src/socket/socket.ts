@@ -139,7 +139,7 @@ export class Socket<
       this.recovered = false;
     }
     this.handshake = buildHandshake(
-      client._requestSnapshot,
+      client._handshakeRequest,
       client.conn.remoteAddress,
       auth,
       issued,

@@ -13,7 +13,7 @@
 
 import process from "node:process";
 import type { FetchApp } from "../../src/engine/ports.ts";
-import type { Served, ServeOptions } from "../../src/runtime/_shared.ts";
+import type { Served, ServeOptions } from "../../src/runtime/glue.ts";
 
 type ServeFn = (app: FetchApp, options: ServeOptions) => Promise<Served>;
 

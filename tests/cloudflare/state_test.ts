@@ -6,15 +6,14 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { requestFromHead, requestHead } from "../../src/engine/request_head.ts";
 import {
   decodeAttachment,
   decodeBody,
   encodeAttachment,
   encodeBody,
   encodeStub,
-  requestFromSnapshot,
   type SessionRecord,
-  snapshotRequest,
   STATE_VERSION,
   storageKey,
 } from "../../src/runtime/_cloudflare_state.ts";
@@ -25,9 +24,10 @@ function record(): SessionRecord {
     heartbeat: { phase: "pong", since: 1_700_000_000_123 },
     request: {
       url: "https://chat.example/socket.io/?EIO=4&transport=websocket&room=blue",
-      headers: [["cookie", "a=1; b=2"], ["user-agent", "test"], ["x-custom", "yes"]],
-      address: "203.0.113.9",
+      method: "GET",
+      headers: ["cookie", "a=1; b=2", "user-agent", "test", "x-custom", "yes"],
     },
+    address: "203.0.113.9",
     sockets: [
       {
         nsp: "/",
@@ -50,7 +50,7 @@ describe("session record encoding", () => {
     assert.deepEqual(decoded, {
       sid: r.sid,
       heartbeat: r.heartbeat,
-      body: { request: r.request, sockets: r.sockets },
+      body: { request: r.request, address: r.address, sockets: r.sockets },
     });
   });
 
@@ -69,6 +69,7 @@ describe("session record encoding", () => {
     });
     assert.deepEqual(decodeBody(structuredClone(encodeBody(r))), {
       request: r.request,
+      address: r.address,
       sockets: r.sockets,
     });
     assert.equal(storageKey(r.sid), `sio-edge:session:${r.sid}`);
@@ -112,14 +113,15 @@ describe("session record encoding", () => {
   });
 });
 
-describe("handshake request snapshot", () => {
+describe("handshake request head", () => {
   it("gives back a request with the same URL and headers", () => {
     const req = new Request("https://h/socket.io/?EIO=4&transport=polling&x=1", {
       headers: { "User-Agent": "ua", cookie: "a=1", "x-forwarded-for": "1.2.3.4" },
     });
-    const snapshot = snapshotRequest(req, "198.51.100.1");
-    assert.equal(snapshot.address, "198.51.100.1");
-    const again = requestFromSnapshot(structuredClone(snapshot));
+    const body = { request: requestHead(req), address: "198.51.100.1", sockets: [] };
+    const decoded = decodeBody(structuredClone(encodeBody(body)))!;
+    assert.equal(decoded.address, "198.51.100.1");
+    const again = requestFromHead(decoded.request);
     assert.equal(again.url, req.url);
     assert.deepEqual([...again.headers], [...req.headers]);
   });

@@ -82,7 +82,7 @@ describe("suspending and resuming sockets (hibernation hosts)", () => {
     assert.equal("pid" in connections[0]!._snapshot(), false);
   });
 
-  it("_resumeClient() gives each socket back with a recovered connection event and sends nothing", async () => {
+  it("adopt() gives each socket back with a recovered connection event and sends nothing", async () => {
     const clock = new FakeClock();
     const state: SocketState = {
       nsp: "/",
@@ -94,7 +94,7 @@ describe("suspending and resuming sockets (hibernation hosts)", () => {
     };
     const { io, connections } = app(clock);
     const { conn, ws, transport } = rebuiltSession(clock, "sid-1");
-    io._resumeClient(conn, [state]);
+    io.adopt(conn, [state]);
     await settle();
     assert.equal(connections.length, 1);
     const socket = connections[0]!;
@@ -122,7 +122,7 @@ describe("suspending and resuming sockets (hibernation hosts)", () => {
     const { io } = app(clock);
     const { conn, ws } = rebuiltSession(clock, "sid-2");
     const gone: SocketState = { nsp: "/gone", id: "x", rooms: [], data: null, auth: {}, issued: 1 };
-    io._resumeClient(conn, [gone]);
+    io.adopt(conn, [gone]);
     await settle();
     assert.deepEqual(ws.take(), ["41/gone,"]);
   });
