@@ -139,7 +139,8 @@ async function scenarios(target: Target): Promise<void> {
     }
     log("churn abrupt", JSON.stringify(cut));
 
-    const held = await idle(server.url, IDLE, 10_000);
+    // idle clients through heartbeats, while the server's event loop stalls 1.5 s every 3 s
+    const held = await idle(server.url, IDLE, 10_000, 200, { everyMs: 3_000, forMs: 1_500 });
     r.idle = held;
     check(
       target,

@@ -79,6 +79,11 @@ export interface HeartbeatState {
 
 const debug = createLogger("sio-edge:engine:socket");
 
+/** How late a pong timer may fire before the event loop, not the client, is suspected. */
+function _lateBy(timeout: number): number {
+  return Math.max(50, timeout / 10);
+}
+
 /**
  * One Engine.IO session, as the server's `connection` event hands it over.
  *
@@ -395,15 +400,25 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     }, delay);
   }
 
-  #armPingTimeout(timeout: number): void {
+  #armPingTimeout(timeout: number, graced = false): void {
     const clock = this.#heartbeatClock;
     clock.clearTimeout(this.#pingTimeoutTimer);
+    const due = clock.now() + timeout;
     this.#pingTimeoutTimer = clock.setTimeout(() => {
       if (this.#readyState === "closed") return;
+      const now = clock.now();
       // any packet is a sign of life: a pong stuck behind other traffic is not a dead client
-      const since = clock.now() - this.#lastPacketAt;
-      if (since < timeout) this.#armPingTimeout(timeout - since);
-      else this.onClose("ping timeout");
+      const since = now - this.#lastPacketAt;
+      if (since < timeout) return this.#armPingTimeout(timeout - since, graced);
+      // A timer that fires late means the event loop was stalled (a busy
+      // machine, a burst of work): the pongs that arrived meanwhile still
+      // wait to be read, and every session's timer fires in the same turn.
+      // Judge once more after the input has been read, never twice per ping.
+      const late = now - due;
+      if (!graced && late > _lateBy(timeout)) {
+        return this.#armPingTimeout(Math.min(Math.max(late, 1), timeout), true);
+      }
+      this.onClose("ping timeout");
     }, timeout);
   }
 

@@ -44,8 +44,12 @@ export interface DenoUpgraderOptions {
    */
   maxPayload?: number;
   /**
-   * Seconds Deno waits for a WebSocket pong before closing; `0` disables.
-   * @default Deno's default (30)
+   * Seconds Deno waits for a WebSocket pong of its own pings before closing;
+   * `0` disables them. Off by default: the engine's heartbeat already drops
+   * dead clients, and Deno 2.9 keeps every socket cut without a close frame
+   * (about 3–4 KB of heap each) while its idle timer runs (README, "Deno and
+   * abrupt disconnects").
+   * @default 0
    */
   idleTimeout?: number;
 }
@@ -121,9 +125,7 @@ export function upgrader(options: DenoUpgraderOptions = {}): Upgrader {
 
 function _upgrader(options: DenoUpgraderOptions, open: Set<_DenoSocket>): Upgrader {
   const maxPayload = options.maxPayload ?? Infinity;
-  const upgradeOptions = options.idleTimeout === undefined
-    ? {}
-    : { idleTimeout: options.idleTimeout };
+  const upgradeOptions = { idleTimeout: options.idleTimeout ?? 0 };
   return (req, events) => {
     if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return undefined;
     let upgrade;

@@ -32,6 +32,11 @@ io.on("connection", (socket) => {
     io.emit("bcast", ...args);
     if (typeof ack === "function") (ack as Ack)();
   });
+  socket.on("stall", (ms: number) => {
+    // the event loop is busy for `ms` (a burst of work on a loaded machine)
+    const end = Date.now() + Math.min(ms, 5_000);
+    while (Date.now() < end) { /* busy */ }
+  });
   socket.on("throw", () => {
     throw new Error("handler failure");
   });

@@ -104,6 +104,7 @@ export async function idle(
   n: number,
   ms: number,
   parallel = 200,
+  stall?: { everyMs: number; forMs: number },
 ): Promise<IdleFigures> {
   const wsUrl = url.replace(/^http/, "ws") + "/socket.io/?EIO=4&transport=websocket";
   const clients: WsClient[] = [];
@@ -139,7 +140,14 @@ export async function idle(
   const connected = clients.filter((c) => c.readyState === WsClient.OPEN).length;
   holding = true;
   const started = Date.now();
+  // with `stall`, one more client keeps the server's event loop busy now and then
+  const staller = stall ? await wsConnect(url) : undefined;
+  const timer = stall
+    ? setInterval(() => staller!.socket.send(`42["stall",${stall.forMs}]`), stall.everyMs)
+    : undefined;
   await new Promise((r) => setTimeout(r, ms));
+  clearInterval(timer);
+  await staller?.close().catch(() => {});
   holding = false;
   const rss = (await stats(url)).rss;
   for (const c of clients) c.terminate();

@@ -2,7 +2,7 @@
  * The server the reliability suite attacks (`tests/reliability/`): a
  * Socket.IO server whose handlers do what applications do with client data.
  * `echo` acknowledges with its arguments, `bcast` broadcasts them to every
- * socket, `throw` throws from the handler, `stats` answers what the server
+ * socket, `throw` throws from the handler, `stall` keeps the event loop busy, `stats` answers what the server
  * holds (sessions, sockets, heap). Limits come from the environment
  * (`SIO_PING_INTERVAL`, `SIO_PING_TIMEOUT`, `SIO_MAX_DEPTH`,
  * `SIO_MAX_BUFFERED`, `SIO_BODY_TIMEOUT`), so one app serves every scenario.
@@ -63,6 +63,11 @@ export default function makeHostileApp(): Server {
       if (typeof ack === "function") args.pop();
       io.emit("bcast", ...args);
       if (typeof ack === "function") (ack as Ack)();
+    });
+    socket.on("stall", (ms: number) => {
+      // the event loop is busy for `ms` (a burst of work on a loaded machine)
+      const end = Date.now() + Math.min(ms, 5_000);
+      while (Date.now() < end) { /* busy */ }
     });
     socket.on("throw", () => {
       throw new Error("handler failure");
