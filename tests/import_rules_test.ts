@@ -38,6 +38,9 @@ const ALLOWED: Record<string, string[]> = {
 const RUNTIME_GLOBALS =
   /\bDeno\.|\bBun\.|\bWebSocketPair\b|from\s+["']node:|globalThis\s*\[|\(\s*globalThis\s+as\b|\[\s*["'](?:Deno|Bun|WebSocketPair|process|Buffer)["']\s*\]/;
 
+/** A packet type digit glued to data by hand, as in `"4" + text` (the parser's job). */
+const ENGINE_IO_FRAMING = /["'][0-6]["']\s*\+/;
+
 /**
  * The files of the core allowed to look at a runtime global, each with why
  * (the phrase must stay in the file's own comments).
@@ -194,6 +197,14 @@ describe("import rules", () => {
     assert.deepEqual(cycles(files, (f) => readFileSync(f, "utf8")), KNOWN_CYCLES);
   });
 
+  it("no Engine.IO framing (a packet type digit glued to data) outside src/parser/", () => {
+    const violations = files
+      .filter((f) => !relative(SRC, f).startsWith("parser/") && !f.endsWith(".generated.ts"))
+      .filter((f) => ENGINE_IO_FRAMING.test(code(readFileSync(f, "utf8"))))
+      .map((f) => relative(ROOT, f));
+    assert.deepEqual(violations, []);
+  });
+
   it("mod.ts imports no runtime module", () => {
     const specs = importsOf(readFileSync(join(ROOT, "mod.ts"), "utf8"));
     assert.ok(specs.length > 0);
@@ -213,6 +224,8 @@ describe("import rules", () => {
     assert.ok(RUNTIME_GLOBALS.test(code('const d = (globalThis as any)["Deno"];')));
     assert.ok(RUNTIME_GLOBALS.test(code('const d = globalThis["Bun"];')));
     assert.ok(!RUNTIME_GLOBALS.test(code("globalThis.setTimeout(f, 1);")));
+    assert.ok(ENGINE_IO_FRAMING.test(code('ws.send("4" + text);')));
+    assert.ok(!ENGINE_IO_FRAMING.test(code("ws.send(messageFrame(text));")));
     assert.deepEqual(
       privateViolations(join(SRC, "socket/a.ts"), 'import { x } from "../engine/_verify.ts";'),
       ["src/socket/a.ts imports src/engine/_verify.ts"],

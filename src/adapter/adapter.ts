@@ -9,6 +9,7 @@
 import { Emitter } from "../util/emitter.ts";
 import type { Clock } from "../util/clock.ts";
 import { encodePacket, type Packet } from "../parser/socket_packet.ts";
+import { messageFrame, type PacketOptions } from "../parser/engine_packet.ts";
 import { type AdapterTopics, TopicFanout } from "./_topic_fanout.ts";
 
 export type { AdapterTopicHub, AdapterTopics } from "./_topic_fanout.ts";
@@ -47,14 +48,14 @@ export interface BroadcastOptions {
 /** A packet encoded once: the text part and its binary attachments. */
 export type EncodedPacket = readonly [string, ...Uint8Array[]];
 
-/** How an encoded packet is handed to the engine. */
-export interface WriteOptions {
-  /** Whether the packet may be compressed. */
-  compress?: boolean | undefined;
+/**
+ * How an encoded packet is handed to the engine: the codec's per-packet
+ * options (`compress`, and the WebSocket frame `wsPreEncoded` shared by every
+ * recipient), plus `volatile`, which the socket layer reads.
+ */
+export interface WriteOptions extends PacketOptions {
   /** Drop the packet if the transport cannot take it right now. */
   volatile?: boolean | undefined;
-  /** The final WebSocket text frame (`"4" + text`), shared by every recipient. */
-  wsPreEncoded?: string | undefined;
 }
 
 /** What the adapter needs from a socket of its namespace. */
@@ -294,8 +295,8 @@ export class Adapter extends Emitter<AdapterEvents> {
   ): { encoded: EncodedPacket; writeOptions: WriteOptions } {
     const encoded = encodePacket(packet);
     const writeOptions: WriteOptions = { volatile: flags.volatile, compress: flags.compress };
-    // "4" is the Engine.IO message type: the WebSocket frame is built once for every recipient
-    if (encoded.length === 1) writeOptions.wsPreEncoded = "4" + encoded[0];
+    // the WebSocket frame is built once for every recipient
+    if (encoded.length === 1) writeOptions.wsPreEncoded = messageFrame(encoded[0]);
     return { encoded, writeOptions };
   }
 

@@ -8,7 +8,12 @@
 import { Emitter } from "../util/emitter.ts";
 import { createLogger } from "../util/logger.ts";
 import type { Clock, TimerHandle } from "../util/clock.ts";
-import type { Packet, PacketOptions, PacketType } from "../parser/engine_packet.ts";
+import {
+  messageFrame,
+  type Packet,
+  type PacketOptions,
+  type PacketType,
+} from "../parser/engine_packet.ts";
 import { runUpgrade } from "./_upgrade.ts";
 import type { Transport, TransportName } from "./transport.ts";
 import type { WebSocketLike, WebSocketTopics } from "./ports.ts";
@@ -18,13 +23,8 @@ import { requestFromHead, type RequestHead, requestHead } from "./request_head.t
 /** The session's lifecycle. */
 export type ReadyState = "opening" | "open" | "closing" | "closed";
 
-/** Options for {@link EngineSocket.send}. */
-export interface SendOptions {
-  /** Whether the packet may be compressed. @default true */
-  compress?: boolean;
-  /** The packet already encoded as a WebSocket text frame (`"4" + data`). */
-  wsPreEncoded?: string;
-}
+/** Options for {@link EngineSocket.send}: the codec's per-packet options. */
+export type SendOptions = PacketOptions;
 
 /** Events of an Engine.IO session. */
 export type EngineSocketEvents = {
@@ -304,9 +304,9 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     const transport = this.#transport;
     if (!transport.writable || this.#writeBuffer.length) return false;
     if (this.#watched || !(transport instanceof WebSocketTransport)) return false;
-    // Engine.IO message type "4"; binary goes as a binary frame as it is
+    // binary goes as a binary frame as it is
     transport.sendFrame(
-      typeof data !== "string" ? data : options?.wsPreEncoded ?? "4" + data,
+      typeof data !== "string" ? data : options?.wsPreEncoded ?? messageFrame(data),
     );
     return true;
   }

@@ -26,15 +26,18 @@ export const PACKET_TYPES = [
 /** An Engine.IO packet type name. */
 export type PacketType = typeof PACKET_TYPES[number];
 
-/** Per-packet send options. */
+/**
+ * Per-packet send options: the one options type of a message on its way down
+ * (the engine's `SendOptions` and the adapter's `WriteOptions` are this type).
+ */
 export interface PacketOptions {
   /** Whether the transport may compress this packet. @default true */
-  compress?: boolean;
+  compress?: boolean | undefined;
   /**
-   * The packet already encoded as a WebSocket text frame (`"4" + data`), shared
-   * by every recipient of a broadcast so nothing is encoded twice.
+   * The message already encoded as a WebSocket text frame ({@link messageFrame}),
+   * shared by every recipient of a broadcast so nothing is encoded twice.
    */
-  wsPreEncoded?: string;
+  wsPreEncoded?: string | undefined;
 }
 
 /** One Engine.IO packet. */
@@ -74,6 +77,21 @@ export function encodePacket(packet: Packet, binaryFrames: boolean): string | Ui
     return packet.options.wsPreEncoded;
   }
   return data === undefined ? TYPE_DIGIT[packet.type] : TYPE_DIGIT[packet.type] + data;
+}
+
+/**
+ * The WebSocket text frame of a message packet whose data is `text` (the
+ * Engine.IO type digit, then the data): what a broadcast builds once and hands
+ * every recipient as `wsPreEncoded`.
+ *
+ * @example
+ * ```ts
+ * import { messageFrame } from "./engine_packet.ts";
+ * if (messageFrame('2["hi"]') !== '42["hi"]') throw new Error();
+ * ```
+ */
+export function messageFrame(text: string): string {
+  return TYPE_DIGIT.message + text;
 }
 
 /**

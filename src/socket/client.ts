@@ -9,7 +9,7 @@
 import { Decoder, ParseError } from "../parser/socket_decoder.ts";
 import { encodePacket, type Packet, PacketType } from "../parser/socket_packet.ts";
 import type { EncodedPacket, WriteOptions } from "../adapter/adapter.ts";
-import type { EngineSocket, SendOptions } from "../engine/socket.ts";
+import type { EngineSocket } from "../engine/socket.ts";
 import type { Clock, TimerHandle } from "../util/clock.ts";
 import { reportListenerError } from "../util/emitter.ts";
 import { createLogger } from "../util/logger.ts";
@@ -99,9 +99,7 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
       // a client that does not keep up gets no volatile packet (backpressure)
       if (!transport.writable || transport.congested) return;
     }
-    // the engine reads `compress !== false` and `wsPreEncoded !== undefined`: undefined is fine
-    const sendOptions = opts as SendOptions;
-    for (const part of encoded) this.conn.send(part, sendOptions);
+    for (const part of encoded) this.conn.send(part, opts);
   }
 
   /** Forgets `socket` (it left its namespace). */
