@@ -18,9 +18,13 @@ step "deno lint"
 deno lint
 step "deno check"
 deno check mod.ts src/ tests/ examples/ bench/ scripts/
+step "package: build dist/ (tsc) and npm pack"
+node --import tsx scripts/build_package.ts --check
 step "deno test"
 deno test -A --doc mod.ts src/ tests/
 step "bun test"
 bun test ./tests/
 step "node --test (Node runtime module)"
 node --import tsx --test tests/runtime/*node*_test.ts
+step "package: the tarball installed and served on node, bun, deno, workerd"
+node --import tsx --test tests/package/tarball.ts

@@ -143,13 +143,15 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData>
     ...args: AllButLast<EventParams<EmitEvents, Ev>>
   ): Promise<FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>> {
     return new Promise((resolve, reject) => {
-      args.push((err: (Error & { responses?: unknown }) | null, responses: unknown) => {
-        if (err) {
-          err.responses = responses;
-          return reject(err);
-        }
-        resolve(responses as FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>);
-      });
+      (args as unknown[]).push(
+        (err: (Error & { responses?: unknown }) | null, responses: unknown) => {
+          if (err) {
+            err.responses = responses;
+            return reject(err);
+          }
+          resolve(responses as FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>);
+        },
+      );
       this.emit(ev, ...(args as unknown as EventParams<EmitEvents, Ev>));
     });
   }
