@@ -58,11 +58,15 @@ export interface WebSocketEvents {
 /**
  * Turns an upgrade request into the runtime's WebSocket and the response that
  * completes the upgrade. Returns `undefined` when the runtime cannot upgrade
- * this request.
+ * this request. `headers` are the extra headers of the 101 answer (what the
+ * `initial_headers`/`headers` listeners set); the engine also copies them
+ * onto the returned Response, so only an upgrader that writes the 101 itself
+ * (Bun's `server.upgrade`, Node's `ws`) must add them.
  */
 export type Upgrader = (
   req: Request,
   events: WebSocketEvents,
+  headers?: Headers,
 ) => Response | undefined;
 
 /** What the runtime knows about a request beyond the `Request` itself. */

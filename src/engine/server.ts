@@ -215,7 +215,11 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
     // read before the upgrade: Deno forgets the headers of an upgraded request
     const handshakeRequest = requestHead(req);
     if (transport instanceof WebSocketTransport) {
-      response = upgradeWith(ctx, req, transport);
+      // the 101 carries what the listeners add (the official server sends no
+      // cookie there: it sets it only on a polling transport's headers)
+      this.emit("initial_headers", headers, req);
+      this.emit("headers", headers, req);
+      response = upgradeWith(ctx, req, transport.events, headers);
       if (!response) {
         return this.#refuse(
           req,
@@ -237,13 +241,12 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
     );
     this.#track(id, socket);
     socket.open();
-    if (this.opts.cookie) headers.append("set-cookie", serializeCookie(this.opts.cookie, id));
-    this.emit("initial_headers", headers, req);
     if (transport instanceof Polling) {
+      if (this.opts.cookie) headers.append("set-cookie", serializeCookie(this.opts.cookie, id));
+      this.emit("initial_headers", headers, req);
       const decorate = (h: Headers) => this.#pollingHeaders(req, h);
       response = await transport.onRequest(req, headers, decorate, ctx.plainResponse);
     } else {
-      this.emit("headers", headers, req);
       copyHeaders(headers, response!);
     }
     debug("handshake %s over %s", id, transport.name);
@@ -273,16 +276,20 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
         headers,
       );
     if (!this.opts.allowUpgrades) return refuse("upgrades are disabled");
-    if (session.upgrading) return refuse("transport has already been trying to upgrade");
-    if (session.upgraded || session.transport.name !== "polling") {
-      return refuse("transport had already been upgraded");
+    this.emit("headers", headers, req);
+    if (session.upgrading || session.upgraded || session.transport.name !== "polling") {
+      // the official server completes this handshake, then closes the socket at once
+      debug("second websocket for %s: accepted, then closed", session.id);
+      const response = upgradeWith(ctx, req, CLOSE_AT_ONCE, headers);
+      if (!response) return refuse("websocket upgrade unavailable");
+      copyHeaders(headers, response);
+      return response;
     }
     const transport = new WebSocketTransport(this.opts.maxHttpBufferSize);
-    const response = upgradeWith(ctx, req, transport);
+    const response = upgradeWith(ctx, req, transport.events, headers);
     if (!response) return refuse("websocket upgrade unavailable");
     debug("upgrade of %s to websocket started", session.id);
     session.maybeUpgrade(transport);
-    this.emit("headers", headers, req);
     copyHeaders(headers, response);
     return response;
   }
@@ -336,11 +343,20 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
 function upgradeWith(
   ctx: RequestContext,
   req: Request,
-  transport: WebSocketTransport,
+  events: WebSocketEvents,
+  headers: Headers,
 ): Response | undefined {
-  const response: unknown = ctx.upgrade?.(req, transport.events);
+  const response: unknown = ctx.upgrade?.(req, events, headers);
   return response instanceof Response ? response : undefined;
 }
+
+/** The events of a WebSocket that is accepted only to be closed (no status, as `ws` sends it). */
+const CLOSE_AT_ONCE: WebSocketEvents = {
+  onOpen: (ws) => ws.close(),
+  onMessage: () => {},
+  onClose: () => {},
+  onError: () => {},
+};
 
 function copyHeaders(from: Headers, to: Response): void {
   try {

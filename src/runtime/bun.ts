@@ -71,7 +71,7 @@ export interface BunWebSocket {
 /** The part of Bun's `Server` the glue uses. */
 export interface BunServer {
   /** Upgrades `req`; `false` when it is not a valid WebSocket handshake. */
-  upgrade(req: Request, options: { data: BunSocketData }): boolean;
+  upgrade(req: Request, options: { data: BunSocketData; headers?: Headers }): boolean;
   /** The peer of `req`, or `null` once it is gone. */
   requestIP(req: Request): { readonly address: string } | null;
   /** Sends a frame to every WebSocket subscribed to `topic`. */
@@ -212,18 +212,23 @@ export function createBunHandlers(app: FetchApp): BunHandlers {
           if (address === null) address = server.requestIP(req)?.address;
           return address;
         },
-        upgrade: (request, events) => {
+        upgrade: (request, events, headers) => {
           if (upgraded) return undefined;
           // an upgraded request has no peer any more: remember it first
           if (address === null) address = server.requestIP(req)?.address;
           const data = { events: guardEvents(events), hub: bunTopicHub(server) };
-          upgraded = server.upgrade(request, { data });
+          // Bun writes the 101 itself: the listeners' headers go in with it
+          upgraded = server.upgrade(request, headers ? { data, headers } : { data });
           // Bun writes the 101 itself; this response is only a placeholder
           return upgraded ? new Response(null) : undefined;
         },
       };
       const res = await callApp(app, req, ctx);
-      return upgraded ? undefined : res;
+      if (upgraded) return undefined;
+      // Bun keeps the connection open unless told: a client that asked to
+      // close it (node-fetch, a keep-alive agent) would reuse a dying socket
+      if (_wantsClose(req)) _closeConnection(res);
+      return res;
     },
     websocket: {
       maxPayloadLength: app.maxPayload,
@@ -235,6 +240,21 @@ export function createBunHandlers(app: FetchApp): BunHandlers {
     },
     idleTimeout: HTTP_IDLE_TIMEOUT,
   };
+}
+
+/** Whether the request carries `Connection: close`. */
+function _wantsClose(req: Request): boolean {
+  const connection = req.headers.get("connection");
+  return connection !== null && /(?:^|,)\s*close\s*(?:,|$)/i.test(connection);
+}
+
+/** Answers `Connection: close` (a response with immutable headers is left as it is). */
+function _closeConnection(res: Response): void {
+  try {
+    res.headers.set("connection", "close");
+  } catch {
+    // immutable headers: Bun's own default applies
+  }
 }
 
 /**

@@ -69,6 +69,8 @@ const _WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
 export function createNodeHandlers(app: FetchApp): NodeHandlers {
   // perMessageDeflate stays off, as on the official server by default
   const wss = new WebSocketServer({ noServer: true, maxPayload: app.maxPayload });
+  // the listeners' headers of the 101 that ws writes
+  wss.on("headers", _addHeaders);
   return {
     request: (incoming, outgoing) => void _request(app, incoming, outgoing),
     upgrade: (incoming, socket, head) => void _upgrade(app, wss, incoming, socket, head),
@@ -88,9 +90,10 @@ async function _upgrade(
   let events: WebSocketEvents | undefined;
   const ctx: RequestContext = {
     remoteAddress: incoming.socket.remoteAddress,
-    upgrade: (req, appEvents) => {
+    upgrade: (req, appEvents, headers) => {
       if (events || !_isHandshake(req)) return undefined;
       events = guardEvents(appEvents);
+      if (headers) _extraHeaders.set(incoming, headers);
       // ws writes the 101 once the app has answered; this is a placeholder
       return new Response(null);
     },
@@ -108,6 +111,16 @@ async function _upgrade(
   });
   // ws gives up silently when the client left while the app was deciding
   if (!accepted) opened.onClose(1006, "");
+}
+
+/** The extra headers of each accepted upgrade's 101, until `ws` writes it. */
+const _extraHeaders = new WeakMap<IncomingMessage, Headers>();
+
+function _addHeaders(lines: string[], incoming: IncomingMessage): void {
+  const headers = _extraHeaders.get(incoming);
+  if (!headers) return;
+  _extraHeaders.delete(incoming);
+  headers.forEach((value, name) => void lines.push(`${name}: ${value}`));
 }
 
 /** Ends a raw socket that failed (one listener shared by every socket: no closure each). */

@@ -159,26 +159,32 @@ describe("upgrade from polling to WebSocket", () => {
     finish(h);
   });
 
-  it("a second upgrade attempt while one is in progress answers a plain 400", async () => {
+  it("a second WebSocket while one is probing is accepted, then closed", async () => {
     const h = setup();
-    const { sid } = await handshake(h);
-    await probe(h, sid);
+    const { sid, socket } = await handshake(h);
+    const first = await probe(h, sid);
     const res = await h.engine.handle(wsRequest(sid), h.upgrader.ctx);
-    assert.equal(res.status, 400);
-    assert.equal(await res.text(), "Bad request");
-    assert.equal(h.upgrader.calls.length, 1, "the runtime is not asked to upgrade again");
-    assert.equal(h.errors.at(-1)?.context.name, "TRANSPORT_HANDSHAKE_ERROR");
+    assert.equal(res.status, 200, "the runtime's upgrade answer, as the official server's 101");
+    assert.equal(h.upgrader.calls.length, 2);
+    const second = h.upgrader.open();
+    assert.deepEqual(second.closeCalls, [{ code: undefined, reason: undefined }]);
+    assert.deepEqual(second.sent, []);
+    assert.equal(first.closed, false, "the probing socket carries on");
+    assert.equal(socket.upgrading, true);
     finish(h);
   });
 
-  it("an upgrade attempt after the switch answers a plain 400", async () => {
+  it("a second WebSocket after the switch is accepted, then closed", async () => {
     const h = setup();
-    const { sid } = await handshake(h);
+    const { sid, socket } = await handshake(h);
     await probe(h, sid);
     h.upgrader.events.onMessage("5");
     const res = await h.engine.handle(wsRequest(sid), h.upgrader.ctx);
-    assert.equal(res.status, 400);
-    assert.equal(await res.text(), "Bad request");
+    assert.equal(res.status, 200);
+    const second = h.upgrader.open();
+    assert.equal(second.closed, true);
+    assert.equal(socket.readyState, "open");
+    assert.equal(socket.transport.name, "websocket");
     finish(h);
   });
 

@@ -4,11 +4,13 @@
  * `tests/conformance/_official_server.ts` on the official socket.io 4.8. It
  * only touches the API the two share, typed structurally here.
  *
- * Two servers on one port: {@link MAIN_PATH} (CORS for `http://a.test` with
+ * Three servers on one port: {@link MAIN_PATH} (CORS for `http://a.test` with
  * credentials, an `allowRequest` that refuses `?forbidden=1|2`) with the
  * namespaces `/` (a middleware refusing `auth.reject`), `/custom` (open) and
- * `/private` (an async middleware wanting `auth.token === "secret"`); and
- * {@link RECOVERY_PATH} with connection state recovery.
+ * `/private` (an async middleware wanting `auth.token === "secret"`);
+ * {@link COOKIE_PATH} with the session cookie and `initial_headers`/`headers`
+ * listeners adding `x-initial: 1` and `x-every: 2`; and {@link RECOVERY_PATH}
+ * with connection state recovery.
  *
  * Events every socket answers: `echo` (acks its arguments), `emit-back`
  * (emits `echo` with them), `ask` (emits `question` with an ack, then emits
@@ -25,6 +27,8 @@
 export const MAIN_PATH = "/socket.io";
 /** The path of the server with connection state recovery. */
 export const RECOVERY_PATH = "/recovery";
+/** The path of the server with the session cookie and header listeners. */
+export const COOKIE_PATH = "/cookie";
 /** The one origin the main server allows. */
 export const ALLOWED_ORIGIN = "http://a.test";
 
@@ -52,9 +56,21 @@ export interface ConfNamespace {
   to(room: string): { emit(ev: string, ...args: unknown[]): unknown };
 }
 
+/** Response headers as either engine hands them to listeners (a `Headers`, or a plain object). */
+export type ConfHeaders = Headers | Record<string, unknown>;
+
 /** The part of a server (of either kind) the app uses. */
 export interface ConfServer {
   of(name: string): ConfNamespace;
+  readonly engine: {
+    on(ev: "initial_headers" | "headers", fn: (headers: ConfHeaders) => void): unknown;
+  };
+}
+
+/** Sets a response header in either engine's headers form. */
+function _setHeader(headers: ConfHeaders, name: string, value: string): void {
+  if (headers instanceof Headers) headers.set(name, value);
+  else headers[name] = value;
 }
 
 /** One server of the app: its path, its options, and how to set it up. */
@@ -163,6 +179,15 @@ export const CONF_SERVERS: readonly ConfServerSpec[] = [
       allowRequest: _allowRequest,
     },
     setup: _setupMain,
+  },
+  {
+    path: COOKIE_PATH,
+    options: { cookie: true },
+    setup: (io) => {
+      _setup(io, ["/"]);
+      io.engine.on("initial_headers", (headers) => _setHeader(headers, "x-initial", "1"));
+      io.engine.on("headers", (headers) => _setHeader(headers, "x-every", "2"));
+    },
   },
   {
     path: RECOVERY_PATH,
