@@ -14,8 +14,6 @@ import { dirname, join, relative, resolve } from "node:path";
  * exactly, so a new cycle fails and a broken one must be struck off.
  */
 const KNOWN_CYCLES: string[] = [
-  "adapter/_topic_fanout.ts adapter/adapter.ts",
-  "engine/_upgrade.ts engine/socket.ts",
   "socket/_namespace_registry.ts socket/client.ts socket/namespace.ts socket/parent_namespace.ts socket/server.ts socket/socket.ts",
 ];
 

@@ -8,7 +8,8 @@
  * @module
  */
 
-import type { SocketId } from "./adapter.ts";
+/** A socket id (the adapter's `SocketId`; not imported, so this file stays a leaf). */
+type SocketId = string;
 
 /** A runtime's fan-out to the WebSockets of one server (the engine's `TopicHub`). */
 export interface AdapterTopicHub {

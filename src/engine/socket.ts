@@ -7,14 +7,15 @@
 
 import { Emitter } from "../util/emitter.ts";
 import { createLogger } from "../util/logger.ts";
-import type { Clock, TimerHandle } from "../util/clock.ts";
+import type { Clock } from "../util/clock.ts";
 import {
   messageFrame,
   type Packet,
   type PacketOptions,
   type PacketType,
 } from "../parser/engine_packet.ts";
-import { runUpgrade } from "./_upgrade.ts";
+import { Heartbeat, type HeartbeatState } from "./heartbeat.ts";
+import { Upgrade, type UpgradingSession } from "./_upgrade.ts";
 import type { Transport, TransportName } from "./transport.ts";
 import type { WebSocketLike, WebSocketTopics } from "./ports.ts";
 import { WebSocketTransport } from "./websocket.ts";
@@ -67,22 +68,9 @@ export interface SessionSettings {
   readonly heartbeatClock?: Clock | undefined;
 }
 
-/**
- * Where a session's heartbeat stands: `"ping"` — the next ping is due at
- * `since + pingInterval`; `"pong"` — the ping sent at `since` awaits its pong
- * until `since + pingTimeout`.
- */
-export interface HeartbeatState {
-  readonly phase: "ping" | "pong";
-  readonly since: number;
-}
+export type { HeartbeatState };
 
 const debug = createLogger("sio-edge:engine:socket");
-
-/** How late a pong timer may fire before the event loop, not the client, is suspected. */
-function _lateBy(timeout: number): number {
-  return Math.max(50, timeout / 10);
-}
 
 /**
  * One Engine.IO session, as the server's `connection` event hands it over.
@@ -101,8 +89,6 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   readonly protocol = 4;
   /** The client's IP address, where the runtime reports it. */
   readonly remoteAddress: string;
-  /** Whether an upgrade is in progress. */
-  upgrading = false;
   /** Whether the session moved to WebSocket. */
   upgraded = false;
 
@@ -115,10 +101,9 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   /** About how many bytes `#writeBuffer` holds (UTF-16 units for text). */
   #buffered = 0;
   #sendCallbacks: (() => void)[] | undefined;
-  #pingIntervalTimer: TimerHandle | undefined;
-  #pingTimeoutTimer: TimerHandle | undefined;
-  #lastPacketAt: number;
-  #heartbeat: HeartbeatState;
+  #heartbeat: Heartbeat;
+  /** The upgrade in progress, if any. */
+  #upgrade: Upgrade | undefined;
   #detachTransport: (() => void) | undefined;
   /** Whether anyone ever listened to `packetCreate`, `flush` or `drain`. */
   #watched = false;
@@ -136,8 +121,14 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     this.#head = request instanceof Request ? requestHead(request) : request;
     this.remoteAddress = remoteAddress;
     this.#settings = settings;
-    this.#lastPacketAt = (settings.heartbeatClock ?? settings.clock).now();
-    this.#heartbeat = { phase: "ping", since: this.#lastPacketAt };
+    this.#heartbeat = new Heartbeat(
+      {
+        clock: settings.heartbeatClock ?? settings.clock,
+        pingInterval: settings.pingInterval,
+        pingTimeout: settings.pingTimeout,
+      },
+      { ping: () => this.#sendPacket("ping"), dead: () => this.onClose("ping timeout") },
+    );
     this.#transport = transport;
     this.#attach(transport);
   }
@@ -150,6 +141,11 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   /** What the session keeps of its handshake request (what a host persists). */
   get requestHead(): RequestHead {
     return this.#head;
+  }
+
+  /** Whether an upgrade is in progress. */
+  get upgrading(): boolean {
+    return this.#upgrade !== undefined;
   }
 
   /** The session's state. */
@@ -207,7 +203,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     );
     if (s.initialPacket !== undefined) this.#sendPacket("message", s.initialPacket);
     this.emit("open");
-    this.#schedulePing();
+    this.#heartbeat.start();
   }
 
   /** Sends a message: a string, or binary data. */
@@ -257,13 +253,13 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   onClose(reason: string, description?: unknown): void {
     if (this.#readyState === "closed") return;
     this.#readyState = "closed";
-    const clock = this.#heartbeatClock;
-    clock.clearTimeout(this.#pingIntervalTimer);
-    clock.clearTimeout(this.#pingTimeoutTimer);
+    this.#heartbeat.stop();
     this.#sendCallbacks = undefined;
     this.#clearTransport();
     debug("session %s closed: %s", this.id, reason);
     this.emit("close", reason, description);
+    // a pending upgrade ends with its session
+    this.#upgrade?.abort();
     this.#writeBuffer = [];
     this.#buffered = 0;
   }
@@ -329,16 +325,14 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   #onPacket(packet: Packet): void {
     if (this.#readyState !== "open") return;
     this.emit("packet", packet);
-    this.#lastPacketAt = this.#heartbeatClock.now();
+    this.#heartbeat.onPacket();
     switch (packet.type) {
       case "ping":
         // protocol v4: only the server pings
         this.onError("invalid heartbeat direction");
         return;
       case "pong":
-        this.#heartbeatClock.clearTimeout(this.#pingTimeoutTimer);
-        this.#pingTimeoutTimer = undefined;
-        this.#schedulePing();
+        this.#heartbeat.onPong();
         this.emit("heartbeat");
         return;
       case "message":
@@ -360,66 +354,22 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
 
   /** Where the heartbeat stands (what a host that may lose its memory keeps). */
   get heartbeat(): HeartbeatState {
-    return this.#heartbeat;
+    return this.#heartbeat.state;
   }
 
   /**
    * Takes over a session whose transport is already open, after the process
-   * that served it went away (a Durable Object woken from hibernation): sends
-   * no open packet (nor the initial packet), and carries the heartbeat on from
-   * `heartbeat` — an overdue ping or pong deadline acts at once.
+   * that served it went away (a Durable Object woken from hibernation; see
+   * `EngineServer.adopt`): sends no open packet (nor the initial packet), and
+   * carries the heartbeat on from `heartbeat` — an overdue ping or pong
+   * deadline acts at once.
    */
   resume(heartbeat: HeartbeatState): void {
     if (this.#readyState !== "opening") {
       throw new TypeError("Cannot resume a session that was opened");
     }
     this.#readyState = "open";
-    this.#lastPacketAt = heartbeat.since;
-    const { pingInterval, pingTimeout } = this.#settings;
-    const now = this.#heartbeatClock.now();
-    if (heartbeat.phase === "pong") {
-      this.#armPingTimeout(Math.max(0, heartbeat.since + pingTimeout - now));
-      this.#heartbeat = heartbeat;
-    } else {
-      this.#schedulePing(Math.max(0, heartbeat.since + pingInterval - now), heartbeat.since);
-    }
-  }
-
-  get #heartbeatClock(): Clock {
-    return this.#settings.heartbeatClock ?? this.#settings.clock;
-  }
-
-  #schedulePing(delay = this.#settings.pingInterval, since = this.#heartbeatClock.now()): void {
-    const clock = this.#heartbeatClock;
-    this.#heartbeat = { phase: "ping", since };
-    clock.clearTimeout(this.#pingIntervalTimer);
-    this.#pingIntervalTimer = clock.setTimeout(() => {
-      this.#sendPacket("ping");
-      this.#heartbeat = { phase: "pong", since: clock.now() };
-      this.#armPingTimeout(this.#settings.pingTimeout);
-    }, delay);
-  }
-
-  #armPingTimeout(timeout: number, graced = false): void {
-    const clock = this.#heartbeatClock;
-    clock.clearTimeout(this.#pingTimeoutTimer);
-    const due = clock.now() + timeout;
-    this.#pingTimeoutTimer = clock.setTimeout(() => {
-      if (this.#readyState === "closed") return;
-      const now = clock.now();
-      // any packet is a sign of life: a pong stuck behind other traffic is not a dead client
-      const since = now - this.#lastPacketAt;
-      if (since < timeout) return this.#armPingTimeout(timeout - since, graced);
-      // A timer that fires late means the event loop was stalled (a busy
-      // machine, a burst of work): the pongs that arrived meanwhile still
-      // wait to be read, and every session's timer fires in the same turn.
-      // Judge once more after the input has been read, never twice per ping.
-      const late = now - due;
-      if (!graced && late > _lateBy(timeout)) {
-        return this.#armPingTimeout(Math.min(Math.max(late, 1), timeout), true);
-      }
-      this.onClose("ping timeout");
-    }, timeout);
+    this.#heartbeat.resume(heartbeat);
   }
 
   #attach(transport: Transport): void {
@@ -444,18 +394,25 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     // upgraded): an orderly close must not wait 30 s for a GET that never comes
     this.#transport.discard();
     this.#transport.close();
-    this.#heartbeatClock.clearTimeout(this.#pingTimeoutTimer);
+    // as the official server: a change of transport forgets the pending pong deadline
+    this.#heartbeat.clearPongTimeout();
   }
 
   /** Runs the server side of an upgrade to `next` (see `_upgrade.ts`). */
   maybeUpgrade(next: Transport): void {
-    runUpgrade(
-      this,
-      next,
-      this.#settings.clock,
-      this.#settings.upgradeTimeout,
-      (t) => this.#switchTo(t),
-    );
+    const { clock, upgradeTimeout } = this.#settings;
+    this.#upgrade = new Upgrade(this.#upgradingSession(), next, clock, upgradeTimeout);
+  }
+
+  /** What the upgrade sees of this session, and how it reports back. */
+  #upgradingSession(): UpgradingSession {
+    return {
+      transport: () => this.#transport,
+      closed: () => this.#readyState === "closed",
+      probed: (next) => this.emit("upgrading", next),
+      completed: (next) => this.#switchTo(next),
+      ended: () => void (this.#upgrade = undefined),
+    };
   }
 
   /** Moves the session onto the upgraded transport and flushes what waited. */

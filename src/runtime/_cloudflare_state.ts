@@ -11,7 +11,7 @@
  */
 
 import type { RequestHead } from "../engine/request_head.ts";
-import type { HeartbeatState } from "../engine/socket.ts";
+import type { HeartbeatState } from "../engine/heartbeat.ts";
 import type { SocketState } from "../socket/socket_types.ts";
 
 /** The format version; records of any other version are refused. */
