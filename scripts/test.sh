@@ -18,6 +18,8 @@ step "deno lint"
 deno lint
 step "deno check"
 deno check mod.ts src/ tests/ examples/ bench/ scripts/
+step "deno publish --dry-run (JSR: exports, no slow types)"
+deno publish --dry-run --allow-dirty --quiet
 step "package: build dist/ (tsc) and npm pack"
 node --import tsx scripts/build_package.ts --check
 step "deno test"
