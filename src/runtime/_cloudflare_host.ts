@@ -14,7 +14,8 @@ import { Server, type ServerOptions } from "../socket/server.ts";
 import { randomId } from "../util/id.ts";
 import { guardEvents } from "./glue.ts";
 import { AlarmClock } from "./_cloudflare_clock.ts";
-import { StorageRecoveryAdapter } from "./_cloudflare_recovery.ts";
+import { SessionAwareAdapter } from "../adapter/session_aware_adapter.ts";
+import { DurableObjectRecoveryLog } from "./_cloudflare_recovery.ts";
 import { sidPrefix } from "./_cloudflare_sid.ts";
 import { type Resumed, SessionSaver } from "./_cloudflare_saver.ts";
 import {
@@ -53,7 +54,13 @@ export class ObjectHost {
     this.io = new Server({
       // recovery data must outlive the object's memory: it goes to storage
       ...(options.connectionStateRecovery && !options.adapter
-        ? { adapter: (nsp: AdapterNamespace) => new StorageRecoveryAdapter(nsp, ctx.storage) }
+        ? {
+          adapter: (nsp: AdapterNamespace) =>
+            new SessionAwareAdapter(
+              nsp,
+              new DurableObjectRecoveryLog(ctx.storage, nsp.name, nsp._adapterContext.clock),
+            ),
+        }
         : {}),
       ...options,
       heartbeatClock: this.#clock,

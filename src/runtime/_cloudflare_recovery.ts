@@ -1,75 +1,77 @@
 /**
- * Connection state recovery that outlives hibernation: the sessions of
- * disconnected sockets and the broadcast EVENT packets live in the Durable
- * Object's storage instead of its memory. A client that drops while its
- * object is idle may come back after the object was evicted and still get
- * its id, rooms, data and every packet it missed.
- *
- * The contract is the in-memory `SessionAwareAdapter`'s: each stored EVENT
- * gets its offset appended as its last argument (how the official client
- * learns it), volatile packets and packets with an ack are not stored, and
- * everything expires after `maxDisconnectionDuration`.
+ * Connection state recovery that outlives hibernation: the storage strategy
+ * of the `SessionAwareAdapter` that keeps the sessions of disconnected
+ * sockets and the broadcast packets in the Durable Object's storage instead
+ * of its memory. A client that drops while its object is idle may come back
+ * after the object was evicted and still get its id, rooms, data and every
+ * packet it missed. Which packets are kept and their offsets are the
+ * adapter's rules; this file only stores, lists and sweeps.
  *
  * @module
  */
 
-import { type Packet, PacketType } from "../parser/socket_packet.ts";
+import type { PrivateSessionId, Room } from "../adapter/adapter.ts";
 import {
-  Adapter,
-  type AdapterNamespace,
-  type BroadcastOptions,
-  type PrivateSessionId,
-  type Room,
-  type Session,
-  type SessionToPersist,
-} from "../adapter/adapter.ts";
+  isOffset,
+  type LoggedPacket,
+  type LoggedSession,
+  makeOffset,
+  type RecoveryLog,
+  type RestoredLog,
+} from "../adapter/recovery_log.ts";
+import type { Clock } from "../util/clock.ts";
 import type { CfStorage } from "./_cloudflare_types.ts";
 
+/** A packet as storage keeps it, under `p:` + its offset (the key holds the offset). */
 interface StoredPacket {
-  emittedAt: number;
-  data: unknown[];
-  rooms: Room[];
-  except: Room[];
+  readonly emittedAt: number;
+  readonly data: unknown[];
+  readonly rooms: readonly Room[];
+  readonly except: readonly Room[];
 }
-
-type StoredSession = SessionToPersist & { disconnectedAt: number };
 
 /** How often expired entries are swept, at most. */
 const SWEEP_INTERVAL_MS = 10_000;
 /** How many expired entries one sweep deletes, at most (storage's batch limit). */
 const SWEEP_BATCH = 128;
 
-/** The adapter of namespace `nsp`, keeping recovery data in `storage`. */
-export class StorageRecoveryAdapter extends Adapter {
-  #storage: CfStorage;
-  #counter = 0;
+/** The recovery log of one namespace in Durable Object storage. */
+export class DurableObjectRecoveryLog implements RecoveryLog {
+  readonly #storage: CfStorage;
+  readonly #prefix: string;
+  readonly #clock: Clock;
   #lastSweep = 0;
 
-  constructor(nsp: AdapterNamespace, storage: CfStorage) {
-    super(nsp);
+  /** Keeps namespace `nsp`'s recovery data in `storage`; `clock` paces the sweeps. */
+  constructor(storage: CfStorage, nsp: string, clock: Clock) {
     this.#storage = storage;
+    this.#prefix = `sio-edge:recovery:${nsp}:`;
+    this.#clock = clock;
   }
 
-  get #now(): number {
-    return this.nsp._adapterContext.clock.now();
+  append(packet: LoggedPacket, threshold: number): void {
+    const stored: StoredPacket = {
+      emittedAt: packet.emittedAt,
+      data: packet.data,
+      rooms: packet.rooms,
+      except: packet.except,
+    };
+    this.#write(() => this.#storage.put(this.#prefix + "p:" + packet.offset, stored));
+    this.#sweep(threshold);
   }
 
-  get #prefix(): string {
-    return `sio-edge:recovery:${this.nsp.name}:`;
+  persist(session: LoggedSession, threshold: number): void {
+    this.#write(() => this.#storage.put(this.#prefix + "s:" + session.pid, session));
+    this.#sweep(threshold);
   }
 
-  /** Keeps `session` for `maxDisconnectionDuration`. */
-  override persistSession(session: SessionToPersist): void {
-    const stored: StoredSession = { ...session, disconnectedAt: this.#now };
-    this.#write(() => this.#storage.put(this.#prefix + "s:" + session.pid, stored));
-    this.#sweep();
-  }
-
-  /** The session of `pid` with every packet for it after `offset`; null if expired or unknown. */
-  override async restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null> {
+  async restore(
+    pid: PrivateSessionId,
+    offset: string,
+    threshold: number,
+  ): Promise<RestoredLog | null> {
     const sessionKey = this.#prefix + "s:" + pid;
-    const session = await this.#storage.get<StoredSession>(sessionKey);
-    const threshold = this.#now - this.nsp._adapterContext.maxDisconnectionDuration;
+    const session = await this.#storage.get<LoggedSession>(sessionKey);
     if (!session || session.disconnectedAt < threshold || !isOffset(offset)) return null;
     const packetPrefix = this.#prefix + "p:";
     // the offset may be too old (or forged): the client gets a fresh session
@@ -79,41 +81,19 @@ export class StorageRecoveryAdapter extends Adapter {
       start: packetPrefix + offset,
     });
     await this.#storage.delete(sessionKey);
-    const missedPackets: unknown[][] = [];
+    const packets: LoggedPacket[] = [];
     for (const [key, packet] of later) {
-      if (key === packetPrefix + offset || packet.emittedAt < threshold) continue;
-      if (reaches(session.rooms, packet)) missedPackets.push(packet.data);
+      if (key === packetPrefix + offset) continue;
+      packets.push({ offset: key.slice(packetPrefix.length), ...packet });
     }
-    const { disconnectedAt: _, ...persisted } = session;
-    return { ...persisted, missedPackets };
-  }
-
-  /** Stores and stamps EVENT packets without ack or `volatile`, then sends as usual. */
-  override broadcast(packet: Packet, opts: BroadcastOptions): void {
-    const storable = packet.type === PacketType.EVENT && packet.id === undefined &&
-      opts.flags?.volatile === undefined && Array.isArray(packet.data);
-    if (!storable) return super.broadcast(packet, opts);
-    const emittedAt = this.#now;
-    const offset = makeOffset(emittedAt, this.#counter++);
-    // a copy: a parent namespace hands the same packet to each child adapter
-    const data = [...(packet.data as unknown[]), offset];
-    const stored: StoredPacket = {
-      emittedAt,
-      data,
-      rooms: [...opts.rooms],
-      except: [...(opts.except ?? [])],
-    };
-    this.#write(() => this.#storage.put(this.#prefix + "p:" + offset, stored));
-    this.#sweep();
-    super.broadcast({ ...packet, data }, opts);
+    return { session, packets };
   }
 
   /** Deletes a batch of expired packets and sessions, at most every {@link SWEEP_INTERVAL_MS}. */
-  #sweep(): void {
-    const now = this.#now;
+  #sweep(threshold: number): void {
+    const now = this.#clock.now();
     if (now - this.#lastSweep < SWEEP_INTERVAL_MS) return;
     this.#lastSweep = now;
-    const threshold = now - this.nsp._adapterContext.maxDisconnectionDuration;
     const prefix = this.#prefix;
     this.#write(async () => {
       // offsets sort by time: every packet key before the threshold's offset is expired
@@ -122,7 +102,7 @@ export class StorageRecoveryAdapter extends Adapter {
         end: prefix + "p:" + makeOffset(threshold, 0),
         limit: SWEEP_BATCH,
       });
-      const sessions = await this.#storage.list<StoredSession>({
+      const sessions = await this.#storage.list<LoggedSession>({
         prefix: prefix + "s:",
         limit: SWEEP_BATCH,
       });
@@ -143,21 +123,4 @@ export class StorageRecoveryAdapter extends Adapter {
       // thrown synchronously: not clonable
     }
   }
-}
-
-/** A sortable offset: the time (ms, base 36, fixed width) and a per-instance counter. */
-export function makeOffset(time: number, counter: number): string {
-  return Math.max(0, Math.floor(time)).toString(36).padStart(9, "0") + "-" +
-    counter.toString(36).padStart(6, "0");
-}
-
-function isOffset(offset: string): boolean {
-  return /^[0-9a-z]{9}-[0-9a-z]{6,}$/.test(offset);
-}
-
-/** Whether a broadcast stored as `packet` would have reached a socket in `rooms`. */
-function reaches(rooms: Room[], packet: StoredPacket): boolean {
-  const included = packet.rooms.length === 0 || rooms.some((room) => packet.rooms.includes(room));
-  const excluded = rooms.some((room) => packet.except.includes(room));
-  return included && !excluded;
 }

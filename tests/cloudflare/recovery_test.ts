@@ -7,7 +7,9 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { makeOffset, StorageRecoveryAdapter } from "../../src/runtime/_cloudflare_recovery.ts";
+import { DurableObjectRecoveryLog } from "../../src/runtime/_cloudflare_recovery.ts";
+import { makeOffset } from "../../src/adapter/recovery_log.ts";
+import { SessionAwareAdapter } from "../../src/adapter/session_aware_adapter.ts";
 import type { CfListOptions, CfStorage } from "../../src/runtime/_cloudflare_types.ts";
 import type { AdapterNamespace, BroadcastOptions } from "../../src/adapter/adapter.ts";
 import { type Packet, PacketType } from "../../src/parser/socket_packet.ts";
@@ -48,7 +50,12 @@ function make(storage = new FakeStorage(), time = { t: 1_700_000_000_000 }) {
       nextAckId: () => 1,
     },
   } as unknown as AdapterNamespace;
-  const adapter = new StorageRecoveryAdapter(nsp, storage as unknown as CfStorage);
+  const log = new DurableObjectRecoveryLog(
+    storage as unknown as CfStorage,
+    nsp.name,
+    nsp._adapterContext.clock,
+  );
+  const adapter = new SessionAwareAdapter(nsp, log);
   return { adapter, storage, time };
 }
 
@@ -70,7 +77,7 @@ async function storedOffsets(storage: FakeStorage): Promise<string[]> {
   );
 }
 
-describe("StorageRecoveryAdapter", () => {
+describe("SessionAwareAdapter over DurableObjectRecoveryLog", () => {
   it("stamps each stored EVENT with an offset that sorts by time", async () => {
     const { adapter, storage, time } = make();
     adapter.broadcast(event("a", 1), to([]));
