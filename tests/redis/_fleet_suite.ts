@@ -8,10 +8,10 @@
  * @module
  */
 
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it as base } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
-import type { Socket } from "socket.io-client";
+import { io as ioc, type Socket } from "socket.io-client";
 import {
   type AdapterKind,
   type FleetNode,
@@ -25,6 +25,11 @@ import { hasRedisServer, type RedisServer, startRedis } from "../_support/redis_
 
 /** Each case drives child processes over the network: more than the runners' 5 s default. */
 const T = { timeout: 30_000 };
+
+/** `SIO_FLEET_ONLY=<text>` runs only the cases whose name contains it (for debugging). */
+const ONLY = process.env.SIO_FLEET_ONLY;
+const it = (name: string, opts: typeof T, fn: () => Promise<void>) =>
+  base(name, ONLY && !name.includes(ONLY) ? { ...opts, skip: true } : opts, fn);
 
 /** Options of {@link fleetSuite}. */
 export interface FleetSuiteOptions {
@@ -77,6 +82,7 @@ export function fleetSuite(adapter: AdapterKind, opts: FleetSuiteOptions = {}): 
     let redis: RedisServer;
     const members: Member[] = [];
     const inboxes = new Map<string, unknown[][]>();
+    const sockets: Socket[] = [];
 
     before(async () => {
       redis = await startRedis();
@@ -103,6 +109,7 @@ export function fleetSuite(adapter: AdapterKind, opts: FleetSuiteOptions = {}): 
     }, T);
 
     after(async () => {
+      for (const socket of sockets) socket.disconnect();
       await Promise.all(members.map((m) => m.node.close()));
       await redis?.stop();
     }, T);
@@ -304,6 +311,63 @@ export function fleetSuite(adapter: AdapterKind, opts: FleetSuiteOptions = {}): 
         }
       },
     );
+
+    if (adapter === "streams") {
+      for (const [from, to] of [["official", "deno"], ["bun", "official"]] as const) {
+        it(
+          `a client of a stopped ${from} node recovers on a ${to} node with what it missed`,
+          T,
+          async () => {
+            const a = await startNode(from, adapter, redis.url, `${from}-a`, opts);
+            const b = await startNode(to, adapter, redis.url, `${to}-b`, opts);
+            try {
+              // not a.client(): closing a node disconnects the clients it made
+              const socket = ioc(a.url, {
+                forceNew: true,
+                transports: ["websocket"],
+                reconnectionDelay: 100,
+                reconnectionDelayMax: 100,
+              });
+              sockets.push(socket);
+              await new Promise<void>((r) => socket.once("connect", () => r()));
+              const got = inbox(socket, "news");
+              await socket.emitWithAck("join", "recover-room");
+              await members[0]!.node.op("emit", { event: "news", args: ["before"] });
+              await until(() => got.length === 1, 5_000, "the first broadcast");
+              const gone = new Promise<void>((r) => socket.once("disconnect", () => r()));
+              await a.close();
+              await gone;
+              // the official client reconnects to its manager's uri: now the other node
+              (socket.io as unknown as { uri: string }).uri = b.url;
+              await members[0]!.node.op("emit", { event: "news", args: ["missed-1"] });
+              await members[1]!.node.op("emit", {
+                to: ["recover-room"],
+                event: "news",
+                args: ["missed-2"],
+              });
+              await members[1]!.node.op("emit", {
+                to: ["elsewhere"],
+                event: "news",
+                args: ["not-mine"],
+              });
+              await new Promise<void>((r) => socket.once("connect", () => r()));
+              assert.equal(socket.recovered, true, "recovered");
+              await until(() => got.length === 3, 5_000, "the missed broadcasts");
+              assert.deepEqual(got, [["before"], ["missed-1"], ["missed-2"]]);
+              const here = await b.op("fetchSockets", { to: ["recover-room"] }) as { id: string }[];
+              assert.deepEqual(here.map((s) => s.id), [socket.id]);
+            } finally {
+              for (const s of sockets) s.disconnect();
+              await a.close();
+              await b.close();
+              // the members' clients got these broadcasts too
+              await sleep(100);
+              clear();
+            }
+          },
+        );
+      }
+    }
 
     if (!opts.faults) return;
 

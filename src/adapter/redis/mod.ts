@@ -31,6 +31,11 @@ export {
   ShardedRedisAdapter,
   type ShardedRedisAdapterOptions,
 } from "./sharded_adapter.ts";
+export {
+  createStreamsAdapter,
+  RedisStreamsAdapter,
+  type RedisStreamsAdapterOptions,
+} from "./streams_adapter.ts";
 export { Emitter, EmitterBroadcastOperator, type EmitterOptions } from "./emitter.ts";
 export type { RedisClient } from "./_client.ts";
 export {
