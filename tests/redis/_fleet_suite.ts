@@ -325,8 +325,10 @@ export function fleetSuite(adapter: AdapterKind, opts: FleetSuiteOptions = {}): 
               const socket = ioc(a.url, {
                 forceNew: true,
                 transports: ["websocket"],
-                reconnectionDelay: 100,
-                reconnectionDelayMax: 100,
+                // late enough that the broadcasts below are in the stream before it comes back
+                reconnectionDelay: 600,
+                reconnectionDelayMax: 600,
+                randomizationFactor: 0,
               });
               sockets.push(socket);
               await new Promise<void>((r) => socket.once("connect", () => r()));
