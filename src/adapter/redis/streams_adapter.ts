@@ -210,8 +210,8 @@ class StreamReader {
 
 /** What one {@link createStreamsAdapter} call shares between its namespaces. */
 class Shared {
-  readonly adapters = new Map<string, RedisStreamsAdapter>();
-  readonly readers = new Map<string, StreamReader>();
+  readonly adapters: Map<string, RedisStreamsAdapter> = new Map();
+  readonly readers: Map<string, StreamReader> = new Map();
   sub: Promise<RedisPort> | undefined;
 
   constructor(readonly port: RedisPort, readonly opts: Resolved) {}
