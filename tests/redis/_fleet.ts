@@ -30,6 +30,8 @@ export interface FleetNode {
   op(name: string, req?: OpRequest): Promise<unknown>;
   /** A connected client of "/" on this node. */
   client(opts?: Record<string, unknown>): Promise<Socket>;
+  /** What the node wrote on stderr (the last 8 KiB). */
+  logs(): string;
   /** SIGKILLs the node. */
   kill(): Promise<void>;
   /** Closes the node gracefully (its adapters unsubscribe). */
@@ -99,6 +101,7 @@ export async function startNode(
     kind,
     url,
     pid: child.pid!,
+    logs: () => stderr,
     async op(opName, req = {}) {
       const answer = await control.timeout(10_000).emitWithAck("op", opName, req) as {
         ok?: unknown;

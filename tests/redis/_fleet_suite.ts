@@ -87,7 +87,12 @@ export function fleetSuite(adapter: AdapterKind, opts: FleetSuiteOptions = {}): 
     before(async () => {
       redis = await startRedis();
       const nodes = await Promise.all(
-        kinds.map((kind, i) => startNode(kind, adapter, redis.url, `${kind}${i}`, opts)),
+        kinds.map((kind, i) =>
+          startNode(kind, adapter, redis.url, `${kind}${i}`, {
+            ...opts,
+            env: { DEBUG: "sio-edge:redis" },
+          })
+        ),
       );
       for (const node of nodes) {
         const socket = await node.client();
@@ -436,6 +441,12 @@ export function fleetSuite(adapter: AdapterKind, opts: FleetSuiteOptions = {}): 
         for (const { node } of members) {
           await node.op("emit", { event: "news", args: ["after-restart", node.name] });
           await expectNews(everyone(["after-restart", node.name]));
+        }
+        // and the sio-edge nodes said so (DEBUG=sio-edge:redis)
+        for (const { node } of members) {
+          if (node.kind === "official") continue;
+          await until(() => /reconnected; subscriptions restored/.test(node.logs()), 5_000, "log");
+          assert.match(node.logs(), /connection (error|lost)/);
         }
       },
     );

@@ -1,0 +1,227 @@
+/**
+ * The fleet benchmark: three servers on one Redis (the classic adapter),
+ * clients spread over them, one server broadcasting. Measures deliveries per
+ * second (every client receiving every message) and the latency of
+ * `fetchSockets()` across the fleet, for an all-official fleet (socket.io 4.8
+ * + @socket.io/redis-adapter on Node) and all-sio-edge fleets on Bun, Node
+ * and Deno, in one run.
+ *
+ * Usage: `bun bench/fleet.ts [--quick] [--reps N] [--clients N] [--messages N]`.
+ * Writes bench/results/fleet-<time>.json and prints the tables for BENCHMARKS.md.
+ *
+ * @module
+ */
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import process from "node:process";
+import { io as ioc, type Socket } from "socket.io-client";
+import { startRedis } from "../tests/_support/redis_server.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const BIN = `${ROOT}node_modules/.bin/`;
+const ENTRY = "bench/servers/fleet_node.ts";
+
+type FleetKind = "official-node" | "edge-bun" | "edge-node" | "edge-deno";
+const FLEETS: FleetKind[] = ["official-node", "edge-bun", "edge-node", "edge-deno"];
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number) => {
+  const i = args.indexOf(name);
+  return i === -1 ? fallback : Number(args[i + 1]);
+};
+const QUICK = args.includes("--quick");
+const CONFIG = {
+  nodes: 3,
+  clients: flag("--clients", QUICK ? 150 : 300),
+  messages: flag("--messages", QUICK ? 500 : 2_000),
+  size: 100,
+  warmUp: 200,
+  fetches: QUICK ? 100 : 300,
+  reps: flag("--reps", QUICK ? 1 : 3),
+  timeoutMs: 120_000,
+};
+
+interface Node {
+  child: ChildProcess;
+  port: number;
+}
+
+function command(kind: FleetKind): [string, string[]] {
+  if (kind === "official-node") return ["node", ["--import", "tsx", ENTRY, "official"]];
+  if (kind === "edge-bun") return [`${BIN}bun`, ["run", ENTRY, "edge"]];
+  if (kind === "edge-deno") return [`${BIN}deno`, ["run", "-A", "--quiet", ENTRY, "edge"]];
+  return ["node", ["--import", "tsx", ENTRY, "edge"]];
+}
+
+async function startNode(kind: FleetKind, redisUrl: string): Promise<Node> {
+  const [cmd, argv] = command(kind);
+  const child = spawn(cmd, argv, {
+    cwd: ROOT,
+    env: { ...process.env, REDIS_URL: redisUrl },
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout!.setEncoding("utf8");
+    child.stdout!.on("data", (s: string) => {
+      out += s;
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once("exit", () => reject(new Error(`${kind} node exited`)));
+  });
+  return { child, port };
+}
+
+/** A bare Socket.IO client on the runtime's WebSocket: counts the "m" events. */
+class LoadClient {
+  received = 0;
+  ready: Promise<void>;
+  #ws: WebSocket;
+
+  constructor(port: number) {
+    this.#ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
+    this.ready = new Promise((resolve, reject) => {
+      this.#ws.onerror = () => reject(new Error("client error"));
+      this.#ws.onmessage = (event) => {
+        const data = String(event.data);
+        if (data.startsWith('42["m"')) this.received++;
+        else if (data === "2") this.#ws.send("3");
+        else if (data.startsWith("0{")) this.#ws.send("40");
+        else if (data.startsWith("40")) resolve();
+      };
+    });
+  }
+
+  close(): void {
+    this.#ws.close();
+  }
+}
+
+async function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)]! : NaN;
+};
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+};
+
+interface Run {
+  deliveriesPerSec: number;
+  broadcastMs: number;
+  fetchMedianMs: number;
+  fetchP95Ms: number;
+}
+
+async function runFleet(kind: FleetKind): Promise<Run> {
+  const redis = await startRedis();
+  const nodes: Node[] = [];
+  const clients: LoadClient[] = [];
+  let control: Socket | undefined;
+  try {
+    for (let i = 0; i < CONFIG.nodes; i++) nodes.push(await startNode(kind, redis.url));
+    for (let i = 0; i < CONFIG.clients; i++) {
+      clients.push(new LoadClient(nodes[i % nodes.length]!.port));
+    }
+    await Promise.all(clients.map((c) => c.ready));
+    control = ioc(`http://127.0.0.1:${nodes[0]!.port}/control`, { transports: ["websocket"] });
+    await new Promise<void>((r) => control!.once("connect", () => r()));
+    const broadcast = async (count: number) => {
+      const target = clients[0]!.received + count;
+      const base = clients.map((c) => c.received);
+      const start = performance.now();
+      await control!.emitWithAck("broadcast", count, CONFIG.size);
+      await waitFor(
+        () => clients.every((c, i) => c.received - base[i]! >= count),
+        CONFIG.timeoutMs,
+        `${count} broadcasts`,
+      );
+      void target;
+      return performance.now() - start;
+    };
+    await broadcast(CONFIG.warmUp);
+    const broadcastMs = await broadcast(CONFIG.messages);
+    const fetched = await control.timeout(CONFIG.timeoutMs).emitWithAck(
+      "fetch",
+      CONFIG.fetches,
+    ) as {
+      latencies: number[];
+      sockets: number;
+    };
+    if (fetched.sockets !== CONFIG.clients) {
+      throw new Error(`fetchSockets found ${fetched.sockets} sockets, not ${CONFIG.clients}`);
+    }
+    // the first calls warm the path up
+    const latencies = fetched.latencies.slice(Math.floor(CONFIG.fetches / 10));
+    return {
+      deliveriesPerSec: (CONFIG.clients * CONFIG.messages) / (broadcastMs / 1000),
+      broadcastMs,
+      fetchMedianMs: median(latencies),
+      fetchP95Ms: percentile(latencies, 0.95),
+    };
+  } finally {
+    control?.disconnect();
+    for (const c of clients) c.close();
+    for (const n of nodes) n.child.kill("SIGKILL");
+    await redis.stop();
+  }
+}
+
+const started = Date.now();
+const results: Record<string, Run[]> = {};
+for (let rep = 0; rep < CONFIG.reps; rep++) {
+  // the order rotates, so no fleet always runs first
+  const order = FLEETS.map((_, i) => FLEETS[(i + rep) % FLEETS.length]!);
+  for (const kind of order) {
+    const run = await runFleet(kind);
+    (results[kind] ??= []).push(run);
+    console.error(
+      `${kind}: ${Math.round(run.deliveriesPerSec)} deliveries/s, fetchSockets ${
+        run.fetchMedianMs.toFixed(2)
+      } ms`,
+    );
+  }
+}
+
+const summary = Object.fromEntries(FLEETS.map((kind) => {
+  const runs = results[kind]!;
+  return [kind, {
+    deliveriesPerSec: median(runs.map((r) => r.deliveriesPerSec)),
+    fetchMedianMs: median(runs.map((r) => r.fetchMedianMs)),
+    fetchP95Ms: median(runs.map((r) => r.fetchP95Ms)),
+  }];
+}));
+const official = summary["official-node"]!;
+const lines = [
+  `Fleet: ${CONFIG.nodes} nodes, ${CONFIG.clients} clients, ${CONFIG.messages} broadcasts of ${CONFIG.size} B from one node, ${CONFIG.fetches} fetchSockets; median of ${CONFIG.reps} (${cpus().length} cores, load ${
+    loadavg()[0]!.toFixed(1)
+  }, ${Math.round((Date.now() - started) / 1000)} s)`,
+  "",
+  "| fleet | deliveries/s | × official | fetchSockets median (ms) | p95 (ms) | × official (latency, lower is better) |",
+  "| --- | --- | --- | --- | --- | --- |",
+  ...FLEETS.map((kind) => {
+    const s = summary[kind]!;
+    return `| ${kind} | ${Math.round(s.deliveriesPerSec)} | ${
+      (s.deliveriesPerSec / official.deliveriesPerSec).toFixed(2)
+    }× | ${s.fetchMedianMs.toFixed(2)} | ${s.fetchP95Ms.toFixed(2)} | ${
+      (s.fetchMedianMs / official.fetchMedianMs).toFixed(2)
+    }× |`;
+  }),
+];
+mkdirSync(`${ROOT}bench/results`, { recursive: true });
+const file = `${ROOT}bench/results/fleet-${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
+writeFileSync(file, JSON.stringify({ config: CONFIG, results, summary }, null, 2) + "\n");
+console.log(lines.join("\n"));
+console.error(`written to ${file}`);
+process.exit(0);
