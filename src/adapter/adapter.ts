@@ -9,6 +9,7 @@
 import { Emitter } from "../util/emitter.ts";
 import type { Clock } from "../util/clock.ts";
 import { encodePacket, type Packet } from "../parser/socket_packet.ts";
+import type { PacketEncoder } from "../parser/parser.ts";
 import { messageFrame, type PacketOptions } from "../parser/engine_packet.ts";
 import { type AdapterTopics, TopicFanout } from "./_topic_fanout.ts";
 
@@ -45,8 +46,11 @@ export interface BroadcastOptions {
   flags?: BroadcastFlags;
 }
 
-/** A packet encoded once: the text part and its binary attachments. */
-export type EncodedPacket = readonly [string, ...Uint8Array[]];
+/**
+ * A packet encoded once, as its Engine.IO messages: with the built-in parser
+ * the text part and its binary attachments; a custom parser's own output.
+ */
+export type EncodedPacket = readonly (string | Uint8Array)[];
 
 /**
  * How an encoded packet is handed to the engine: the codec's per-packet
@@ -98,6 +102,8 @@ export interface AdapterContext {
   readonly clock: Clock;
   /** How long a disconnected session stays recoverable (ms). */
   readonly maxDisconnectionDuration: number;
+  /** The server's encoder when it has a custom parser (the built-in JSON codec otherwise). */
+  readonly encoder?: PacketEncoder | undefined;
   /** A new ack id, unique within the namespace. */
   nextAckId(): number;
 }
@@ -293,10 +299,14 @@ export class Adapter extends Emitter<AdapterEvents> {
     packet: Packet,
     flags: BroadcastFlags,
   ): { encoded: EncodedPacket; writeOptions: WriteOptions } {
-    const encoded = encodePacket(packet);
+    const encoder = this.nsp._adapterContext.encoder;
+    const encoded = encoder ? encoder.encode(packet) : encodePacket(packet);
     const writeOptions: WriteOptions = { volatile: flags.volatile, compress: flags.compress };
-    // the WebSocket frame is built once for every recipient
-    if (encoded.length === 1) writeOptions.wsPreEncoded = messageFrame(encoded[0]);
+    // the WebSocket frame is built once for every recipient (a binary one is the bytes themselves)
+    const [first] = encoded;
+    if (encoded.length === 1 && typeof first === "string") {
+      writeOptions.wsPreEncoded = messageFrame(first);
+    }
     return { encoded, writeOptions };
   }
 

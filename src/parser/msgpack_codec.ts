@@ -11,6 +11,11 @@
  * - binary (`ArrayBuffer`, any `ArrayBufferView`) is `bin` of its bytes;
  * - `Date` is the timestamp extension (type −1); `toJSON()` is honoured, also for a BigInt.
  *
+ * {@link encodeNotepack2} writes notepack.io 2's bytes instead (the codec of
+ * `socket.io-msgpack-parser` 3, so of its clients): `undefined` as the
+ * fixext `d4 00 00` wherever it is (map values too), `Date` as `d7 00` and
+ * its milliseconds.
+ *
  * Decoding reads what notepack and `@msgpack/msgpack` write: `bin` becomes a
  * `Uint8Array`, timestamps a `Date`, the legacy extensions of notepack 2
  * (`d4 00 00` undefined, ext 0 ArrayBuffer, `d7 00` date) are understood, and
@@ -40,9 +45,15 @@ const textDecoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
 /** A growable output buffer. */
 class Writer {
+  /** notepack 2's encodings of `undefined` and `Date`. */
+  readonly notepack2: boolean;
   bytes = new Uint8Array(256);
   view = new DataView(this.bytes.buffer);
   length = 0;
+
+  constructor(notepack2 = false) {
+    this.notepack2 = notepack2;
+  }
 
   ensure(extra: number): void {
     const need = this.length + extra;
@@ -94,6 +105,17 @@ export function encode(value: unknown): Uint8Array {
   return out.bytes.slice(0, out.length);
 }
 
+/**
+ * Encodes `value` as notepack.io 2.2 does (what `socket.io-msgpack-parser` 3
+ * writes): as {@link encode}, but `undefined` is `d4 00 00` in arrays and map
+ * values alike, and a `Date` is `d7 00` with its milliseconds as int 64.
+ */
+export function encodeNotepack2(value: unknown): Uint8Array {
+  const out = new Writer(true);
+  write(out, value);
+  return out.bytes.slice(0, out.length);
+}
+
 function write(out: Writer, value: unknown): void {
   switch (typeof value) {
     case "string":
@@ -103,7 +125,9 @@ function write(out: Writer, value: unknown): void {
     case "boolean":
       return out.u8(value ? 0xc3 : 0xc2);
     case "undefined":
-      return out.u8(0xc0);
+      if (!out.notepack2) return out.u8(0xc0);
+      out.u8u8(0xd4, 0);
+      return out.u8(0);
     case "object":
       if (value === null) return out.u8(0xc0);
       return writeObject(out, value);
@@ -198,7 +222,7 @@ function writeObject(out: Writer, value: object): void {
   const keys: string[] = [];
   for (const key of Object.keys(record)) {
     const v = record[key];
-    if (v !== undefined && typeof v !== "function") keys.push(key);
+    if ((v !== undefined || out.notepack2) && typeof v !== "function") keys.push(key);
   }
   writeLength(out, keys.length, 0x80, 0xde, 0xdf);
   for (const key of keys) {
@@ -223,6 +247,15 @@ function writeBinary(out: Writer, bytes: Uint8Array): void {
 
 function writeDate(out: Writer, date: Date): void {
   const ms = date.getTime();
+  if (out.notepack2) {
+    out.ensure(10);
+    out.bytes[out.length] = 0xd7;
+    out.bytes[out.length + 1] = 0;
+    out.view.setInt32(out.length + 2, Math.floor(ms / 0x100000000));
+    out.view.setUint32(out.length + 6, ms >>> 0);
+    out.length += 10;
+    return;
+  }
   const s = Math.floor(ms / 1e3);
   const ns = (ms - s * 1e3) * 1e6;
   if (s >= 0 && ns >= 0 && s <= TIMESTAMP64_MAX_SEC) {

@@ -8,6 +8,7 @@ import type { EngineOptions } from "../engine/options.ts";
 import type { AdapterConstructor } from "../adapter/adapter.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { DEFAULT_MAX_DEPTH } from "../parser/socket_decoder.ts";
+import type { PacketEncoder, Parser } from "../parser/parser.ts";
 
 /** Connection state recovery settings. */
 export interface ConnectionStateRecoveryOptions {
@@ -64,6 +65,14 @@ export interface ServerOptions extends Omit<EngineOptions, "path"> {
    */
   maxDepth?: number;
   /**
+   * The Socket.IO parser: any object with the official `Encoder` and
+   * `Decoder` classes (`sio-edge/msgpack`, `socket.io-msgpack-parser`, your
+   * own). Its one encoder encodes each broadcast once; each connection gets a
+   * decoder, and a decoder's throw closes the connection with "parse error".
+   * @default {the built-in JSON parser (socket.io-parser's format)}
+   */
+  parser?: Parser;
+  /**
    * The clock of every timer (shared with the engine).
    * @default {systemClock}
    */
@@ -78,6 +87,10 @@ export interface ServerSettings {
   readonly cleanupEmptyChildNamespaces: boolean;
   readonly maxDepth: number;
   readonly clock: Clock;
+  /** The custom parser, if one was given. */
+  readonly parser: Parser | undefined;
+  /** Its encoder (one for the server), if a parser was given. */
+  readonly encoder: PacketEncoder | undefined;
 }
 
 const DEFAULT_MAX_DISCONNECTION_DURATION = 2 * 60 * 1000;
@@ -113,5 +126,7 @@ export function resolveSettings(opts: ServerOptions): ServerSettings {
     cleanupEmptyChildNamespaces: opts.cleanupEmptyChildNamespaces === true,
     maxDepth,
     clock: opts.clock ?? systemClock,
+    parser: opts.parser,
+    encoder: opts.parser ? new opts.parser.Encoder() : undefined,
   };
 }

@@ -8,6 +8,7 @@
 
 import { Decoder, ParseError } from "../parser/socket_decoder.ts";
 import { encodePacket, type Packet, PacketType } from "../parser/socket_packet.ts";
+import type { PacketDecoder, PacketEncoder, Parser } from "../parser/parser.ts";
 import type { EncodedPacket, WriteOptions } from "../adapter/adapter.ts";
 import type { EngineSocket } from "../engine/socket.ts";
 import type { Clock, TimerHandle } from "../util/clock.ts";
@@ -29,6 +30,10 @@ export interface ClientContext<L extends EventsMap, E extends EventsMap, S exten
   connectTimeout(): number;
   /** The deepest nesting a client's packet may have (the decoder's `maxDepth`). */
   readonly maxDepth: number;
+  /** The custom parser (the built-in JSON codec when undefined). */
+  readonly parser?: Parser | undefined;
+  /** The server's one encoder of that parser. */
+  readonly encoder?: PacketEncoder | undefined;
   /** Finds (or, through a parent namespace, creates) namespace `name`; `undefined` if none. */
   lookupNamespace(
     name: string,
@@ -49,7 +54,8 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
   /** Internal: what the sockets' handshakes keep of the connection's request. */
   readonly _handshakeRequest: HandshakeRequest;
   #context: ClientContext<L, E, S, D>;
-  #decoder: Decoder;
+  #decoder: Decoder | undefined;
+  #custom: PacketDecoder | undefined;
   #sockets = new Map<string, Socket<L, E, S, D>>();
   #nsps = new Map<string, Socket<L, E, S, D>>();
   #connectTimer: TimerHandle | undefined;
@@ -58,7 +64,12 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
   /** Takes over the session `conn`. */
   constructor(context: ClientContext<L, E, S, D>, conn: EngineSocket) {
     this.#context = context;
-    this.#decoder = new Decoder({ maxDepth: context.maxDepth });
+    if (context.parser) {
+      this.#custom = new context.parser.Decoder();
+      this.#custom.on("decoded", (packet) => this.#onDecoded(packet));
+    } else {
+      this.#decoder = new Decoder({ maxDepth: context.maxDepth });
+    }
     this.conn = conn;
     this.id = conn.id;
     this._handshakeRequest = handshakeRequest(conn.requestHead);
@@ -84,7 +95,8 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
   /** Encodes and writes one packet, if the session is open. */
   _packet(packet: Packet, opts: WriteOptions = {}): void {
     if (this.conn.readyState !== "open") return;
-    this._writeEncoded(encodePacket(packet), opts);
+    const encoder = this.#context.encoder;
+    this._writeEncoded(encoder ? encoder.encode(packet) : encodePacket(packet), opts);
   }
 
   /**
@@ -119,7 +131,8 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
   #onMessage(data: string | Uint8Array): void {
     let packet: Packet | undefined;
     try {
-      packet = this.#decoder.add(data);
+      if (this.#custom) this.#custom.add(data);
+      else packet = this.#decoder!.add(data);
     } catch (err) {
       // a malformed packet is a protocol fault: report it to the sockets and drop the session
       const error = err instanceof Error ? err : new ParseError(String(err));
@@ -222,6 +235,11 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
     this.#sockets.clear();
     this.#nsps.clear();
     for (const socket of sockets) socket._onclose(reason, description);
-    this.#decoder.destroy();
+    this.#decoder?.destroy();
+    try {
+      this.#custom?.destroy();
+    } catch (err) {
+      reportListenerError(err);
+    }
   }
 }

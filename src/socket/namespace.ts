@@ -125,6 +125,7 @@ export class Namespace<
     this._adapterContext = {
       clock: settings.clock,
       maxDisconnectionDuration: settings.connectionStateRecovery?.maxDisconnectionDuration ?? 0,
+      encoder: settings.encoder,
       nextAckId: () => this.#ids++,
     };
     this._initAdapter();

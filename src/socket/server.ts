@@ -119,6 +119,7 @@ export class Server<
       connectionStateRecovery: _r,
       cleanupEmptyChildNamespaces: _c,
       maxDepth: _d,
+      parser: _p,
       serveClient,
       adapter,
       ...rest
@@ -137,6 +138,8 @@ export class Server<
       clock: this._settings.clock,
       connectTimeout: () => this.#connectTimeout,
       maxDepth: this._settings.maxDepth,
+      parser: this._settings.parser,
+      encoder: this._settings.encoder,
       lookupNamespace: (name, auth, fn) => this.#registry.lookup(name, auth, fn),
     };
     this.#registry = new NamespaceRegistry(this);

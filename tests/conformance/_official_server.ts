@@ -13,6 +13,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import process from "node:process";
 import { Server, type ServerOptions } from "socket.io";
+import * as msgpack from "socket.io-msgpack-parser";
 import { CONF_SERVERS, type ConfServer } from "../_support/apps/conf_handlers.ts";
 
 // what no server claims; the official engine leaves such requests to the other listeners
@@ -20,8 +21,9 @@ const http = createServer((_req, res) => {
   res.writeHead(404, { "content-type": "text/plain" });
   res.end("Not Found");
 });
-for (const { path, options, setup } of CONF_SERVERS) {
-  const io = new Server(http, { path, ...options } as Partial<ServerOptions>);
+for (const { path, options, parser, setup } of CONF_SERVERS) {
+  const withParser = parser ? { ...options, parser: msgpack } : options;
+  const io = new Server(http, { path, ...withParser } as Partial<ServerOptions>);
   setup(io as unknown as ConfServer);
 }
 http.listen(0, "127.0.0.1", () => {

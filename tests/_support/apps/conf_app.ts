@@ -9,12 +9,15 @@
 
 import type { FetchApp } from "../../../src/engine/ports.ts";
 import { Server, type ServerOptions } from "../../../src/socket/server.ts";
+import * as msgpack from "../../../src/parser/msgpack_parser.ts";
 import { CONF_SERVERS, type ConfServer } from "./conf_handlers.ts";
 
 /** Makes the app. */
 export default function makeConfApp(): FetchApp {
-  const servers = CONF_SERVERS.map(({ path, options, setup }) => {
-    const io = new Server({ path, ...options } as ServerOptions);
+  const servers = CONF_SERVERS.map(({ path, options, parser, setup }) => {
+    const io = new Server(
+      { path, ...options, ...(parser ? { parser: msgpack } : {}) } as ServerOptions,
+    );
     setup(io as unknown as ConfServer);
     return io;
   });

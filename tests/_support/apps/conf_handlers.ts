@@ -4,13 +4,14 @@
  * `tests/conformance/_official_server.ts` on the official socket.io 4.8. It
  * only touches the API the two share, typed structurally here.
  *
- * Three servers on one port: {@link MAIN_PATH} (CORS for `http://a.test` with
+ * Servers on one port: {@link MAIN_PATH} (CORS for `http://a.test` with
  * credentials, an `allowRequest` that refuses `?forbidden=1|2`) with the
  * namespaces `/` (a middleware refusing `auth.reject`), `/custom` (open) and
  * `/private` (an async middleware wanting `auth.token === "secret"`);
  * {@link COOKIE_PATH} with the session cookie and `initial_headers`/`headers`
  * listeners adding `x-initial: 1` and `x-every: 2`; and {@link RECOVERY_PATH}
- * with connection state recovery.
+ * with connection state recovery; {@link MSGPACK_PATH} serves `/` and
+ * `/custom` with the msgpack parser.
  *
  * Events every socket answers: `echo` (acks its arguments), `emit-back`
  * (emits `echo` with them), `ask` (emits `question` with an ack, then emits
@@ -29,6 +30,8 @@ export const MAIN_PATH = "/socket.io";
 export const RECOVERY_PATH = "/recovery";
 /** The path of the server with the session cookie and header listeners. */
 export const COOKIE_PATH = "/cookie";
+/** The path of the server with the msgpack parser. */
+export const MSGPACK_PATH = "/msgpack";
 /** The one origin the main server allows. */
 export const ALLOWED_ORIGIN = "http://a.test";
 
@@ -78,6 +81,8 @@ export interface ConfServerSpec {
   readonly path: string;
   /** Options both servers understand (cast to each server's own options type). */
   readonly options: Record<string, unknown>;
+  /** The parser each server adds from its own side (socket.io-msgpack-parser, sio-edge/msgpack). */
+  readonly parser?: "msgpack";
   readonly setup: (io: ConfServer) => void;
 }
 
@@ -188,6 +193,12 @@ export const CONF_SERVERS: readonly ConfServerSpec[] = [
       io.engine.on("initial_headers", (headers) => _setHeader(headers, "x-initial", "1"));
       io.engine.on("headers", (headers) => _setHeader(headers, "x-every", "2"));
     },
+  },
+  {
+    path: MSGPACK_PATH,
+    options: {},
+    parser: "msgpack",
+    setup: (io) => void _setup(io, ["/", "/custom"]),
   },
   {
     path: RECOVERY_PATH,
