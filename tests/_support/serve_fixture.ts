@@ -34,9 +34,11 @@ const { serve } = await load();
 const { default: makeApp } = await import(`./apps/${appName}.ts`) as {
   default: () => FetchApp | Promise<FetchApp>;
 };
-// `SIO_SERVE_OPTIONS` (JSON) adds serve() options, such as its timeouts
+// `SIO_SERVE_OPTIONS` (JSON) adds serve() options, such as its timeouts;
+// `SIO_PORT` a fixed port, so a test can restart a server where its clients expect it
 const extra = JSON.parse(process.env.SIO_SERVE_OPTIONS ?? "{}") as Partial<ServeOptions>;
-const served = await serve(await makeApp(), { ...extra, port: 0, hostname: "127.0.0.1" });
+const port = Number(process.env.SIO_PORT ?? 0);
+const served = await serve(await makeApp(), { ...extra, port, hostname: "127.0.0.1" });
 process.stdout.write(JSON.stringify({ port: served.port }) + "\n");
 
 const onEnd = () => process.exit(0);

@@ -1,0 +1,48 @@
+/**
+ * `sio-edge/client`: the Socket.IO client on `fetch` and WebSocket, for
+ * browsers, Deno, Bun, Node ≥ 20 and Cloudflare Workers / Durable Objects,
+ * with the API of socket.io-client 4.8.
+ *
+ * @example
+ * ```ts ignore
+ * import { io } from "sio-edge/client";
+ * const socket = io("https://example.com");
+ * socket.on("connect", () => socket.emit("hello", "world"));
+ * ```
+ *
+ * @module
+ */
+
+import { probe } from "./_upgrade.ts";
+import type { EngineKit } from "./engine.ts";
+import { type Lookup, lookupWith } from "./_lookup.ts";
+import { Manager as BaseManager } from "./manager.ts";
+import { Polling } from "./polling.ts";
+import type { DefaultEventsMap, EventsMap } from "./typed_events.ts";
+import { WebSocketTransport } from "./websocket_transport.ts";
+
+const kit: EngineKit = { transports: { polling: Polling, websocket: WebSocketTransport }, probe };
+
+/** A connection to a server, with polling, WebSocket and the upgrade between them. */
+export class Manager<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+> extends BaseManager<ListenEvents, EmitEvents> {
+  /** The transports of this entry. */
+  static kit: EngineKit = kit;
+}
+
+/** Connects to a server and returns the socket of the URI's namespace. */
+export const io: Lookup = lookupWith(kit);
+
+export { protocol } from "../parser/socket_packet.ts";
+export { Socket, type SocketOptions } from "./socket.ts";
+export type { ClientOptions, Lookup } from "./_lookup.ts";
+export type { ManagerOptions, Parser } from "./manager.ts";
+export { type EngineOptions, EngineSocket } from "./engine.ts";
+export { Polling } from "./polling.ts";
+export { WebSocketTransport } from "./websocket_transport.ts";
+export { TransportError } from "./_transport.ts";
+export type * from "./typed_events.ts";
+export { io as connect };
+export default io;

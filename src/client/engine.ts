@@ -1,0 +1,441 @@
+/**
+ * The client's Engine.IO socket: opens a transport, reads the handshake,
+ * answers the server's pings and watches for their absence (pingInterval +
+ * pingTimeout → "ping timeout"), batches writes under `maxPayload`, upgrades
+ * polling to WebSocket (probe, pause, flush; nothing lost or duplicated), and
+ * closes on the browser's `offline` and, if asked, `beforeunload` events.
+ *
+ * @module
+ */
+
+import type { Packet, PacketOptions } from "../parser/engine_packet.ts";
+import { Emitter } from "./_emitter.ts";
+import { timers } from "./_timers.ts";
+import {
+  parserError,
+  type Transport,
+  type TransportCtor,
+  type TransportOptions,
+} from "./_transport.ts";
+
+/** Options of the engine socket (the Engine.IO part of the client options). */
+export interface EngineOptions {
+  /** The server's host name. @default from the URI, else `location` */
+  hostname?: string;
+  /** Whether to use https/wss. @default from the URI */
+  secure?: boolean;
+  /** The server's port. @default from the URI */
+  port?: string | number;
+  /** The HTTP path of the server. @default "/engine.io" ("/socket.io" through the Manager) */
+  path?: string;
+  /** Whether to add a trailing slash to `path`. @default true */
+  addTrailingSlash?: boolean;
+  /** Query parameters sent on every request. */
+  query?: string | Record<string, unknown>;
+  /** The transports to try, by name or constructor. @default ["polling", "websocket"] */
+  transports?: (string | TransportCtor)[];
+  /** On an error while opening, try the next transport. @default false */
+  tryAllTransports?: boolean;
+  /** Whether to upgrade polling to a better transport. @default true */
+  upgrade?: boolean;
+  /** Start with WebSocket if the last connection upgraded to it. @default false */
+  rememberUpgrade?: boolean;
+  /** Add a cache-busting parameter (polling: unless false; WebSocket: only if true). */
+  timestampRequests?: boolean;
+  /** The name of that parameter. @default "t" */
+  timestampParam?: string;
+  /** Send binary as base64 text. @default false */
+  forceBase64?: boolean;
+  /** Send cookies cross-origin (`credentials: "include"`). @default false */
+  withCredentials?: boolean;
+  /** Headers of every HTTP request and, outside browsers, of the WebSocket handshake. */
+  extraHeaders?: Record<string, string>;
+  /** Close silently on the browser's `beforeunload`. @default false */
+  closeOnBeforeunload?: boolean;
+  /** WebSocket sub-protocols. */
+  protocols?: string | string[];
+  /** Per-transport option overrides, by transport name. @default {} */
+  transportOptions?: Record<string, Record<string, unknown>>;
+  /** Abort any HTTP request that takes longer (ms). @default none */
+  requestTimeout?: number;
+  /** The `fetch` to use (a Durable Object stub's, a service binding's…). @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** Node: do not keep the process alive for this connection's timers. @default false */
+  autoUnref?: boolean;
+  /** Use the timer functions of load time (immune to fake timers). @default false */
+  useNativeTimers?: boolean;
+}
+
+/** The transports and the upgrade a client entry brings (so a WebSocket-only entry stays small). */
+export interface EngineKit {
+  transports: Record<string, TransportCtor>;
+  probe?: (socket: EngineSocket, name: string) => void;
+}
+
+/** The states of an engine socket. */
+export type EngineState = "opening" | "open" | "closing" | "closed";
+
+interface Handshake {
+  sid: string;
+  upgrades: string[];
+  pingInterval: number;
+  pingTimeout: number;
+  maxPayload: number;
+}
+
+const _hooks = globalThis as unknown as {
+  addEventListener?: (type: string, fn: () => void, capture?: boolean) => void;
+  removeEventListener?: (type: string, fn: () => void, capture?: boolean) => void;
+};
+
+/** The UTF-8 length of a string, without encoding it. */
+function _byteLength(data: string | Uint8Array): number {
+  if (typeof data !== "string") return data.byteLength;
+  let length = 0;
+  for (let i = 0; i < data.length; i++) {
+    const c = data.charCodeAt(i);
+    length += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0xd800 || c >= 0xe000 ? 3 : (i++, 4);
+  }
+  return length;
+}
+
+/** Turns a query string into an object. */
+function _decodeQuery(query: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of query.split("&")) {
+    if (!pair) continue;
+    const i = pair.indexOf("=");
+    const key = i < 0 ? pair : pair.slice(0, i);
+    out[decodeURIComponent(key)] = i < 0 ? "" : decodeURIComponent(pair.slice(i + 1));
+  }
+  return out;
+}
+
+/** An Engine.IO v4 client connection (engine.io-client's `Socket`). */
+export class EngineSocket extends Emitter {
+  /** Whether the last connection upgraded to WebSocket (for `rememberUpgrade`). */
+  static priorWebsocketSuccess = false;
+  /** The Engine.IO protocol revision. */
+  static readonly protocol = 4;
+  /** The session id, once open. */
+  id: string | null = null;
+  /** The current transport. */
+  transport!: Transport;
+  /** The state of the connection. */
+  readyState: EngineState = "opening";
+  /** How binary data is handed over: "arraybuffer" or, where `Buffer` exists, "nodebuffer". */
+  binaryType = "arraybuffer";
+  /** Packets not yet handed to the transport. */
+  writeBuffer: Packet[] = [];
+  /** Whether an upgrade is in progress. */
+  upgrading = false;
+  /** When the next ping must have arrived (ms since the epoch), 0 before the handshake. */
+  _pingTimeoutTime = 0;
+  /** The options, completed. */
+  readonly opts: TransportOptions & EngineOptions & { transports: (string | TransportCtor)[] };
+  readonly #kit: EngineKit;
+  #upgrades: string[] = [];
+  #pingInterval = 0;
+  #pingTimeout = 0;
+  #maxPayload = 0;
+  #prevBufferLen = 0;
+  #pingTimer: ReturnType<typeof setTimeout> | undefined;
+  #unloadHook: (() => void) | undefined;
+  #offlineHook: (() => void) | undefined;
+
+  /** Opens a connection to `uri` (or to the host in `opts`). */
+  constructor(uri: string | undefined, opts: EngineOptions, kit: EngineKit) {
+    super();
+    this.#kit = kit;
+    const loc = (globalThis as { location?: Location }).location;
+    const url = uri ? new URL(uri, loc?.href) : undefined;
+    const secure = opts.secure ??
+      (url ? /^(https|wss):$/.test(url.protocol) : loc?.protocol === "https:");
+    const hostname = opts.hostname ?? url?.hostname.replace(/^\[|\]$/g, "") ?? loc?.hostname ??
+      "localhost";
+    const port = String(
+      opts.port ?? (url?.port || (url ? "" : loc?.port) || (secure ? "443" : "80")),
+    );
+    let query = opts.query ?? url?.search.slice(1) ?? {};
+    if (typeof query === "string") query = _decodeQuery(query);
+    let path = (opts.path ?? "/engine.io").replace(/\/$/, "");
+    if (opts.addTrailingSlash !== false) path += "/";
+    this.opts = {
+      timestampParam: "t",
+      ...opts,
+      hostname,
+      secure,
+      port,
+      path,
+      query: query as Record<string, string>,
+      transports: opts.transports ?? Object.keys(kit.transports),
+    };
+    if (opts.closeOnBeforeunload) {
+      this.#unloadHook = () => {
+        this.transport?.removeAllListeners();
+        this.transport?.close();
+      };
+      _hooks.addEventListener?.("beforeunload", this.#unloadHook, false);
+    }
+    if (hostname !== "localhost") {
+      this.#offlineHook = () =>
+        this.#onClose("transport close", { description: "network connection lost" });
+      _hooks.addEventListener?.("offline", this.#offlineHook, false);
+    }
+    this.#open();
+  }
+
+  #ctor(name: string | TransportCtor): TransportCtor | undefined {
+    return typeof name === "string" ? this.#kit.transports[name] : name;
+  }
+
+  #names(): string[] {
+    return this.opts.transports.map((t) => typeof t === "string" ? t : t.transportName);
+  }
+
+  /** Makes a transport for this session (used by the upgrade probe too). */
+  _createTransport(name: string): Transport {
+    const Ctor = this.#ctor(
+      this.opts.transports.find((t) => (typeof t === "string" ? t : t.transportName) === name) ??
+        name,
+    )!;
+    const query: Record<string, string> = {
+      ...this.opts.query as Record<string, string>,
+      EIO: "4",
+      transport: name,
+    };
+    if (this.id) query.sid = this.id;
+    return new Ctor({
+      ...this.opts,
+      ...this.opts.transportOptions?.[name],
+      query,
+      hostname: this.opts.hostname,
+    });
+  }
+
+  #open(): void {
+    const names = this.#names();
+    const name = this.opts.rememberUpgrade && EngineSocket.priorWebsocketSuccess &&
+        names.includes("websocket")
+      ? "websocket"
+      : names[0];
+    if (!name || !this.#ctor(this.opts.transports[names.indexOf(name)]!)) {
+      queueMicrotask(() => this.emit("error", "No transports available"));
+      return;
+    }
+    this.readyState = "opening";
+    const transport = this._createTransport(name);
+    transport.open();
+    this._setTransport(transport);
+  }
+
+  /** Makes `transport` the current one. */
+  _setTransport(transport: Transport): void {
+    this.transport?.removeAllListeners();
+    this.transport = transport;
+    transport
+      .on("drain", () => this.#onDrain())
+      .on("packet", (packet: Packet) => this.#onPacket(packet))
+      .on("error", (err: unknown) => this.#onError(err))
+      .on("close", (details: unknown) => this.#onClose("transport close", details));
+  }
+
+  #onOpen(): void {
+    this.readyState = "open";
+    EngineSocket.priorWebsocketSuccess = this.transport.name === "websocket";
+    this.emit("open");
+    this.flush();
+    if (this.transport.name === "polling" && this.opts.upgrade !== false && this.#kit.probe) {
+      for (const name of this.#upgrades) this.#kit.probe(this, name);
+    }
+  }
+
+  #onPacket(packet: Packet): void {
+    if (this.readyState === "closed") return;
+    this.emit("packet", packet);
+    this.emit("heartbeat");
+    switch (packet.type) {
+      case "open":
+        try {
+          this.#onHandshake(JSON.parse(packet.data as string));
+        } catch {
+          this.#onError(parserError());
+        }
+        break;
+      case "ping":
+        this.#resetPingTimeout();
+        this.sendPacket("pong");
+        this.emit("ping");
+        this.emit("pong");
+        break;
+      case "message":
+        this.emit("data", packet.data);
+        this.emit("message", packet.data);
+        break;
+    }
+  }
+
+  #onHandshake(data: Handshake): void {
+    if (typeof data?.sid !== "string") throw new TypeError("bad handshake");
+    this.emit("handshake", data);
+    this.id = data.sid;
+    this.transport.query.sid = data.sid;
+    const names = this.#names();
+    this.#upgrades = (data.upgrades ?? []).filter((u) => names.includes(u) && !!this.#ctor(u));
+    this.#pingInterval = data.pingInterval;
+    this.#pingTimeout = data.pingTimeout;
+    this.#maxPayload = data.maxPayload;
+    this.#onOpen();
+    if (this.readyState === "closed") return;
+    this.#resetPingTimeout();
+  }
+
+  #resetPingTimeout(): void {
+    const [setTimeout, clearTimeout] = timers(this.opts.useNativeTimers);
+    clearTimeout(this.#pingTimer);
+    const delay = this.#pingInterval + this.#pingTimeout;
+    this._pingTimeoutTime = Date.now() + delay;
+    this.#pingTimer = setTimeout(() => this.#onClose("ping timeout"), delay);
+    if (this.opts.autoUnref) (this.#pingTimer as { unref?: () => void }).unref?.();
+  }
+
+  /**
+   * Whether the server's ping is overdue even though the timer has not fired
+   * (a throttled background tab, a sleeping laptop); closes the connection
+   * if so.
+   */
+  _hasPingExpired(): boolean {
+    if (!this._pingTimeoutTime) return true;
+    const expired = Date.now() > this._pingTimeoutTime;
+    if (expired) {
+      this._pingTimeoutTime = 0;
+      queueMicrotask(() => this.#onClose("ping timeout"));
+    }
+    return expired;
+  }
+
+  #onDrain(): void {
+    this.writeBuffer.splice(0, this.#prevBufferLen);
+    this.#prevBufferLen = 0;
+    if (this.writeBuffer.length === 0) this.emit("drain");
+    else this.flush();
+  }
+
+  /** Hands the buffered packets to the transport if it can take them. */
+  flush(): void {
+    if (
+      this.readyState !== "closed" && this.transport.writable && !this.upgrading &&
+      this.writeBuffer.length
+    ) {
+      const packets = this.#writablePackets();
+      this.transport.send(packets);
+      this.#prevBufferLen = packets.length;
+      this.emit("flush");
+    }
+  }
+
+  /** The longest prefix of the buffer that fits one polling payload under `maxPayload`. */
+  #writablePackets(): Packet[] {
+    const buffer = this.writeBuffer;
+    if (!(this.#maxPayload && this.transport.name === "polling" && buffer.length > 1)) {
+      return buffer;
+    }
+    let size = 1;
+    for (let i = 0; i < buffer.length; i++) {
+      const data = buffer[i]!.data;
+      // base64 makes binary 4/3 larger, plus its "b" prefix
+      if (data) {
+        size += typeof data === "string"
+          ? _byteLength(data)
+          : Math.ceil(data.byteLength / 3) * 4 + 1;
+      }
+      if (i > 0 && size > this.#maxPayload) return buffer.slice(0, i);
+      size += 2; // the type digit and the separator
+    }
+    return buffer;
+  }
+
+  /** Sends a message. */
+  send(data: string | Uint8Array, options?: PacketOptions, fn?: () => void): this {
+    this.sendPacket("message", data, options, fn);
+    return this;
+  }
+
+  /** Sends a message (alias of `send`). */
+  write(data: string | Uint8Array, options?: PacketOptions, fn?: () => void): this {
+    return this.send(data, options, fn);
+  }
+
+  /** Queues one packet and flushes. */
+  sendPacket(
+    type: Packet["type"],
+    data?: string | Uint8Array,
+    options?: PacketOptions,
+    fn?: () => void,
+  ): void {
+    if (this.readyState === "closing" || this.readyState === "closed") return;
+    const packet: Packet = { type, options: { compress: options?.compress !== false } };
+    if (data !== undefined) packet.data = data;
+    this.emit("packetCreate", packet);
+    this.writeBuffer.push(packet);
+    if (fn) this.once("flush", fn);
+    this.flush();
+  }
+
+  /** Closes the connection once the buffer has been written (reason "forced close"). */
+  close(): this {
+    const close = () => {
+      this.#onClose("forced close");
+      this.transport.close();
+    };
+    const afterUpgrade = () => {
+      this.off("upgrade", afterUpgrade);
+      this.off("upgradeError", afterUpgrade);
+      close();
+    };
+    const waitForUpgrade = () => {
+      this.once("upgrade", afterUpgrade);
+      this.once("upgradeError", afterUpgrade);
+    };
+    if (this.readyState === "opening" || this.readyState === "open") {
+      this.readyState = "closing";
+      if (this.writeBuffer.length) {
+        this.once("drain", () => this.upgrading ? waitForUpgrade() : close());
+      } else if (this.upgrading) waitForUpgrade();
+      else close();
+    }
+    return this;
+  }
+
+  #onError(err: unknown): void {
+    EngineSocket.priorWebsocketSuccess = false;
+    if (
+      this.opts.tryAllTransports && this.opts.transports.length > 1 && this.readyState === "opening"
+    ) {
+      this.opts.transports.shift();
+      this.transport.removeAllListeners();
+      this.transport.close();
+      return this.#open();
+    }
+    this.emit("error", err);
+    this.#onClose("transport error", err);
+  }
+
+  #onClose(reason: string, description?: unknown): void {
+    if (this.readyState === "closed") return;
+    timers(this.opts.useNativeTimers)[1](this.#pingTimer);
+    const transport = this.transport;
+    if (transport) {
+      transport.off("close");
+      transport.close();
+      transport.removeAllListeners();
+    }
+    if (this.#unloadHook) _hooks.removeEventListener?.("beforeunload", this.#unloadHook, false);
+    if (this.#offlineHook) _hooks.removeEventListener?.("offline", this.#offlineHook, false);
+    this.readyState = "closed";
+    this.id = null;
+    this.emit("close", reason, description);
+    this.writeBuffer = [];
+    this.#prevBufferLen = 0;
+  }
+}

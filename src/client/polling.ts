@@ -1,0 +1,123 @@
+/**
+ * The HTTP long-polling transport of the client, on `fetch` (no
+ * XMLHttpRequest): a GET at a time waits for packets, a POST carries a batch.
+ * Every request can be aborted; closing aborts the pending GET, and
+ * `requestTimeout` bounds each request.
+ *
+ * @module
+ */
+
+import { decodePayload, encodePayload, type Packet } from "../parser/engine_packet.ts";
+import { parserError, Transport } from "./_transport.ts";
+
+/** Long-polling over `fetch`. */
+export class Polling extends Transport {
+  /** The name on the wire. */
+  static readonly transportName = "polling";
+  /** The name on the wire. */
+  readonly name = "polling";
+  #polling = false;
+  #get: AbortController | undefined;
+
+  protected doOpen(): void {
+    this.#poll();
+  }
+
+  protected doClose(): void {
+    const close = () => this.write([{ type: "close" }]);
+    if (this.readyState === "open") close();
+    else this.once("open", close);
+    this.#get?.abort();
+  }
+
+  override pause(onPause: () => void): void {
+    this.readyState = "pausing";
+    let waiting = 0;
+    const done = () => {
+      if (--waiting > 0) return;
+      this.readyState = "paused";
+      onPause();
+    };
+    if (this.#polling) {
+      waiting++;
+      this.once("pollComplete", done);
+    }
+    if (!this.writable) {
+      waiting++;
+      this.once("drain", done);
+    }
+    if (waiting === 0) {
+      waiting = 1;
+      done();
+    }
+  }
+
+  protected write(packets: Packet[]): void {
+    this.writable = false;
+    this.#send("POST", encodePayload(packets)).then((text) => {
+      if (text === undefined) return;
+      this.writable = true;
+      this.emit("drain");
+    });
+  }
+
+  #poll(): void {
+    this.#polling = true;
+    this.#send("GET").then((text) => {
+      if (text !== undefined) this.#onPayload(text);
+    });
+  }
+
+  #onPayload(payload: string): void {
+    let packets: Packet[];
+    try {
+      packets = decodePayload(payload);
+    } catch {
+      return void this.emit("error", parserError());
+    }
+    for (const packet of packets) {
+      if (this.readyState === "opening" && packet.type === "open") this.onOpen();
+      if (packet.type === "close") {
+        return this.onClose({ description: "transport closed by the server" });
+      }
+      this.onPacket(packet);
+    }
+    if (this.readyState === "closed") return;
+    this.#polling = false;
+    this.emit("pollComplete");
+    if (this.readyState === "open") this.#poll();
+  }
+
+  /** One request; resolves with the body, or undefined after reporting the error. */
+  async #send(method: "GET" | "POST", body?: string): Promise<string | undefined> {
+    const controller = new AbortController();
+    if (method === "GET") this.#get = controller;
+    const limit = this.opts.requestTimeout;
+    const timer = limit ? setTimeout(() => controller.abort(), limit) : undefined;
+    const reason = method === "GET" ? "fetch read error" : "fetch write error";
+    try {
+      const init: RequestInit = { method };
+      if (body !== undefined) {
+        init.body = body;
+        init.headers = { "content-type": "text/plain;charset=UTF-8" };
+      }
+      const res = await this.request(
+        this.uri("http", this.opts.timestampRequests !== false),
+        init,
+        controller.signal,
+      );
+      if (!res.ok) {
+        await res.body?.cancel();
+        this.onError(reason, res.status, res);
+        return undefined;
+      }
+      return await res.text();
+    } catch (err) {
+      // a request aborted by close() is no error: the transport is gone
+      if (this.readyState !== "closed") this.onError(reason, err);
+      return undefined;
+    } finally {
+      clearTimeout(timer as number | undefined);
+    }
+  }
+}

@@ -1,0 +1,499 @@
+/**
+ * The client's Socket: one namespace over a Manager's connection, with
+ * socket.io-client 4.8's API and behaviour: buffering while disconnected,
+ * acknowledgements (with timeouts), `volatile`/`compress`/`timeout()`
+ * flags, catch-all listeners, the `retries` at-least-once queue, and
+ * connection state recovery (pid + offset).
+ *
+ * @module
+ */
+
+import { type Packet, PacketType, RESERVED_EVENTS } from "../parser/socket_packet.ts";
+import { Emitter, type Listener } from "./_emitter.ts";
+import type { Manager } from "./manager.ts";
+import type {
+  AllButLast,
+  DecorateAcknowledgements,
+  DefaultEventsMap,
+  DisconnectDescription,
+  DisconnectReason,
+  EventListener,
+  EventNames,
+  EventParams,
+  EventsMap,
+  FirstNonErrorArg,
+  Last,
+  SocketReservedEvents,
+} from "./typed_events.ts";
+
+/** Options of a Socket. */
+export interface SocketOptions {
+  /** Sent in the CONNECT packet; a function is called on every (re)connection. */
+  auth?: Record<string, unknown> | ((cb: (data: Record<string, unknown>) => void) => void);
+  /** The default ack timeout (ms) of every emit with an ack. @default none */
+  ackTimeout?: number;
+  /** Resend each emit until acknowledged, up to this many more times (one at a time, in order). */
+  retries?: number;
+  /**
+   * The most packets kept while disconnected; older ones are dropped first
+   * (their acks get an error). Not in socket.io-client, which keeps them all.
+   * @default Infinity
+   */
+  maxBufferedPackets?: number;
+}
+
+interface Flags {
+  compress?: boolean;
+  volatile?: boolean;
+  timeout?: number;
+  fromQueue?: boolean;
+}
+
+type Ack = Listener & { withError?: boolean };
+
+interface QueuedPacket {
+  id: number;
+  tryCount: number;
+  pending: boolean;
+  args: unknown[];
+  flags: Flags;
+}
+
+type OutgoingPacket = Packet & { options?: { compress: boolean } };
+
+type Sub = () => void;
+
+const DISCONNECTED = "socket has been disconnected";
+
+/** A socket for one namespace. */
+export class Socket<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+> extends Emitter {
+  /** The Manager. */
+  readonly io: Manager;
+  /** The session id on this namespace, once connected (≠ the engine's id). */
+  id: string | undefined;
+  /** Whether connected to the namespace. */
+  connected = false;
+  /** Whether the last connection recovered the previous session (state recovery). */
+  recovered = false;
+  /** The auth data or function. */
+  auth: SocketOptions["auth"];
+  /** Events received before the CONNECT. */
+  receiveBuffer: unknown[][] = [];
+  /** Packets emitted while disconnected. */
+  sendBuffer: OutgoingPacket[] = [];
+  /** The pending ack callbacks, by id. */
+  acks: Record<number, Ack> = {};
+  /** The `retries` queue. */
+  _queue: QueuedPacket[] = [];
+  /** The namespace. */
+  readonly nsp: string;
+  /** The flags of the next emit. */
+  flags: Flags = {};
+  /** The options. */
+  readonly _opts: SocketOptions;
+  #ids = 0;
+  #queueSeq = 0;
+  #subs: Sub[] | undefined;
+  #any: Listener[] = [];
+  #anyOut: Listener[] = [];
+  #pid: string | undefined;
+  #offset: string | undefined;
+
+  /** Makes a socket (use `io()` or `manager.socket()`). */
+  constructor(io: Manager, nsp: string, opts: SocketOptions = {}) {
+    super();
+    this.io = io;
+    this.nsp = nsp;
+    this.auth = opts.auth;
+    this._opts = { ...opts };
+    if (io._autoConnect) this.open();
+  }
+
+  /** Whether disconnected. */
+  get disconnected(): boolean {
+    return !this.connected;
+  }
+
+  /** Whether the socket will (re)connect: false after `disconnect()` or a refused CONNECT. */
+  get active(): boolean {
+    return !!this.#subs;
+  }
+
+  /** Connects (no-op when connected). */
+  connect(): this {
+    if (this.connected) return this;
+    const io = this.io;
+    if (!this.#subs) {
+      const on = (event: string, fn: Listener): Sub => {
+        io.on(event, fn);
+        return () => io.off(event, fn);
+      };
+      this.#subs = [
+        on("open", () => this.#onOpen()),
+        on("packet", (packet: Packet) => this.onpacket(packet)),
+        on("error", (err: Error) => {
+          if (!this.connected) this.emitReserved("connect_error", err);
+        }),
+        on(
+          "close",
+          (reason: DisconnectReason, description?: DisconnectDescription) =>
+            this.#onClose(reason, description),
+        ),
+      ];
+    }
+    if (!io._reconnecting) io.open();
+    if (io._readyState === "open") this.#onOpen();
+    return this;
+  }
+
+  /** Connects (alias of `connect`). */
+  open(): this {
+    return this.connect();
+  }
+
+  /** Emits a `message` event. */
+  send(...args: unknown[]): this {
+    return this.emit(
+      "message" as EventNames<EmitEvents>,
+      ...args as EventParams<EmitEvents, EventNames<EmitEvents>>,
+    );
+  }
+
+  /** Emits an event to the server; a last function argument is the ack callback. */
+  override emit<Ev extends EventNames<EmitEvents>>(
+    ev: Ev,
+    ...args: EventParams<EmitEvents, Ev>
+  ): this;
+  override emit(ev: string, ...args: unknown[]): this {
+    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    args.unshift(ev);
+    const flags = this.flags;
+    if (this._opts.retries && !flags.fromQueue && !flags.volatile) {
+      this.#addToQueue(args);
+      return this;
+    }
+    const packet: OutgoingPacket = {
+      type: PacketType.EVENT,
+      nsp: this.nsp,
+      data: args,
+      options: { compress: flags.compress !== false },
+    };
+    if (typeof args[args.length - 1] === "function") {
+      const id = this.#ids++;
+      this.#registerAck(id, args.pop() as Ack);
+      packet.id = id;
+    }
+    const engine = this.io.engine;
+    const writable = engine?.transport?.writable;
+    const connected = this.connected && !engine?._hasPingExpired();
+    if (flags.volatile && !writable) {
+      // dropped: volatile packets are not buffered
+    } else if (connected) {
+      this.#notifyOutgoing(packet);
+      this.#packet(packet);
+    } else this.#buffer(packet);
+    this.flags = {};
+    return this;
+  }
+
+  #buffer(packet: OutgoingPacket): void {
+    const buffer = this.sendBuffer;
+    buffer.push(packet);
+    const max = this._opts.maxBufferedPackets ?? Infinity;
+    while (buffer.length > max) {
+      const dropped = buffer.shift()!;
+      const ack = dropped.id === undefined ? undefined : this.acks[dropped.id];
+      if (ack) {
+        delete this.acks[dropped.id!];
+        if (ack.withError) ack.call(this, new Error("send buffer full"));
+      }
+    }
+  }
+
+  #registerAck(id: number, ack: Ack): void {
+    const timeout = this.flags.timeout ?? this._opts.ackTimeout;
+    if (timeout === undefined) {
+      this.acks[id] = ack;
+      return;
+    }
+    const timer = setTimeout(() => {
+      delete this.acks[id];
+      const i = this.sendBuffer.findIndex((p) => p.id === id);
+      if (i >= 0) this.sendBuffer.splice(i, 1);
+      ack.call(this, new Error("operation has timed out"));
+    }, timeout);
+    const fn: Ack = (...args) => {
+      clearTimeout(timer);
+      ack.apply(this, args);
+    };
+    fn.withError = true;
+    this.acks[id] = fn;
+  }
+
+  /** Emits and resolves with the server's answer (rejects on timeout or disconnection). */
+  emitWithAck<Ev extends EventNames<EmitEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<EmitEvents, Ev>>
+  ): Promise<FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>>;
+  emitWithAck(ev: string, ...args: unknown[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const fn: Ack = (err: unknown, value: unknown) => err ? reject(err) : resolve(value);
+      fn.withError = true;
+      args.push(fn);
+      (this.emit as (ev: string, ...args: unknown[]) => this)(ev, ...args);
+    });
+  }
+
+  #addToQueue(args: unknown[]): void {
+    const ack = typeof args[args.length - 1] === "function" ? args.pop() as Ack : undefined;
+    const packet: QueuedPacket = {
+      id: this.#queueSeq++,
+      tryCount: 0,
+      pending: false,
+      args,
+      flags: { fromQueue: true, ...this.flags },
+    };
+    args.push((err: unknown, ...response: unknown[]) => {
+      if (packet !== this._queue[0]) return; // already acknowledged
+      if (err !== null) {
+        if (packet.tryCount > this._opts.retries!) {
+          this._queue.shift();
+          ack?.(err);
+        }
+      } else {
+        this._queue.shift();
+        ack?.(null, ...response);
+      }
+      packet.pending = false;
+      this.#drainQueue();
+    });
+    this._queue.push(packet);
+    this.#drainQueue();
+  }
+
+  #drainQueue(force = false): void {
+    const packet = this._queue[0];
+    if (!this.connected || !packet || (packet.pending && !force)) return;
+    packet.pending = true;
+    packet.tryCount++;
+    this.flags = packet.flags;
+    (this.emit as (...args: unknown[]) => this)(...packet.args);
+  }
+
+  #packet(packet: Packet): void {
+    packet.nsp = this.nsp;
+    this.io._packet(packet);
+  }
+
+  #onOpen(): void {
+    const auth = this.auth;
+    if (typeof auth === "function") auth((data) => this.#sendConnect(data));
+    else this.#sendConnect(auth);
+  }
+
+  #sendConnect(data: Record<string, unknown> | undefined): void {
+    const packet: Packet = { type: PacketType.CONNECT, nsp: this.nsp };
+    const payload = this.#pid ? { pid: this.#pid, offset: this.#offset, ...data } : data;
+    if (payload) packet.data = payload;
+    this.#packet(packet);
+  }
+
+  #onClose(reason: DisconnectReason, description?: DisconnectDescription): void {
+    this.connected = false;
+    this.id = undefined;
+    this.emitReserved("disconnect", reason, description);
+    for (const key in this.acks) {
+      const id = Number(key);
+      if (this.sendBuffer.some((p) => p.id === id)) continue; // not sent yet: kept for later
+      const ack = this.acks[id]!;
+      delete this.acks[id];
+      if (ack.withError) ack.call(this, new Error(DISCONNECTED));
+    }
+  }
+
+  /** Handles one packet of the Manager (ignores other namespaces'). */
+  onpacket(packet: Packet): void {
+    if (packet.nsp !== this.nsp) return;
+    const data = packet.data as { sid?: string; pid?: string; message?: string; data?: unknown };
+    switch (packet.type) {
+      case PacketType.CONNECT:
+        if (typeof data?.sid === "string") this.#onConnect(data.sid, data.pid);
+        else {
+          this.emitReserved(
+            "connect_error",
+            new Error(
+              "It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, but they are not compatible (more information here: https://socket.io/docs/v3/migrating-from-2-x-to-3-0/)",
+            ),
+          );
+        }
+        break;
+      case PacketType.EVENT:
+      case PacketType.BINARY_EVENT: {
+        const args = Array.isArray(packet.data) ? packet.data as unknown[] : [];
+        if (packet.id != null) args.push(this.#ack(packet.id));
+        if (this.connected) this.#emitEvent(args);
+        else this.receiveBuffer.push(Object.freeze(args) as unknown[]);
+        break;
+      }
+      case PacketType.ACK:
+      case PacketType.BINARY_ACK: {
+        const ack = this.acks[packet.id!];
+        if (typeof ack !== "function") return;
+        delete this.acks[packet.id!];
+        const args = Array.isArray(packet.data) ? packet.data as unknown[] : [];
+        if (ack.withError) args.unshift(null);
+        ack.apply(this, args);
+        break;
+      }
+      case PacketType.DISCONNECT:
+        this.#destroy();
+        this.#onClose("io server disconnect");
+        break;
+      case PacketType.CONNECT_ERROR: {
+        this.#destroy();
+        const err = Object.assign(new Error(data?.message), { data: data?.data });
+        this.emitReserved("connect_error", err);
+        break;
+      }
+    }
+  }
+
+  #emitEvent(args: unknown[]): void {
+    for (const fn of this.#any.slice()) fn.apply(this, args);
+    super.emitReserved(...(args as [string, ...unknown[]]));
+    const last = args[args.length - 1];
+    if (this.#pid && typeof last === "string") this.#offset = last;
+  }
+
+  #ack(id: number): Listener {
+    let sent = false;
+    return (...args) => {
+      if (sent) return;
+      sent = true;
+      this.#packet({ type: PacketType.ACK, nsp: this.nsp, id, data: args });
+    };
+  }
+
+  #onConnect(id: string, pid: string | undefined): void {
+    this.id = id;
+    this.recovered = !!pid && this.#pid === pid;
+    this.#pid = pid;
+    this.connected = true;
+    for (const args of this.receiveBuffer) this.#emitEvent(args);
+    this.receiveBuffer = [];
+    for (const packet of this.sendBuffer) {
+      this.#notifyOutgoing(packet);
+      this.#packet(packet);
+    }
+    this.sendBuffer = [];
+    this.#drainQueue(true);
+    this.emitReserved("connect");
+  }
+
+  #destroy(): void {
+    if (this.#subs) {
+      for (const sub of this.#subs) sub();
+      this.#subs = undefined;
+    }
+    this.io._destroy(this as Socket);
+  }
+
+  /** Disconnects (reason "io client disconnect"); no reconnection follows. */
+  disconnect(): this {
+    const connected = this.connected;
+    if (connected) this.#packet({ type: PacketType.DISCONNECT, nsp: this.nsp });
+    this.#destroy();
+    if (connected) this.#onClose("io client disconnect");
+    return this;
+  }
+
+  /** Disconnects (alias of `disconnect`). */
+  close(): this {
+    return this.disconnect();
+  }
+
+  /** Sets whether the next emit may be compressed. */
+  compress(compress: boolean): this {
+    this.flags.compress = compress;
+    return this;
+  }
+
+  /** The next emit is dropped unless it can be written at once. */
+  get volatile(): this {
+    this.flags.volatile = true;
+    return this;
+  }
+
+  /** The next emit's ack gets an `Error` first, after `timeout` ms without an answer. */
+  timeout(timeout: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>> {
+    this.flags.timeout = timeout;
+    return this as unknown as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>>;
+  }
+
+  /** Adds a listener called for every incoming event. */
+  onAny(fn: Listener): this {
+    this.#any.push(fn);
+    return this;
+  }
+
+  /** Adds a catch-all listener first in line. */
+  prependAny(fn: Listener): this {
+    this.#any.unshift(fn);
+    return this;
+  }
+
+  /** Removes one catch-all listener, or all of them. */
+  offAny(fn?: Listener): this {
+    this.#any = fn ? this.#any.filter((l) => l !== fn) : [];
+    return this;
+  }
+
+  /** The catch-all listeners. */
+  listenersAny(): Listener[] {
+    return this.#any.slice();
+  }
+
+  /** Adds a listener called for every outgoing event (not for acks). */
+  onAnyOutgoing(fn: Listener): this {
+    this.#anyOut.push(fn);
+    return this;
+  }
+
+  /** Adds an outgoing catch-all listener first in line. */
+  prependAnyOutgoing(fn: Listener): this {
+    this.#anyOut.unshift(fn);
+    return this;
+  }
+
+  /** Removes one outgoing catch-all listener, or all of them. */
+  offAnyOutgoing(fn?: Listener): this {
+    this.#anyOut = fn ? this.#anyOut.filter((l) => l !== fn) : [];
+    return this;
+  }
+
+  /** The outgoing catch-all listeners. */
+  listenersAnyOutgoing(): Listener[] {
+    return this.#anyOut.slice();
+  }
+
+  #notifyOutgoing(packet: Packet): void {
+    for (const fn of this.#anyOut.slice()) fn.apply(this, packet.data as unknown[]);
+  }
+}
+
+/** Typed listeners: the server's events plus the socket's own. */
+export interface Socket<ListenEvents extends EventsMap, EmitEvents extends EventsMap> {
+  on<Ev extends EventNames<ListenEvents> | keyof SocketReservedEvents>(
+    ev: Ev,
+    listener: Ev extends keyof SocketReservedEvents ? SocketReservedEvents[Ev]
+      : EventListener<ListenEvents, Ev>,
+  ): this;
+  once<Ev extends EventNames<ListenEvents> | keyof SocketReservedEvents>(
+    ev: Ev,
+    listener: Ev extends keyof SocketReservedEvents ? SocketReservedEvents[Ev]
+      : EventListener<ListenEvents, Ev>,
+  ): this;
+}

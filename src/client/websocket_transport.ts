@@ -1,0 +1,122 @@
+/**
+ * The WebSocket transport of the client. It uses the runtime's global
+ * `WebSocket`; on Node 20, which has none, it loads the `ws` package lazily;
+ * on Cloudflare Workers (and with a custom `fetch`, such as a Durable Object
+ * stub or a service binding) it opens the socket with a `fetch` carrying
+ * `Upgrade: websocket`, which also carries `extraHeaders`.
+ *
+ * @module
+ */
+
+import { encodePacket, type Packet } from "../parser/engine_packet.ts";
+import { Transport } from "./_transport.ts";
+
+/** What the transport needs of a WebSocket. */
+interface WebSocketLike {
+  binaryType: string;
+  send(data: string | Uint8Array): void;
+  close(): void;
+  onopen: ((event: unknown) => void) | null;
+  onclose: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  accept?(): void;
+}
+
+type WebSocketCtor = new (url: string, protocols?: unknown, options?: unknown) => WebSocketLike;
+
+// a variable specifier: bundlers for browsers and Workers must not pull `ws` in
+const WS_PACKAGE = "ws";
+
+async function _webSocketCtor(): Promise<WebSocketCtor> {
+  const global = (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
+  if (global) return global;
+  const mod = await import(WS_PACKAGE) as { WebSocket?: WebSocketCtor; default?: WebSocketCtor };
+  return (mod.WebSocket ?? mod.default)!;
+}
+
+function _isWorkers(): boolean {
+  return (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ===
+    "Cloudflare-Workers";
+}
+
+/** The WebSocket transport. */
+export class WebSocketTransport extends Transport {
+  /** The name on the wire. */
+  static readonly transportName = "websocket";
+  /** The name on the wire. */
+  readonly name = "websocket";
+  #ws: WebSocketLike | undefined;
+
+  protected doOpen(): void {
+    this.#connect().catch((err) => {
+      if (this.readyState === "opening") this.emit("error", err);
+    });
+  }
+
+  async #connect(): Promise<void> {
+    const o = this.opts;
+    const uri = this.uri("ws", o.timestampRequests === true);
+    let ws: WebSocketLike;
+    let openNow = false;
+    if (o.fetch || _isWorkers()) {
+      const res = await this.request(
+        uri.replace(/^ws/, "http"),
+        { headers: { upgrade: "websocket" } },
+        new AbortController().signal,
+      ) as Response & { webSocket?: WebSocketLike | null };
+      ws = res.webSocket!;
+      if (!ws) {
+        await res.body?.cancel();
+        return this.onError("websocket error", res.status, res);
+      }
+      ws.accept!();
+      openNow = true;
+    } else {
+      const Ctor = await _webSocketCtor();
+      const headers = o.extraHeaders;
+      // a browser cannot set headers; Deno, Bun, undici and `ws` take an options object
+      ws = headers && !("document" in globalThis)
+        ? new Ctor(uri, o.protocols, { headers, protocols: o.protocols })
+        : new Ctor(uri, o.protocols);
+    }
+    this.#ws = ws;
+    if (this.readyState !== "opening") return this.doClose();
+    ws.binaryType = "arraybuffer";
+    ws.onopen = () => this.onOpen();
+    ws.onclose = (event) =>
+      this.onClose({ description: "websocket connection closed", context: event });
+    ws.onmessage = (event) => {
+      const data = event.data;
+      this.onData(typeof data === "string" ? data : new Uint8Array(data as ArrayBuffer));
+    };
+    ws.onerror = (event) => this.onError("websocket error", event);
+    if (openNow) this.onOpen();
+  }
+
+  protected write(packets: Packet[]): void {
+    this.writable = false;
+    const binary = !this.opts.forceBase64;
+    for (const packet of packets) {
+      try {
+        this.#ws!.send(encodePacket(packet, binary));
+      } catch {
+        // the socket is closing: its close event follows
+      }
+    }
+    // WebSocket has no write callback: the frames are queued, the pipe is free
+    queueMicrotask(() => {
+      this.writable = true;
+      this.emit("drain");
+    });
+  }
+
+  protected doClose(): void {
+    const ws = this.#ws;
+    if (!ws) return;
+    this.#ws = undefined;
+    ws.onerror = () => {};
+    ws.onclose = null;
+    ws.close();
+  }
+}
