@@ -50,6 +50,8 @@ const RUNTIME_GLOBAL_EXCEPTIONS: Record<string, RegExp> = {
   // Node's `Buffer`, which the user's node-redis or ioredis client needs for binary
   // arguments (and which every runtime those clients run on provides)
   "adapter/redis/_client.ts": /Node's `Buffer`, which both clients require/,
+  // the client runs in browsers and Workers too: location, window events, WebSocket
+  "client/_globals.ts": /the client's one look at the host's globals/,
 };
 
 /**

@@ -7,6 +7,7 @@
  */
 
 import type { EngineKit } from "./engine.ts";
+import { pageLocation } from "./_globals.ts";
 import { Manager, type ManagerOptions } from "./manager.ts";
 import type { Socket, SocketOptions } from "./socket.ts";
 import type { DefaultEventsMap, EventsMap } from "./typed_events.ts";
@@ -30,7 +31,7 @@ export interface ParsedUri {
 export function url(
   uri: string | undefined,
   path = "/socket.io",
-  loc = (globalThis as { location?: Location }).location,
+  loc = pageLocation(),
 ): ParsedUri {
   let text = uri ?? (loc ? loc.protocol + "//" + loc.host : "");
   if (text.startsWith("//")) text = (loc?.protocol ?? "https:") + text;

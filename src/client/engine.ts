@@ -11,6 +11,7 @@
 import type { Packet, PacketOptions } from "../parser/engine_packet.ts";
 import { Emitter } from "./_emitter.ts";
 import { timers } from "./_timers.ts";
+import { onHostEvent, pageLocation } from "./_globals.ts";
 import {
   parserError,
   type Transport,
@@ -83,11 +84,6 @@ interface Handshake {
   maxPayload: number;
 }
 
-const _hooks = globalThis as unknown as {
-  addEventListener?: (type: string, fn: () => void, capture?: boolean) => void;
-  removeEventListener?: (type: string, fn: () => void, capture?: boolean) => void;
-};
-
 /** The UTF-8 length of a string, without encoding it. */
 function _byteLength(data: string | Uint8Array): number {
   if (typeof data !== "string") return data.byteLength;
@@ -140,14 +136,13 @@ export class EngineSocket extends Emitter {
   #maxPayload = 0;
   #prevBufferLen = 0;
   #pingTimer: ReturnType<typeof setTimeout> | undefined;
-  #unloadHook: (() => void) | undefined;
-  #offlineHook: (() => void) | undefined;
+  #unhook: (() => void)[] = [];
 
   /** Opens a connection to `uri` (or to the host in `opts`). */
   constructor(uri: string | undefined, opts: EngineOptions, kit: EngineKit) {
     super();
     this.#kit = kit;
-    const loc = (globalThis as { location?: Location }).location;
+    const loc = pageLocation();
     const url = uri ? new URL(uri, loc?.href) : undefined;
     const secure = opts.secure ??
       (url ? /^(https|wss):$/.test(url.protocol) : loc?.protocol === "https:");
@@ -171,16 +166,18 @@ export class EngineSocket extends Emitter {
       transports: opts.transports ?? Object.keys(kit.transports),
     };
     if (opts.closeOnBeforeunload) {
-      this.#unloadHook = () => {
+      this.#unhook.push(onHostEvent("beforeunload", () => {
         this.transport?.removeAllListeners();
         this.transport?.close();
-      };
-      _hooks.addEventListener?.("beforeunload", this.#unloadHook, false);
+      }));
     }
     if (hostname !== "localhost") {
-      this.#offlineHook = () =>
-        this.#onClose("transport close", { description: "network connection lost" });
-      _hooks.addEventListener?.("offline", this.#offlineHook, false);
+      this.#unhook.push(
+        onHostEvent(
+          "offline",
+          () => this.#onClose("transport close", { description: "network connection lost" }),
+        ),
+      );
     }
     this.#open();
   }
@@ -430,8 +427,8 @@ export class EngineSocket extends Emitter {
       transport.close();
       transport.removeAllListeners();
     }
-    if (this.#unloadHook) _hooks.removeEventListener?.("beforeunload", this.#unloadHook, false);
-    if (this.#offlineHook) _hooks.removeEventListener?.("offline", this.#offlineHook, false);
+    for (const unhook of this.#unhook) unhook();
+    this.#unhook = [];
     this.readyState = "closed";
     this.id = null;
     this.emit("close", reason, description);

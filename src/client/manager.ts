@@ -15,8 +15,9 @@ import { Decoder } from "../parser/socket_decoder.ts";
 import { encodePacket, type Packet } from "../parser/socket_packet.ts";
 import { Emitter, type Listener } from "./_emitter.ts";
 import { type EngineKit, type EngineOptions, EngineSocket } from "./engine.ts";
-import { Socket, type SocketOptions } from "./socket.ts";
+import { Socket, type SocketManager, type SocketOptions } from "./socket.ts";
 import { timers } from "./_timers.ts";
+import { nodeBuffer, onHostEvent } from "./_globals.ts";
 import type { DefaultEventsMap, EventsMap } from "./typed_events.ts";
 
 /** A Socket.IO codec with the official `socket.io-parser` shape (e.g. socket.io-msgpack-parser). */
@@ -76,8 +77,7 @@ function _on(emitter: Emitter, event: string, fn: Listener): Sub {
 function _binary(value: unknown, type: string): unknown {
   if (value instanceof Uint8Array) {
     if (type !== "arraybuffer") {
-      const B =
-        (globalThis as { Buffer?: { from(b: ArrayBuffer, o: number, l: number): unknown } }).Buffer;
+      const B = nodeBuffer();
       return type === "nodebuffer" && B
         ? B.from(value.buffer as ArrayBuffer, value.byteOffset, value.byteLength)
         : value;
@@ -97,7 +97,7 @@ function _binary(value: unknown, type: string): unknown {
 export class Manager<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
-> extends Emitter {
+> extends Emitter implements SocketManager {
   /** The Engine.IO connection (undefined until the first `open`). */
   engine!: EngineSocket;
   /** The options. */
@@ -303,7 +303,7 @@ export class Manager<
   socket(nsp: string, opts?: SocketOptions): Socket<ListenEvents, EmitEvents> {
     let socket = this.nsps[nsp];
     if (!socket) {
-      socket = new Socket(this as Manager, nsp, opts);
+      socket = new Socket(this, nsp, opts);
       this.nsps[nsp] = socket;
     } else if (this._autoConnect && !socket.active) socket.connect();
     return socket as unknown as Socket<ListenEvents, EmitEvents>;
@@ -380,12 +380,11 @@ export class Manager<
     const timer = setTimeout(attempt, this.backoff.duration());
     this.#unref(timer);
     // the browser says the network is back: no reason to wait for the timer
-    const hooks = globalThis as { addEventListener?: Listener; removeEventListener?: Listener };
+    const offOnline = onHostEvent("online", attempt);
     const clear = () => {
       clearTimeout(timer);
-      hooks.removeEventListener?.("online", attempt);
+      offOnline();
     };
-    hooks.addEventListener?.("online", attempt);
     this.#subs.push(clear);
   }
 }

@@ -10,7 +10,7 @@
 
 import { type Packet, PacketType, RESERVED_EVENTS } from "../parser/socket_packet.ts";
 import { Emitter, type Listener } from "./_emitter.ts";
-import type { Manager } from "./manager.ts";
+import type { EngineSocket } from "./engine.ts";
 import type {
   AllButLast,
   DecorateAcknowledgements,
@@ -25,6 +25,34 @@ import type {
   Last,
   SocketReservedEvents,
 } from "./typed_events.ts";
+
+/**
+ * What a Socket sees of its Manager (the Manager class satisfies it; typed
+ * here so that socket.ts and manager.ts do not import each other).
+ */
+export interface SocketManager extends Emitter {
+  /** The Engine.IO connection. */
+  readonly engine: EngineSocket;
+  /** The options. */
+  readonly opts: object;
+  /** "opening", "open" or "closed". */
+  readonly _readyState: string;
+  /** Whether a reconnection is under way. */
+  readonly _reconnecting: boolean;
+  /** Whether sockets connect on creation. */
+  readonly _autoConnect: boolean;
+  /** Opens the connection. */
+  open(fn?: (err?: Error) => void): this;
+  /** Closes the connection for good. */
+  _close(): void;
+  /** Gets or sets `reconnection`. */
+  reconnection(): boolean;
+  reconnection(v: boolean): this;
+  /** Encodes and writes a packet. */
+  _packet(packet: Packet): void;
+  /** Called by a socket that closed. */
+  _destroy(socket: Socket): void;
+}
 
 /** Options of a Socket. */
 export interface SocketOptions {
@@ -71,7 +99,7 @@ export class Socket<
   EmitEvents extends EventsMap = ListenEvents,
 > extends Emitter {
   /** The Manager. */
-  readonly io: Manager;
+  readonly io: SocketManager;
   /** The session id on this namespace, once connected (≠ the engine's id). */
   id: string | undefined;
   /** Whether connected to the namespace. */
@@ -103,7 +131,7 @@ export class Socket<
   #offset: string | undefined;
 
   /** Makes a socket (use `io()` or `manager.socket()`). */
-  constructor(io: Manager, nsp: string, opts: SocketOptions = {}) {
+  constructor(io: SocketManager, nsp: string, opts: SocketOptions = {}) {
     super();
     this.io = io;
     this.nsp = nsp;

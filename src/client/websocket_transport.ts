@@ -10,6 +10,7 @@
 
 import { encodePacket, type Packet } from "../parser/engine_packet.ts";
 import { Transport } from "./_transport.ts";
+import { globalWebSocket, hasDocument, isWorkers } from "./_globals.ts";
 
 /** What the transport needs of a WebSocket. */
 interface WebSocketLike {
@@ -29,15 +30,10 @@ type WebSocketCtor = new (url: string, protocols?: unknown, options?: unknown) =
 const WS_PACKAGE = "ws";
 
 async function _webSocketCtor(): Promise<WebSocketCtor> {
-  const global = (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
+  const global = globalWebSocket() as WebSocketCtor | undefined;
   if (global) return global;
   const mod = await import(WS_PACKAGE) as { WebSocket?: WebSocketCtor; default?: WebSocketCtor };
   return (mod.WebSocket ?? mod.default)!;
-}
-
-function _isWorkers(): boolean {
-  return (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ===
-    "Cloudflare-Workers";
 }
 
 /** The WebSocket transport. */
@@ -59,7 +55,7 @@ export class WebSocketTransport extends Transport {
     const uri = this.uri("ws", o.timestampRequests === true);
     let ws: WebSocketLike;
     let openNow = false;
-    if (o.fetch || _isWorkers()) {
+    if (o.fetch || isWorkers()) {
       const res = await this.request(
         uri.replace(/^ws/, "http"),
         { headers: { upgrade: "websocket" } },
@@ -76,7 +72,7 @@ export class WebSocketTransport extends Transport {
       const Ctor = await _webSocketCtor();
       const headers = o.extraHeaders;
       // a browser cannot set headers; Deno, Bun, undici and `ws` take an options object
-      ws = headers && !("document" in globalThis)
+      ws = headers && !hasDocument()
         ? new Ctor(uri, o.protocols, { headers, protocols: o.protocols })
         : new Ctor(uri, o.protocols);
     }
