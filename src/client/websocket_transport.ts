@@ -79,7 +79,11 @@ export class WebSocketTransport extends Transport {
     this.#ws = ws;
     if (this.readyState !== "opening") return this.doClose();
     ws.binaryType = "arraybuffer";
-    ws.onopen = () => this.onOpen();
+    ws.onopen = () => {
+      // Node's `ws`: let the process exit while connected (`autoUnref`)
+      if (o.autoUnref) (ws as { _socket?: { unref?(): void } })._socket?.unref?.();
+      this.onOpen();
+    };
     ws.onclose = (event) =>
       this.onClose({ description: "websocket connection closed", context: event });
     ws.onmessage = (event) => {

@@ -1,0 +1,159 @@
+/**
+ * Bad input from a server, in process (no ports): the client's `fetch`
+ * option plays a scripted Engine.IO server over polling. A server that never
+ * answers the handshake, a malformed handshake, a malformed Engine.IO packet
+ * and a malformed Socket.IO packet each end with the official error or
+ * reason; every pending request is aborted, and `deno test`'s sanitizers
+ * check that no timer is left.
+ */
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { io, type Socket } from "../../src/client/client.ts";
+
+const HANDSHAKE = "0" + JSON.stringify({
+  sid: "sid1",
+  upgrades: [],
+  pingInterval: 10_000,
+  pingTimeout: 5_000,
+  maxPayload: 1_000_000,
+});
+
+/**
+ * A polling server: GETs get the `replies` in order (then wait), POSTs get
+ * "ok". Records every request's abort signal.
+ */
+function scripted(replies: string[]) {
+  const posts: string[] = [];
+  const state = { hanging: 0, requests: 0 };
+  const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const signal = init?.signal ?? undefined;
+    state.requests++;
+    if (init?.method === "POST") {
+      posts.push(String(init.body));
+      return new Response("ok");
+    }
+    void input;
+    const next = replies.shift();
+    if (next !== undefined) return new Response(next);
+    // a GET that waits until its request is aborted
+    state.hanging++;
+    return new Promise((_, reject) => {
+      signal?.addEventListener("abort", () => {
+        state.hanging--;
+        reject(new DOMException("aborted", "AbortError"));
+      });
+    });
+  };
+  return { fetch: fetch as typeof globalThis.fetch, state, posts };
+}
+
+function next<T extends unknown[]>(socket: Socket, event: string): Promise<T> {
+  return new Promise((resolve) => socket.once(event, (...args: unknown[]) => resolve(args as T)));
+}
+
+const BASE = { forceNew: true, reconnection: false, transports: ["polling"] };
+
+describe("client: bad input from a server", () => {
+  it("a server that never answers the handshake: connect_error 'timeout', the request aborted", async () => {
+    const server = scripted([]);
+    const socket = io("http://sio.test", { ...BASE, fetch: server.fetch, timeout: 50 });
+    const [err] = await next<[Error]>(socket, "connect_error");
+    assert.equal(err.message, "timeout");
+    assert.equal(server.state.requests, 1);
+    assert.equal(server.state.hanging, 0);
+    socket.disconnect();
+  });
+
+  it("a malformed handshake: connect_error 'server error' (code 'parser error')", async () => {
+    const server = scripted(["0{not json"]);
+    const socket = io("http://sio.test", { ...BASE, fetch: server.fetch });
+    const [err] = await next<[Error & { code?: string }]>(socket, "connect_error");
+    assert.equal(err.message, "server error");
+    assert.equal(err.code, "parser error");
+    assert.equal(server.state.hanging, 0);
+    socket.disconnect();
+  });
+
+  it("an HTTP error on the handshake: connect_error 'fetch read error' with the status", async () => {
+    const failing = (() => Promise.resolve(new Response("nope", { status: 503 }))) as typeof fetch;
+    const socket = io("http://sio.test", { ...BASE, fetch: failing });
+    const [err] = await next<[Error & { type?: string; description?: unknown }]>(
+      socket,
+      "connect_error",
+    );
+    assert.equal(err.message, "fetch read error");
+    assert.equal(err.type, "TransportError");
+    assert.equal(err.description, 503);
+    socket.disconnect();
+  });
+
+  it("a malformed Engine.IO packet once connected: disconnect 'transport error'", async () => {
+    const server = scripted([HANDSHAKE, '40{"sid":"a"}', "9garbage"]);
+    const socket = io("http://sio.test", { ...BASE, fetch: server.fetch });
+    await next(socket, "connect");
+    assert.equal(socket.id, "a");
+    const [reason, details] = await next<[string, Error]>(socket, "disconnect");
+    assert.equal(reason, "transport error");
+    assert.equal(details.message, "server error");
+    assert.equal(server.state.hanging, 0);
+    socket.disconnect();
+  });
+
+  it("a malformed Socket.IO packet once connected: disconnect 'parse error'", async () => {
+    const server = scripted([HANDSHAKE, '40{"sid":"a"}', '42["ok"', "41"]);
+    const socket = io("http://sio.test", { ...BASE, fetch: server.fetch });
+    await next(socket, "connect");
+    const [reason] = await next<[string]>(socket, "disconnect");
+    assert.equal(reason, "parse error");
+    assert.equal(server.state.hanging, 0);
+    socket.disconnect();
+  });
+
+  it("a batch larger than maxPayload is split over several POSTs, in order", async () => {
+    const small = "0" + JSON.stringify({
+      sid: "s",
+      upgrades: [],
+      pingInterval: 10_000,
+      pingTimeout: 5_000,
+      maxPayload: 100,
+    });
+    const server = scripted([small, '40{"sid":"a"}']);
+    const socket = io("http://sio.test", { ...BASE, fetch: server.fetch });
+    await next(socket, "connect");
+    socket.emit("a", "x".repeat(40));
+    socket.emit("b", "y".repeat(40));
+    socket.emit("c", "z".repeat(40));
+    socket.emit("d", 1);
+    for (let i = 0; i < 50 && server.posts.join("").split("42").length < 5; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const events = server.posts.slice(1);
+    assert.ok(events.length >= 3, `one POST per oversize pair: ${JSON.stringify(events)}`);
+    for (const body of events) assert.ok(body.length <= 100 || !body.includes("\x1e"));
+    assert.deepEqual(
+      events.join("\x1e").split("\x1e").map((p) => p.slice(2, 5)),
+      ['["a', '["b', '["c', '["d'],
+    );
+    socket.disconnect();
+  });
+
+  it("the upgrade is not attempted when the server offers none; no timer is left after disconnect", async () => {
+    const server = scripted([HANDSHAKE, '40{"sid":"a"}']);
+    const socket = io("http://sio.test", {
+      ...BASE,
+      transports: ["polling", "websocket"],
+      fetch: server.fetch,
+    });
+    await next(socket, "connect");
+    assert.equal(socket.io.engine.transport.name, "polling");
+    const engine = socket.io.engine;
+    const closed = new Promise((resolve) => engine.once("close", resolve));
+    socket.disconnect();
+    // the engine closes once the DISCONNECT packet is written, as the official one does
+    assert.equal(engine.readyState, "closing");
+    await closed;
+    assert.equal(server.state.hanging, 0);
+    assert.deepEqual(server.posts.slice(-2), ["41", "1"]);
+  });
+});
