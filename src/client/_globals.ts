@@ -8,7 +8,12 @@
  * @module
  */
 
+interface NodeProcess {
+  getBuiltinModule?(name: string): unknown;
+}
+
 interface HostGlobals {
+  process?: NodeProcess;
   location?: Location;
   document?: unknown;
   navigator?: { userAgent?: string };
@@ -49,4 +54,18 @@ export function nodeBuffer(): HostGlobals["Buffer"] {
 export function onHostEvent(type: string, fn: () => void): () => void {
   host.addEventListener?.(type, fn, false);
   return () => host.removeEventListener?.(type, fn, false);
+}
+
+/**
+ * The `ws` package's WebSocket, for Node 20 (which has no global one), loaded
+ * through `process.getBuiltinModule("module")` (Node ≥ 20.16) rather than an
+ * `import()`: bundlers for browsers and Workers must not see it, and
+ * Miniflare refuses a dynamic import whose specifier is not a literal.
+ */
+export function nodeWebSocket(): unknown {
+  const mod = host.process?.getBuiltinModule?.("module") as
+    | { createRequire(from: string): (id: string) => { WebSocket?: unknown } }
+    | undefined;
+  const ws = mod?.createRequire(import.meta.url)("ws");
+  return ws?.WebSocket ?? ws;
 }

@@ -10,7 +10,7 @@
 
 import { encodePacket, type Packet } from "../parser/engine_packet.ts";
 import { Transport } from "./_transport.ts";
-import { globalWebSocket, hasDocument, isWorkers } from "./_globals.ts";
+import { globalWebSocket, hasDocument, isWorkers, nodeWebSocket } from "./_globals.ts";
 
 /** What the transport needs of a WebSocket. */
 interface WebSocketLike {
@@ -26,14 +26,10 @@ interface WebSocketLike {
 
 type WebSocketCtor = new (url: string, protocols?: unknown, options?: unknown) => WebSocketLike;
 
-// a variable specifier: bundlers for browsers and Workers must not pull `ws` in
-const WS_PACKAGE = "ws";
-
-async function _webSocketCtor(): Promise<WebSocketCtor> {
-  const global = globalWebSocket() as WebSocketCtor | undefined;
-  if (global) return global;
-  const mod = await import(WS_PACKAGE) as { WebSocket?: WebSocketCtor; default?: WebSocketCtor };
-  return (mod.WebSocket ?? mod.default)!;
+function _webSocketCtor(): WebSocketCtor {
+  const ctor = (globalWebSocket() ?? nodeWebSocket()) as WebSocketCtor | undefined;
+  if (!ctor) throw new TypeError("No WebSocket: this runtime has none and `ws` cannot be loaded");
+  return ctor;
 }
 
 /** The WebSocket transport. */
@@ -69,7 +65,7 @@ export class WebSocketTransport extends Transport {
       ws.accept!();
       openNow = true;
     } else {
-      const Ctor = await _webSocketCtor();
+      const Ctor = _webSocketCtor();
       const headers = o.extraHeaders;
       // a browser cannot set headers; Deno, Bun, undici and `ws` take an options object
       ws = headers && !hasDocument()

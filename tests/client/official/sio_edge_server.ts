@@ -16,6 +16,19 @@ export class Server extends SioServer {
     super(options as ServerOptions);
     this.#served = serve(this, { port, hostname: "::" });
   }
+  /**
+   * The fixture's main middleware reads `socket.request._query`, a private
+   * field the official server puts on Node's IncomingMessage; sio-edge's
+   * request is a Web `Request`, so the same query is put there for it.
+   */
+  override use(fn: Parameters<SioServer["use"]>[0]): this {
+    return super.use((socket, next) => {
+      const request = socket.request as unknown as { _query?: unknown };
+      request._query ??= { ...socket.handshake.query };
+      fn(socket, next);
+    });
+  }
+
   override close(): Promise<void> {
     return this.#served.then((s) => s.close()).then(() => super.close());
   }
