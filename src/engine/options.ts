@@ -88,6 +88,15 @@ export interface EngineOptions {
    * @default { threshold: 1024 }
    */
   httpCompression?: boolean | { threshold?: number };
+  /**
+   * WebSocket compression (permessage-deflate) for clients that offer it,
+   * where the runtime can (Node's `ws`, Bun; not Deno, whose WebSocket server
+   * has no extensions; not Workers). Messages under `threshold` bytes, and
+   * those sent with `socket.compress(false)`, go uncompressed; `true` means
+   * `{ threshold: 1024 }`.
+   * @default false
+   */
+  perMessageDeflate?: boolean | { threshold?: number };
   /** Timers and time; inject one in tests or on Durable Objects. @default systemClock */
   clock?: Clock;
   /**
@@ -125,6 +134,7 @@ export interface ResolvedEngineOptions {
   generateId: ((req: Request) => string | Promise<string>) | undefined;
   addTrailingSlash: boolean;
   httpCompression: { threshold: number } | undefined;
+  perMessageDeflate: { threshold: number } | undefined;
   clock: Clock;
   heartbeatClock: Clock | undefined;
 }
@@ -164,6 +174,13 @@ export function resolveOptions(opts: EngineOptions): ResolvedEngineOptions {
         (typeof opts.httpCompression === "object" ? opts.httpCompression.threshold : undefined) ??
           1024,
     },
+    perMessageDeflate: opts.perMessageDeflate
+      ? {
+        threshold: (typeof opts.perMessageDeflate === "object"
+          ? opts.perMessageDeflate.threshold
+          : undefined) ?? 1024,
+      }
+      : undefined,
     clock: opts.clock ?? systemClock,
     heartbeatClock: opts.heartbeatClock,
   };

@@ -7,8 +7,12 @@
 
 /** The part of a WebSocket the engine uses; every runtime's socket fits it. */
 export interface WebSocketLike {
-  /** Sends a text (string) or binary (Uint8Array) frame. */
-  send(data: string | Uint8Array): void;
+  /**
+   * Sends a text (string) or binary (Uint8Array) frame; `compress` says
+   * whether it may be compressed (permessage-deflate, where the runtime
+   * negotiated it); without it, the frame goes uncompressed.
+   */
+  send(data: string | Uint8Array, compress?: boolean): void;
   /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
   /** 0 connecting, 1 open, 2 closing, 3 closed (the WHATWG values). */
@@ -61,12 +65,15 @@ export interface WebSocketEvents {
  * this request. `headers` are the extra headers of the 101 answer (what the
  * `initial_headers`/`headers` listeners set); the engine also copies them
  * onto the returned Response, so only an upgrader that writes the 101 itself
- * (Bun's `server.upgrade`, Node's `ws`) must add them.
+ * (Bun's `server.upgrade`, Node's `ws`) must add them. `deflate`: whether
+ * this server negotiates permessage-deflate (its `perMessageDeflate` option),
+ * for glue that can decide per upgrade (Node).
  */
 export type Upgrader = (
   req: Request,
   events: WebSocketEvents,
   headers?: Headers,
+  deflate?: boolean,
 ) => Response | undefined;
 
 /** What the runtime knows about a request beyond the `Request` itself. */
@@ -98,4 +105,10 @@ export interface FetchApp {
   close(): void | Promise<void>;
   /** The largest WebSocket message the app accepts, in bytes. */
   readonly maxPayload: number;
+  /**
+   * Whether the glue negotiates permessage-deflate (the engine's
+   * `perMessageDeflate` option) where it decides once per listener (Bun);
+   * the engine says per frame whether to compress.
+   */
+  readonly perMessageDeflate?: boolean;
 }

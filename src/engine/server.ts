@@ -110,6 +110,11 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
     return this.opts.maxHttpBufferSize;
   }
 
+  /** Whether WebSockets negotiate permessage-deflate (the `perMessageDeflate` option). */
+  get perMessageDeflate(): boolean {
+    return this.opts.perMessageDeflate !== undefined;
+  }
+
   /** The open sessions. */
   clients(): IterableIterator<EngineSocket> {
     return this.#store.values();
@@ -211,7 +216,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
         this.opts.httpCompression?.threshold,
         this.opts.bodyTimeout,
       )
-      : new WebSocketTransport(this.opts.maxHttpBufferSize);
+      : new WebSocketTransport(this.opts.maxHttpBufferSize, this.opts.perMessageDeflate?.threshold);
     let response: Response | undefined;
     // read before the upgrade: Deno forgets the headers of an upgraded request
     const handshakeRequest = requestHead(req);
@@ -220,7 +225,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       // cookie there: it sets it only on a polling transport's headers)
       this.emit("initial_headers", headers, req);
       this.emit("headers", headers, req);
-      response = upgradeWith(ctx, req, transport.events, headers);
+      response = upgradeWith(ctx, req, transport.events, headers, this.perMessageDeflate);
       if (!response) {
         return this.#refuse(
           req,
@@ -281,13 +286,16 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
     if (session.upgrading || session.upgraded || session.transport.name !== "polling") {
       // the official server completes this handshake, then closes the socket at once
       debug("second websocket for %s: accepted, then closed", session.id);
-      const response = upgradeWith(ctx, req, CLOSE_AT_ONCE, headers);
+      const response = upgradeWith(ctx, req, CLOSE_AT_ONCE, headers, this.perMessageDeflate);
       if (!response) return refuse("websocket upgrade unavailable");
       copyHeaders(headers, response);
       return response;
     }
-    const transport = new WebSocketTransport(this.opts.maxHttpBufferSize);
-    const response = upgradeWith(ctx, req, transport.events, headers);
+    const transport = new WebSocketTransport(
+      this.opts.maxHttpBufferSize,
+      this.opts.perMessageDeflate?.threshold,
+    );
+    const response = upgradeWith(ctx, req, transport.events, headers, this.perMessageDeflate);
     if (!response) return refuse("websocket upgrade unavailable");
     debug("upgrade of %s to websocket started", session.id);
     session.maybeUpgrade(transport);
@@ -319,7 +327,10 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
   adopt(session: AdoptedSession, connect: (events: WebSocketEvents) => void): EngineSocket {
     const { sid } = session;
     if (this.#store.get(sid)) throw new TypeError(`session ${sid} is open already`);
-    const transport = new WebSocketTransport(this.opts.maxHttpBufferSize);
+    const transport = new WebSocketTransport(
+      this.opts.maxHttpBufferSize,
+      this.opts.perMessageDeflate?.threshold,
+    );
     connect(transport.events);
     const socket = new EngineSocket(
       sid,
@@ -346,8 +357,9 @@ function upgradeWith(
   req: Request,
   events: WebSocketEvents,
   headers: Headers,
+  deflate: boolean,
 ): Response | undefined {
-  const response: unknown = ctx.upgrade?.(req, events, headers);
+  const response: unknown = ctx.upgrade?.(req, events, headers, deflate);
   return response instanceof Response ? response : undefined;
 }
 

@@ -303,6 +303,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     // binary goes as a binary frame as it is
     transport.sendFrame(
       typeof data !== "string" ? data : options?.wsPreEncoded ?? messageFrame(data),
+      options?.compress,
     );
     return true;
   }

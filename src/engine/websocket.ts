@@ -19,6 +19,23 @@ const encoder = new TextEncoder();
 export class WebSocketTransport extends Transport {
   readonly name = "websocket" as const;
   #ws: WebSocketLike | undefined;
+  /** Messages of at least this many bytes may be compressed; Infinity: never. */
+  readonly #deflateThreshold: number;
+
+  /** `deflateThreshold`: the `perMessageDeflate` threshold, when compression is on. */
+  constructor(maxPayload: number, deflateThreshold?: number) {
+    super(maxPayload);
+    this.#deflateThreshold = deflateThreshold ?? Infinity;
+  }
+
+  /** Whether a frame may be compressed: asked for, and over the threshold (as the official transport). */
+  #compress(frame: string | Uint8Array, wanted: boolean | undefined): boolean {
+    if (wanted === false || this.#deflateThreshold === Infinity) return false;
+    const size = typeof frame === "string"
+      ? (frame.length >= this.#deflateThreshold ? Infinity : encoder.encode(frame).byteLength)
+      : frame.byteLength;
+    return size >= this.#deflateThreshold;
+  }
 
   /** The callbacks the runtime glue drives (one small object, no closures). */
   readonly events: WebSocketEvents = new _Events(this);
@@ -82,7 +99,8 @@ export class WebSocketTransport extends Transport {
     if (!ws) return;
     for (const packet of packets) {
       try {
-        ws.send(encodePacket(packet, true));
+        const frame = encodePacket(packet, true);
+        ws.send(frame, this.#compress(frame, packet.options?.compress));
       } catch (err) {
         this.onError("write error", err);
         return;
@@ -93,11 +111,11 @@ export class WebSocketTransport extends Transport {
   }
 
   /** Writes one encoded frame; only called while `writable`. */
-  sendFrame(frame: string | Uint8Array): void {
+  sendFrame(frame: string | Uint8Array, compress?: boolean): void {
     const ws = this.#ws;
     if (!ws) return;
     try {
-      ws.send(frame);
+      ws.send(frame, this.#compress(frame, compress));
     } catch (err) {
       this.onError("write error", err);
       return;

@@ -54,8 +54,8 @@ export interface BunWebSocket {
   readonly data: BunSocketData;
   /** 0 connecting, 1 open, 2 closing, 3 closed. */
   readonly readyState: number;
-  /** Sends a frame; returns bytes sent, -1 (queued under backpressure) or 0 (dropped). */
-  send(data: string | Uint8Array): number;
+  /** Sends a frame (compressed if asked and negotiated); returns bytes sent, -1 (queued) or 0 (dropped). */
+  send(data: string | Uint8Array, compress?: boolean): number;
   /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
   /** Drops the connection without a closing handshake. */
@@ -84,6 +84,8 @@ export interface BunWebSocketHandlers {
   readonly maxPayloadLength: number;
   /** A socket whose send buffer overflows is closed instead of dropping messages. */
   readonly closeOnBackpressureLimit: boolean;
+  /** Negotiates permessage-deflate with clients that offer it (the engine's `perMessageDeflate`). */
+  readonly perMessageDeflate: boolean;
   /** Called once the socket is open. */
   open(ws: BunWebSocket): void;
   /** Called for each message: text as string, binary as a Buffer. */
@@ -146,10 +148,10 @@ class _BunSocket implements WebSocketLike, WebSocketTopics {
     this.#ws = ws;
   }
 
-  send(data: string | Uint8Array): void {
+  send(data: string | Uint8Array, compress?: boolean): void {
     // with closeOnBackpressureLimit, a send Bun would drop closes the socket
     // instead, so the app sees "transport close" rather than a silent gap
-    this.#ws.send(data);
+    this.#ws.send(data, compress === true);
   }
 
   close(code?: number, reason?: string): void {
@@ -233,6 +235,7 @@ export function createBunHandlers(app: FetchApp): BunHandlers {
     websocket: {
       maxPayloadLength: app.maxPayload,
       closeOnBackpressureLimit: true,
+      perMessageDeflate: app.perMessageDeflate === true,
       open: (ws) => ws.data.events.onOpen(new _BunSocket(ws)),
       message: (ws, message) =>
         ws.data.events.onMessage(typeof message === "string" ? message : toBytes(message)),

@@ -67,20 +67,32 @@ const _WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
  * ```
  */
 export function createNodeHandlers(app: FetchApp): NodeHandlers {
-  // perMessageDeflate stays off, as on the official server by default
-  const wss = new WebSocketServer({ noServer: true, maxPayload: app.maxPayload });
-  // the listeners' headers of the 101 that ws writes
-  wss.on("headers", _addHeaders);
+  // permessage-deflate only for a server with perMessageDeflate (off by default, as
+  // officially); the engine says per frame whether to compress (threshold, compress(false))
+  const plain = _wsServer(app, false);
+  const deflating = _wsServer(app, true);
   return {
     request: (incoming, outgoing) => void _request(app, incoming, outgoing),
-    upgrade: (incoming, socket, head) => void _upgrade(app, wss, incoming, socket, head),
-    closeWebSockets: () => _closeAll(wss),
+    upgrade: (incoming, socket, head) =>
+      void _upgrade(app, [plain, deflating], incoming, socket, head),
+    closeWebSockets: () => Promise.all([_closeAll(plain), _closeAll(deflating)]).then(() => {}),
   };
+}
+
+function _wsServer(app: FetchApp, deflate: boolean): WebSocketServer {
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: app.maxPayload,
+    perMessageDeflate: deflate ? { threshold: 0 } : false,
+  });
+  // the listeners' headers of the 101 that ws writes
+  wss.on("headers", _addHeaders);
+  return wss;
 }
 
 async function _upgrade(
   app: FetchApp,
-  wss: WebSocketServer,
+  servers: [plain: WebSocketServer, deflating: WebSocketServer],
   incoming: IncomingMessage,
   socket: Duplex,
   head: Buffer,
@@ -88,10 +100,12 @@ async function _upgrade(
   // a reset before ws takes the socket over must not become an uncaught error
   socket.on("error", _destroy);
   let events: WebSocketEvents | undefined;
+  let wss = servers[0];
   const ctx: RequestContext = {
     remoteAddress: incoming.socket.remoteAddress,
-    upgrade: (req, appEvents, headers) => {
+    upgrade: (req, appEvents, headers, deflate) => {
       if (events || !_isHandshake(req)) return undefined;
+      if (deflate) wss = servers[1];
       events = guardEvents(appEvents);
       if (headers) _extraHeaders.set(incoming, headers);
       // ws writes the 101 once the app has answered; this is a placeholder
@@ -207,6 +221,9 @@ interface _RawSocket {
   uncork(): void;
 }
 
+/** `ws.send` options of a frame that goes uncompressed (ws compresses by default once negotiated). */
+const _PLAIN = { compress: false } as const;
+
 /** The last text sent and, once it was sent a second time, its frame. */
 let _lastText: string | undefined;
 let _lastFrame: Buffer[] | undefined;
@@ -265,14 +282,19 @@ class _NodeSocket implements WebSocketLike {
     raw?.uncork();
   }
 
-  send(data: string | Uint8Array): void {
+  send(data: string | Uint8Array, compress?: boolean): void {
     this.#cork();
+    if (compress) {
+      _lastText = undefined;
+      this.#ws.send(data, { compress: true });
+      return;
+    }
     if (typeof data === "string") {
       if (data === _lastText && this.#sendShared(data)) return;
       _lastText = data;
       _lastFrame = undefined;
     }
-    this.#ws.send(data);
+    this.#ws.send(data, _PLAIN);
   }
 
   #sendShared(text: string): boolean {

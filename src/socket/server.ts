@@ -217,6 +217,11 @@ export class Server<
   }
 
   /** The largest message a client may send, in bytes. */
+  get perMessageDeflate(): boolean {
+    return this.engine.perMessageDeflate;
+  }
+
+  /** The largest WebSocket message a client may send, in bytes. */
   get maxPayload(): number {
     return this.engine.maxPayload;
   }

@@ -27,6 +27,8 @@ export type Frame = string | Uint8Array;
 export class FakeWebSocket implements WebSocketLike {
   /** Every frame sent, in order (not cleared by {@link FakeWebSocket.take}). */
   readonly sent: Frame[] = [];
+  /** The `compress` argument of each send, in order. */
+  readonly compressed: (boolean | undefined)[] = [];
   /** Every `close(code, reason)` call, in order. */
   readonly closeCalls: { code: number | undefined; reason: string | undefined }[] = [];
   /** WHATWG readyState: 1 open; 2 once `close()` was called. */
@@ -37,9 +39,10 @@ export class FakeWebSocket implements WebSocketLike {
   failSends: Error | undefined;
   #taken = 0;
 
-  send(data: Frame): void {
+  send(data: Frame, compress?: boolean): void {
     if (this.failSends) throw this.failSends;
     this.sent.push(data);
+    this.compressed.push(compress);
   }
 
   close(code?: number, reason?: string): void {
@@ -65,6 +68,8 @@ export interface UpgradeCall {
   readonly req: Request;
   readonly events: WebSocketEvents;
   readonly response: Response;
+  /** Whether the engine asked for permessage-deflate. */
+  readonly deflate: boolean;
 }
 
 /**
@@ -77,9 +82,9 @@ export class FakeUpgrader {
 
   /** The request context to pass to `engine.handle(req, ctx)`. */
   readonly ctx: RequestContext = {
-    upgrade: (req, events) => {
+    upgrade: (req, events, _headers, deflate) => {
       const response = new Response(null, { status: 200 });
-      this.calls.push({ req, events, response });
+      this.calls.push({ req, events, response, deflate: deflate === true });
       return response;
     },
     remoteAddress: "127.0.0.1",

@@ -24,6 +24,7 @@ export default function makeConfApp(): FetchApp {
   const main = servers[0]!;
   return {
     maxPayload: Math.max(...servers.map((io) => io.maxPayload)),
+    perMessageDeflate: servers.some((io) => io.perMessageDeflate),
     async close() {
       await Promise.all(servers.map((io) => io.close()));
     },

@@ -11,7 +11,9 @@
  * {@link COOKIE_PATH} with the session cookie and `initial_headers`/`headers`
  * listeners adding `x-initial: 1` and `x-every: 2`; and {@link RECOVERY_PATH}
  * with connection state recovery; {@link MSGPACK_PATH} serves `/` and
- * `/custom` with the msgpack parser.
+ * `/custom` with the msgpack parser; {@link DEFLATE_PATH} with
+ * `perMessageDeflate: { threshold: 64 }`. `emit-plain` emits `echo` with
+ * `socket.compress(false)`.
  *
  * Events every socket answers: `echo` (acks its arguments), `emit-back`
  * (emits `echo` with them), `ask` (emits `question` with an ack, then emits
@@ -32,6 +34,8 @@ export const RECOVERY_PATH = "/recovery";
 export const COOKIE_PATH = "/cookie";
 /** The path of the server with the msgpack parser. */
 export const MSGPACK_PATH = "/msgpack";
+/** The path of the server with WebSocket compression (threshold 64 bytes). */
+export const DEFLATE_PATH = "/deflate";
 /** The one origin the main server allows. */
 export const ALLOWED_ORIGIN = "http://a.test";
 
@@ -46,6 +50,7 @@ export interface ConfSocket {
   readonly recovered: boolean;
   readonly rooms: Set<string>;
   readonly volatile: { emit(ev: string, ...args: unknown[]): unknown };
+  compress(on: boolean): { emit(ev: string, ...args: unknown[]): unknown };
   on(ev: string, fn: (...args: never[]) => void): unknown;
   emit(ev: string, ...args: unknown[]): unknown;
   disconnect(close?: boolean): unknown;
@@ -119,6 +124,7 @@ function _serveSocket(nsp: ConfNamespace, socket: ConfSocket, log: Map<string, S
     ack(...rest);
   });
   on("emit-back", (...args) => socket.emit("echo", ...args));
+  on("emit-plain", (...args) => socket.compress(false).emit("echo", ...args));
   on("ask", (...args) => {
     socket.emit("question", ...args, (...answer: unknown[]) => socket.emit("answer", ...answer));
   });
@@ -199,6 +205,11 @@ export const CONF_SERVERS: readonly ConfServerSpec[] = [
     options: {},
     parser: "msgpack",
     setup: (io) => void _setup(io, ["/", "/custom"]),
+  },
+  {
+    path: DEFLATE_PATH,
+    options: { perMessageDeflate: { threshold: 64 } },
+    setup: (io) => void _setup(io, ["/"]),
   },
   {
     path: RECOVERY_PATH,
