@@ -40,6 +40,8 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = `${ROOT}node_modules/.bin/`;
 const TARBALL = process.env.SIO_EDGE_TARBALL ?? `${ROOT}.tmp/package/sio-edge-0.1.0.tgz`;
 const START_TIMEOUT_MS = 30_000;
+/** bcryptjs's hash (cost 4) of `changeit`. */
+const PASSWORD_HASH = "$2b$04$5V/kSET8GrMQMS5YnfIkteOm39rix76Lyw7MTI1pzYHAGIdkQ0UlW";
 const STEP_TIMEOUT_MS = 10_000;
 
 /** The app every runtime serves: a greeting naming the runtime, and an echo with ack. */
@@ -69,8 +71,14 @@ const io = new Server();${APP("bun")}${SERVE_AND_REPORT}`,
 import { Server } from "npm:sio-edge";
 import { serve } from "npm:sio-edge/deno";
 const io = new Server();${APP("deno")}${SERVE_AND_REPORT}`,
+  // with the Admin UI inside the Durable Object, basic auth included (bcrypt on Web standards)
   "worker.mjs": `import { defineSocketIO, router } from "sio-edge/cloudflare";
+import { instrument } from "sio-edge/admin-ui";
 export const SocketIO = defineSocketIO((io) => {${APP("workerd")}
+  instrument(io, {
+    auth: { type: "basic", username: "admin", password: ${JSON.stringify(PASSWORD_HASH)} },
+    statsInterval: 0,
+  });
 });
 export default router({ binding: "SOCKET_IO" });`,
   "wrangler.toml": `name = "consumer"
@@ -224,6 +232,35 @@ async function exchange(url: string, runtime: string): Promise<void> {
   }
 }
 
+/** The Admin UI's login on `/admin`: credentials, then the config and the server's stats. */
+async function adminLogin(url: string): Promise<void> {
+  const admin: Socket = connect(`${url}/admin`, {
+    forceNew: true,
+    reconnection: false,
+    // WebSocket only: through workerd a gzip-compressed polling answer (over 1 KB, as the
+    // Admin UI's first batch is) arrives compressed twice (workerd encodes a body whose
+    // Response carries Content-Encoding unless it is built with encodeBody: "manual")
+    transports: ["websocket"],
+    auth: { username: "admin", password: "changeit" },
+  });
+  try {
+    const config = new Promise<{ supportedFeatures: string[] }>((resolve, reject) => {
+      admin.once("config", resolve);
+      admin.once("connect_error", reject);
+    });
+    const stats = new Promise<{ namespaces: { name: string }[] }>((r) =>
+      admin.once("server_stats", r)
+    );
+    const session = new Promise<string>((resolve) => admin.once("session", resolve));
+    assert.ok((await within(config, "admin config")).supportedFeatures.includes("MDISCONNECT"));
+    assert.match(await within(session, "admin session"), /^[0-9a-f]{16}$/);
+    const names = (await within(stats, "admin stats")).namespaces.map((n) => n.name);
+    assert.deepEqual(names.sort(), ["/", "/admin"]);
+  } finally {
+    admin.disconnect();
+  }
+}
+
 describe("the npm tarball, installed in a fresh project", () => {
   let dir = "";
 
@@ -301,6 +338,7 @@ describe("the npm tarball, installed in a fresh project", () => {
       try {
         await handshake(server.url);
         await exchange(server.url, runtime.name);
+        if (runtime.name === "workerd") await adminLogin(server.url);
       } finally {
         await server.stop();
       }
