@@ -25,7 +25,7 @@ node --import tsx scripts/build_package.ts --check
 step "deno test"
 deno test -A --doc mod.ts src/ tests/
 step "bun test"
-bun test --timeout 60000 ./tests/  # the CLI limit also covers hooks; bunfig.toml's does not (Bun 1.4.5)
+bun test --timeout 60000 ./tests/  # the limit works only from the command line (Bun 1.4.5: see bunfig.toml)
 step "node --test (Node runtime module)"
 node --import tsx --test tests/runtime/*node*_test.ts
 step "package: the tarball installed and served on node, bun, deno, workerd"

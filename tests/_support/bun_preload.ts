@@ -1,23 +1,18 @@
 /**
- * Preloaded by `bun test` (see `bunfig.toml`), so that `bun test` alone runs
- * the suite as `scripts/test.sh` does:
+ * Preloaded by `bun test` (see `bunfig.toml`): the environment that
+ * `scripts/test.sh` exports, so that `bun test` alone starts the same child
+ * processes — the runtimes from `node_modules/.bin` first on `PATH`, and Deno
+ * children that neither look for updates nor prompt for permissions.
  *
- * - a 60 s limit per test and per hook. Bun's default (5 s) is shorter than
- *   starting workerd or Chromium on a loaded machine, and `bunfig.toml` cannot
- *   set it (Bun does not read `[test] timeout` from it: oven-sh/bun#7789);
- *   `deno test` and `node --test` have no default limit;
- * - the environment the test command exports: the runtimes from
- *   `node_modules/.bin` first on `PATH`, and Deno children that neither look
- *   for updates nor prompt for permissions.
+ * The time limit cannot be set here: Bun 1.4 reads no `[test] timeout` from
+ * `bunfig.toml`, and `setDefaultTimeout()` in a preload holds for the first
+ * test file only. The test command passes `--timeout` (see `bunfig.toml`).
  *
  * @module
  */
 
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-
-/** Milliseconds a test or hook may take. */
-export const TEST_TIMEOUT_MS = 60_000;
 
 const BIN = fileURLToPath(new URL("../../node_modules/.bin", import.meta.url));
 
@@ -26,10 +21,3 @@ if (!(process.env.PATH ?? "").split(":").includes(BIN)) {
 }
 process.env.DENO_NO_UPDATE_CHECK ??= "1";
 process.env.DENO_NO_PROMPT ??= "1";
-
-// a computed specifier: only Bun resolves `bun:test`, and deno check must not try
-const specifier = ["bun", "test"].join(":");
-const { setDefaultTimeout } = await import(specifier) as {
-  setDefaultTimeout(ms: number): void;
-};
-setDefaultTimeout(TEST_TIMEOUT_MS);
