@@ -26,16 +26,16 @@ const HANDSHAKE = "0" + JSON.stringify({
 function scripted(replies: string[]) {
   const posts: string[] = [];
   const state = { hanging: 0, requests: 0 };
-  const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+  const fetch = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const signal = init?.signal ?? undefined;
     state.requests++;
     if (init?.method === "POST") {
       posts.push(String(init.body));
-      return new Response("ok");
+      return Promise.resolve(new Response("ok"));
     }
     void input;
     const next = replies.shift();
-    if (next !== undefined) return new Response(next);
+    if (next !== undefined) return Promise.resolve(new Response(next));
     // a GET that waits until its request is aborted
     state.hanging++;
     return new Promise((_, reject) => {
