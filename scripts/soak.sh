@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 export DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 21000 ]; then
-  echo "note: ulimit -n is $(ulimit -n); the 10,000-client scenarios need about 2 descriptors each" \
-    "(client and server on one machine): set SOAK_IDLE lower if they fail to connect" >&2
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 10500 ]; then
+  echo "note: ulimit -n is $(ulimit -n): the 10,000-client scenarios need 10,000 descriptors in" \
+    "the client process and in the server; set SOAK_IDLE lower if they fail to connect" >&2
 fi
 exec node --import tsx scripts/soak.ts "$@"

@@ -22,7 +22,7 @@ import {
   startLimited,
   wsConnect,
 } from "../tests/reliability/_hostile.ts";
-import { churn, idle, pausedReader } from "../tests/reliability/_scenarios.ts";
+import { churn, idle, netFuzz, pausedReader } from "../tests/reliability/_scenarios.ts";
 
 // Node 20 has no global WebSocket: the `ws` client has the same browser-style API
 if (typeof globalThis.WebSocket === "undefined") {
@@ -37,6 +37,8 @@ const only = args.find((a) => a.startsWith("--only="))?.slice(7).split(",") as
 const TARGETS: Target[] = only ?? ["deno", "bun", "node", "official"];
 const CYCLES = Number(process.env.SOAK_CYCLES ?? 10_000);
 const IDLE = Number(process.env.SOAK_IDLE ?? 10_000);
+const NET_PACKETS = Number(process.env.SOAK_NET_PACKETS ?? 50_000);
+const NET_REQUESTS = Number(process.env.SOAK_NET_REQUESTS ?? 10_000);
 const NOFILE = Number(spawnSync("bash", ["-c", "ulimit -n"]).stdout.toString().trim());
 
 const results: Record<string, Record<string, unknown>> = {};
@@ -98,6 +100,24 @@ async function scenarios(target: Target): Promise<void> {
       check(target, `deep packet ${name}`, alive, deep[name]);
     }
     r.deep = deep;
+    if (!server.alive()) server = await startLimited(target, NOFILE, env);
+
+    // mutated packets over WebSocket, malformed requests over raw TCP
+    try {
+      const nf = await netFuzz(server.url, server.port, NET_PACKETS, NET_REQUESTS);
+      r.netFuzz = nf;
+      check(
+        target,
+        "network fuzzing: server up, no stack trace",
+        nf.serves && nf.stackTraces === 0,
+        nf,
+      );
+      log("netfuzz", JSON.stringify(nf));
+    } catch (err) {
+      r.netFuzz = { failed: String(err), serverAlive: server.alive() };
+      check(target, "network fuzzing", false, r.netFuzz);
+      log("netfuzz", JSON.stringify(r.netFuzz));
+    }
     if (!server.alive()) server = await startLimited(target, NOFILE, env);
 
     // a trickling body: 10 of 100 declared bytes, then silence

@@ -46,10 +46,14 @@ export async function wsConnect(base: string, path = "/socket.io/"): Promise<Tes
     throw new Error(`no open packet: ${String(open)}`);
   }
   ws.socket.send("40");
-  for (;;) {
-    const m = await ws.nextMessage();
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
+    const m = await ws.nextMessage(Math.max(1, deadline - Date.now())).catch(() => undefined);
     if (typeof m === "string" && m.startsWith("40")) return ws;
+    if (m === "2") ws.socket.send("3");
   }
+  await ws.close().catch(() => {});
+  throw new Error("no answer to CONNECT within 5 s");
 }
 
 /** Waits until `ws` is closed by the server; returns the close code, or `undefined` on timeout. */
@@ -199,7 +203,15 @@ export async function rawWebSocket(port: number, path = "/socket.io/"): Promise<
 export async function stats(
   base: string,
   path = "/socket.io/",
-): Promise<{ sessions: number; sockets: number; heapUsed: number; rss: number }> {
+): Promise<
+  {
+    sessions: number;
+    sockets: number;
+    heapUsed: number;
+    rss: number;
+    reasons: Record<string, number>;
+  }
+> {
   const ws = await wsConnect(base, path);
   try {
     ws.socket.send('429["stats"]');

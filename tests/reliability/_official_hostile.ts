@@ -21,7 +21,9 @@ const options: Partial<ServerOptions> = { serveClient: false };
 if (process.env.SIO_PING_INTERVAL) options.pingInterval = Number(process.env.SIO_PING_INTERVAL);
 if (process.env.SIO_PING_TIMEOUT) options.pingTimeout = Number(process.env.SIO_PING_TIMEOUT);
 const io = new Server(http, options);
+const reasons: Record<string, number> = {};
 io.on("connection", (socket) => {
+  socket.on("disconnect", (reason) => (reasons[reason] = (reasons[reason] ?? 0) + 1));
   socket.on("echo", (...args: unknown[]) => {
     const ack = args.pop();
     if (typeof ack === "function") (ack as Ack)(...args);
@@ -48,6 +50,7 @@ io.on("connection", (socket) => {
       sockets: io.sockets.sockets.size,
       heapUsed: memory.heapUsed,
       rss: memory.rss,
+      reasons,
     });
   });
 });

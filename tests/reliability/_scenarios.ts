@@ -92,6 +92,10 @@ export interface IdleFigures {
   pongs: number;
   ms: number;
   rssMiB: number;
+  /** The longest time a client waited between two pings while idle (pingInterval + delays). */
+  maxPingGapMs: number;
+  /** The server's disconnect reasons meanwhile. */
+  reasons: Record<string, number>;
 }
 
 /**
@@ -110,18 +114,23 @@ export async function idle(
   const clients: WsClient[] = [];
   let dropped = 0;
   let pongs = 0;
+  let maxPingGap = 0;
   let holding = false;
   const open = () =>
     new Promise<void>((resolve) => {
       const ws = new WsClient(wsUrl);
       clients.push(ws);
       let connected = false;
+      let lastPing = 0;
       ws.on("message", (data, isBinary) => {
         if (isBinary) return;
         const text = data.toString();
         if (text === "2") {
           ws.send("3");
           pongs++;
+          const now = Date.now();
+          if (lastPing && holding) maxPingGap = Math.max(maxPingGap, now - lastPing);
+          lastPing = now;
         } else if (text.startsWith("0{")) ws.send("40");
         else if (text.startsWith("40") && !connected) {
           connected = true;
@@ -138,6 +147,7 @@ export async function idle(
     await Promise.all(Array.from({ length: Math.min(parallel, n - i) }, open));
   }
   const connected = clients.filter((c) => c.readyState === WsClient.OPEN).length;
+  const reasonsBefore = (await stats(url)).reasons;
   holding = true;
   const started = Date.now();
   // with `stall`, one more client keeps the server's event loop busy now and then
@@ -149,7 +159,13 @@ export async function idle(
   clearInterval(timer);
   await staller?.close().catch(() => {});
   holding = false;
-  const rss = (await stats(url)).rss;
+  const after = await stats(url);
+  const rss = after.rss;
+  const reasons: Record<string, number> = {};
+  for (const [reason, n] of Object.entries(after.reasons)) {
+    const d = n - (reasonsBefore[reason] ?? 0);
+    if (d > 0) reasons[reason] = d;
+  }
   for (const c of clients) c.terminate();
   await settleSessions(url, 10_000);
   return {
@@ -159,6 +175,8 @@ export async function idle(
     pongs,
     ms: Date.now() - started,
     rssMiB: Math.round(rss / MiB),
+    reasons,
+    maxPingGapMs: maxPingGap,
   };
 }
 
@@ -212,5 +230,102 @@ export async function pausedReader(
     ms,
     sentMiB: Math.round(sent / MiB),
     rssGrowthMiB: Math.round((peak - before.rss) / MiB),
+  };
+}
+
+/** What a server did with mutated packets and malformed requests sent over the network. */
+export interface NetFuzzFigures {
+  packets: number;
+  /** Connections the server closed (a new one was opened each time). */
+  closed: number;
+  requests: number;
+  /** Requests answered with a status line (the rest: connection closed without one). */
+  answered: number;
+  /** Answers that held a stack trace. */
+  stackTraces: number;
+  statuses: Record<string, number>;
+  /** Whether a fresh client was served at the end. */
+  serves: boolean;
+}
+
+/**
+ * Sends `packets` mutated Socket.IO packets over WebSocket (reconnecting
+ * whenever the server closes the connection) and `requests` malformed raw
+ * HTTP requests (`parallel` at a time), all from the fuzzing's seeded
+ * generators.
+ */
+export async function netFuzz(
+  url: string,
+  port: number,
+  packets: number,
+  requests: number,
+  parallel = 20,
+): Promise<NetFuzzFigures> {
+  const fc = (await import("fast-check")).default;
+  const { fuzzRequest, mutatedPacket, SEED } = await import("./_fuzz.ts");
+  const { serves } = await import("./_hostile.ts");
+  const texts = fc.sample(mutatedPacket, { seed: SEED, numRuns: Math.min(packets, 20_000) });
+  let closed = 0;
+  let ws = await wsConnect(url);
+  for (let i = 0; i < packets; i++) {
+    if (ws.socket.readyState !== 1) {
+      closed++;
+      ws = await wsConnect(url);
+    }
+    ws.socket.send(texts[i % texts.length]!);
+    if (i % 500 === 499) await new Promise((r) => setTimeout(r, 1));
+  }
+  await ws.close().catch(() => {});
+  const specs = fc.sample(fuzzRequest, { seed: SEED, numRuns: Math.min(requests, 20_000) });
+  const statuses: Record<string, number> = {};
+  let answered = 0;
+  let stackTraces = 0;
+  const { connect } = await import("node:net");
+  const one = (i: number) =>
+    new Promise<void>((resolve) => {
+      const spec = specs[i % specs.length]!;
+      const query = spec.query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+        .join("&");
+      const body = spec.body ?? "";
+      let head = `${spec.method} ${spec.path.startsWith("/") ? "" : "/"}${spec.path}?${query} ` +
+        `HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n`;
+      for (const [name, value] of spec.headers) {
+        if (name !== "content-length" && name !== "connection") head += `${name}: ${value}\r\n`;
+      }
+      const bytes = new TextEncoder().encode(body);
+      head += `Content-Length: ${bytes.byteLength}\r\n\r\n`;
+      const socket = connect(port, "127.0.0.1");
+      let data = "";
+      const timer = setTimeout(() => socket.destroy(), 3_000);
+      socket.on("error", () => {});
+      socket.on("connect", () => {
+        socket.write(head);
+        socket.write(bytes);
+      });
+      socket.on("data", (chunk) => (data += chunk.toString("latin1")));
+      socket.on("close", () => {
+        clearTimeout(timer);
+        const match = /^HTTP\/1\.1 (\d{3})/.exec(data);
+        if (match) {
+          answered++;
+          statuses[match[1]!] = (statuses[match[1]!] ?? 0) + 1;
+        } else statuses.none = (statuses.none ?? 0) + 1;
+        if (/\n\s+at \S+ \(/.test(data)) stackTraces++;
+        resolve();
+      });
+    });
+  for (let i = 0; i < requests; i += parallel) {
+    await Promise.all(
+      Array.from({ length: Math.min(parallel, requests - i) }, (_, j) => one(i + j)),
+    );
+  }
+  return {
+    packets,
+    closed,
+    requests,
+    answered,
+    stackTraces,
+    statuses,
+    serves: await serves(url),
   };
 }

@@ -47,12 +47,16 @@ export interface HostileStats {
   sockets: number;
   heapUsed: number;
   rss: number;
+  /** How many sockets disconnected, by reason. */
+  reasons: Record<string, number>;
 }
 
 /** Makes the server. */
 export default function makeHostileApp(): Server {
   const io = new Server({ ...hostileOptions() } as ServerOptions);
+  const reasons: Record<string, number> = {};
   io.on("connection", (socket) => {
+    socket.on("disconnect", (reason) => (reasons[reason] = (reasons[reason] ?? 0) + 1));
     socket.on("echo", (...args: unknown[]) => {
       const ack = args.pop();
       if (typeof ack === "function") (ack as Ack)(...args);
@@ -84,6 +88,7 @@ export default function makeHostileApp(): Server {
           sockets: io.sockets.sockets.size,
           heapUsed: memory.heapUsed,
           rss: memory.rss,
+          reasons,
         } satisfies HostileStats,
       );
     });
