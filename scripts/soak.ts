@@ -71,6 +71,19 @@ function fuzz(): void {
   log(JSON.stringify(results.fuzz));
 }
 
+/** Runs one scenario; a failure is recorded (and counts against sio-edge) without ending the run. */
+async function step(target: Target, name: string, fn: () => Promise<void>): Promise<void> {
+  const started = Date.now();
+  try {
+    await fn();
+  } catch (err) {
+    results[target]![name] = { failed: String(err) };
+    check(target, name, false, String(err));
+    log(name, "failed:", String(err));
+  }
+  log(`  (${name}: ${Math.round((Date.now() - started) / 1000)} s)`);
+}
+
 async function scenarios(target: Target): Promise<void> {
   log(`== ${target}`);
   const r: Record<string, unknown> = {};
@@ -86,6 +99,7 @@ async function scenarios(target: Target): Promise<void> {
     // deep nesting: the process must live, the connection must close
     const deep: Record<string, string> = {};
     for (const { name, frames } of deepPackets()) {
+      log("  deep:", name);
       if (!server.alive()) server = await startLimited(target, NOFILE, env);
       const ws = await wsConnect(server.url).catch(() => undefined);
       if (!ws) {
@@ -103,6 +117,7 @@ async function scenarios(target: Target): Promise<void> {
     if (!server.alive()) server = await startLimited(target, NOFILE, env);
 
     // mutated packets over WebSocket, malformed requests over raw TCP
+    log("  network fuzzing");
     try {
       const nf = await netFuzz(server.url, server.port, NET_PACKETS, NET_REQUESTS);
       r.netFuzz = nf;
@@ -130,45 +145,57 @@ async function scenarios(target: Target): Promise<void> {
     check(target, "trickling body held ≤ 5 s", trickle.ms <= 5_000, trickle);
     log("trickle", JSON.stringify(trickle));
 
-    const paused = await pausedReader(server.url, server.port, 10_000);
-    r.pausedReader = paused;
-    check(
-      target,
-      "paused reader dropped, RSS +≤ 64 MiB",
-      paused.dropped && paused.rssGrowthMiB <= 64,
-      paused,
-    );
-    log("paused", JSON.stringify(paused));
+    await step(target, "pausedReader", async () => {
+      const paused = await pausedReader(server.url, server.port, 10_000);
+      r.pausedReader = paused;
+      check(
+        target,
+        "paused reader dropped, RSS +≤ 64 MiB",
+        paused.dropped && paused.rssGrowthMiB <= 64,
+        paused,
+      );
+      log("paused", JSON.stringify(paused));
+    });
+    if (!server.alive()) server = await startLimited(target, NOFILE, env);
 
-    const clean = await churn(server.url, server.port, CYCLES, false);
-    r.churnClean = clean;
-    check(
-      target,
-      "clean churn: no session left, heap levels off (≤ 8 MiB in the second half)",
-      clean.sessionsLeft === 0 && clean.secondHalfMiB <= 8,
-      clean,
-    );
-    log("churn clean", JSON.stringify(clean));
+    await step(target, "churnClean", async () => {
+      const clean = await churn(server.url, server.port, CYCLES, false);
+      r.churnClean = clean;
+      check(
+        target,
+        "clean churn: no session left, heap levels off (≤ 8 MiB in the second half)",
+        clean.sessionsLeft === 0 && clean.secondHalfMiB <= 8,
+        clean,
+      );
+      log("churn clean", JSON.stringify(clean));
+    });
+    if (!server.alive()) server = await startLimited(target, NOFILE, env);
 
-    const cut = await churn(server.url, server.port, CYCLES, true);
-    r.churnAbrupt = cut;
-    // Deno 2.9 keeps ~3-4 KB per cut WebSocket itself (README); sessions must still all go
-    check(target, "abrupt churn: no session left", cut.sessionsLeft === 0, cut);
-    if (target !== "deno") {
-      check(target, "abrupt churn: heap levels off", cut.secondHalfMiB <= 8, cut);
-    }
-    log("churn abrupt", JSON.stringify(cut));
+    await step(target, "churnAbrupt", async () => {
+      const cut = await churn(server.url, server.port, CYCLES, true);
+      r.churnAbrupt = cut;
+      // Deno 2.9 keeps ~3-4 KB per cut WebSocket itself (README); sessions must still all go
+      check(target, "abrupt churn: no session left", cut.sessionsLeft === 0, cut);
+      if (target !== "deno") {
+        check(target, "abrupt churn: heap levels off", cut.secondHalfMiB <= 8, cut);
+      }
+      log("churn abrupt", JSON.stringify(cut));
+    });
+    if (!server.alive()) server = await startLimited(target, NOFILE, env);
 
-    // idle clients through heartbeats, while the server's event loop stalls 1.5 s every 3 s
-    const held = await idle(server.url, IDLE, 10_000, 200, { everyMs: 3_000, forMs: 1_500 });
-    r.idle = held;
-    check(
-      target,
-      `${IDLE} idle clients kept by heartbeats`,
-      held.connected === IDLE && held.dropped === 0,
-      held,
-    );
-    log("idle", JSON.stringify(held));
+    await step(target, "idle", async () => {
+      // idle clients through heartbeats, while the server's event loop stalls 1.5 s every 3 s
+      const held = await idle(server.url, IDLE, 10_000, 200, { everyMs: 3_000, forMs: 1_500 });
+      r.idle = held;
+      check(
+        target,
+        `${IDLE} idle clients kept by heartbeats`,
+        held.connected === IDLE && held.dropped === 0,
+        held,
+      );
+      log("idle", JSON.stringify(held));
+    });
+    if (!server.alive()) server = await startLimited(target, NOFILE, env);
   } finally {
     await server.close();
   }

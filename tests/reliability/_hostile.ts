@@ -215,10 +215,13 @@ export async function stats(
   const ws = await wsConnect(base, path);
   try {
     ws.socket.send('429["stats"]');
-    for (;;) {
-      const m = await ws.nextMessage(10_000);
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const m = await ws.nextMessage(Math.max(1, deadline - Date.now()));
+      if (m === "2") ws.socket.send("3");
       if (typeof m === "string" && m.startsWith("439[")) return JSON.parse(m.slice(3))[0];
     }
+    throw new Error("no stats within 10 s");
   } finally {
     await ws.close().catch(() => {});
   }

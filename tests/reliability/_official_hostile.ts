@@ -16,7 +16,11 @@ import { Server, type ServerOptions } from "socket.io";
 
 type Ack = (...args: unknown[]) => void;
 
-const http = createServer();
+// what no server claims gets a 404 (the official engine hands other paths to this listener)
+const http = createServer((_req, res) => {
+  res.writeHead(404, { "content-type": "text/plain" });
+  res.end("Not Found");
+});
 const options: Partial<ServerOptions> = { serveClient: false };
 if (process.env.SIO_PING_INTERVAL) options.pingInterval = Number(process.env.SIO_PING_INTERVAL);
 if (process.env.SIO_PING_TIMEOUT) options.pingTimeout = Number(process.env.SIO_PING_TIMEOUT);

@@ -207,11 +207,14 @@ export async function pausedReader(
   let peak = before.rss;
   for (let i = 0; Date.now() - started < maxMs; i++) {
     sender.socket.send(`42${i}["bcast","${chunk}",1]`);
-    for (;;) {
-      const m = await sender.nextMessage(10_000);
+    const deadline = Date.now() + 10_000;
+    let acked = false;
+    while (!acked && Date.now() < deadline) {
+      const m = await sender.nextMessage(Math.max(1, deadline - Date.now()));
       if (m === "2") sender.socket.send("3"); // the sender stays alive through pings
-      if (typeof m === "string" && m.startsWith(`43${i}`)) break;
+      acked = typeof m === "string" && m.startsWith(`43${i}`);
     }
+    if (!acked) throw new Error(`broadcast ${i} not acknowledged within 10 s`);
     sent += chunk.length;
     if (i % 25 === 24) {
       const s = await stats(url);
