@@ -35,7 +35,14 @@ const OUTDIR = `${ROOT}client-dist`;
 /** Syntax the bundles may use: what every browser of the last years runs. */
 const TARGET = ["es2018"];
 
-type Bundle = { name: string; format: "umd" | "esm"; minify: boolean; entry: string };
+type Bundle = {
+  name: string;
+  format: "umd" | "esm";
+  minify: boolean;
+  entry: string;
+  /** Whose client: the official socket.io-client (default) or sio-edge's own. */
+  own?: boolean;
+};
 
 /**
  * As in the official package: `socket.io.js` is the development build (its
@@ -46,7 +53,19 @@ const BUNDLES: Bundle[] = [
   { name: "socket.io.js", format: "umd", minify: false, entry: "esm-debug" },
   { name: "socket.io.min.js", format: "umd", minify: true, entry: "esm" },
   { name: "socket.io.esm.min.js", format: "esm", minify: true, entry: "esm" },
+  // sio-edge's own client (`sio-edge/client`), beside the official one
+  { name: "socket.io.sio-edge.min.js", format: "umd", minify: true, entry: "", own: true },
+  { name: "socket.io.sio-edge.esm.min.js", format: "esm", minify: true, entry: "", own: true },
 ];
+
+/** The classic-script entry of sio-edge's client: `io`, carrying `Manager`, `Socket`, `connect`, `protocol`. */
+const _OWN_UMD_ENTRY = `const m = require("./src/client/client.ts");
+module.exports = Object.assign(m.io, { io: m.io, connect: m.io, Manager: m.Manager, Socket: m.Socket, protocol: m.protocol });`;
+/** The module entry of sio-edge's client. */
+const _OWN_ESM_ENTRY =
+  `export * from "./src/client/client.ts"; export { default } from "./src/client/client.ts";`;
+/** The notice sio-edge's bundles start with. */
+const _OWN_BANNER = "/*! sio-edge client | MIT License */";
 
 /** The classic-script entry: the value of `io` is the `lookup` function. */
 const _umdEntry = (build: string) =>
@@ -72,7 +91,9 @@ async function _build(bundle: Bundle, banner: string): Promise<Map<string, strin
   const umd = bundle.format === "umd";
   const result = await esbuild.build({
     stdin: {
-      contents: umd ? _umdEntry(bundle.entry) : _esmEntry(bundle.entry),
+      contents: bundle.own
+        ? (umd ? _OWN_UMD_ENTRY : _OWN_ESM_ENTRY)
+        : (umd ? _umdEntry(bundle.entry) : _esmEntry(bundle.entry)),
       resolveDir: ROOT,
       sourcefile: umd ? "socket.io.umd-entry.js" : "socket.io.esm-entry.js",
       loader: "js",
@@ -92,6 +113,8 @@ async function _build(bundle: Bundle, banner: string): Promise<Map<string, strin
     absWorkingDir: ROOT,
     outfile: `${OUTDIR}/${bundle.name}`,
     logLevel: "warning",
+    // sio-edge's client reads import.meta only where no WebSocket exists (Node 20), never in a browser
+    ...(bundle.own ? { logOverride: { "empty-import-meta": "silent" } } : {}),
   });
   const files = new Map<string, string>();
   for (const file of result.outputFiles) {
@@ -138,8 +161,9 @@ function _module(
 // Do not edit: run \`node --import tsx scripts/build_client.ts\` instead.
 // deno-fmt-ignore-file
 /**
- * The browser bundles of the official socket.io-client, embedded so that
- * serving them reads no file at run time.
+ * The browser bundles of the official socket.io-client, and of sio-edge's
+ * own client beside them, embedded so that serving them reads no file at run
+ * time.
  *
  * @module
  */
@@ -166,7 +190,7 @@ async function main(): Promise<number> {
   const banner = await _banner(pkg.version);
   const files: [string, { etag: string; body: string }][] = [];
   for (const bundle of BUNDLES) {
-    const built = await _build(bundle, banner);
+    const built = await _build(bundle, bundle.own ? _OWN_BANNER : banner);
     for (const name of [bundle.name, `${bundle.name}.map`]) {
       const body = built.get(name);
       if (body === undefined) throw new Error(`esbuild produced no ${name}`);

@@ -3,7 +3,9 @@
  * `socket.io.esm.min.js` and their source maps) from the bundles embedded at
  * build time, as the official server does under `/socket.io/`: an ETag with
  * 304 answers, compression when the client accepts it, and the same
- * `Cache-Control` and content types.
+ * `Cache-Control` and content types. Beside them it serves sio-edge's own
+ * client (`socket.io.sio-edge.min.js`, a classic script defining `io`, and
+ * `socket.io.sio-edge.esm.min.js`).
  *
  * @module
  */

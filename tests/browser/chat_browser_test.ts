@@ -3,7 +3,7 @@
  * playwright-core: two pages join a room and exchange messages, once with the
  * client's default transports (polling, then the upgrade to WebSocket) and
  * once forced to long-polling. The page loads the client bundle the server
- * serves at `/socket.io/socket.io.js`.
+ * serves at `/socket.io/socket.io.sio-edge.min.js` (sio-edge's own client).
  *
  * Needs `/usr/bin/chromium` (`bash scripts/ensure_system_tools.sh` installs it;
  * `CHROMIUM_PATH` points elsewhere). On failure a screenshot of each page is

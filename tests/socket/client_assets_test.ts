@@ -30,7 +30,7 @@ function body(name: string): string {
 }
 
 describe("serveClientAsset: which files", () => {
-  it("serves the three bundles and their source maps", () => {
+  it("serves the three official bundles, sio-edge's two, and their source maps", () => {
     assert.deepEqual([...CLIENT_FILE_NAMES].sort(), [
       "socket.io.esm.min.js",
       "socket.io.esm.min.js.map",
@@ -38,6 +38,10 @@ describe("serveClientAsset: which files", () => {
       "socket.io.js.map",
       "socket.io.min.js",
       "socket.io.min.js.map",
+      "socket.io.sio-edge.esm.min.js",
+      "socket.io.sio-edge.esm.min.js.map",
+      "socket.io.sio-edge.min.js",
+      "socket.io.sio-edge.min.js.map",
     ]);
   });
 
