@@ -122,6 +122,10 @@ const selection = onlyNative >= 0
   ? []
   : ["--grep", "useNativeSetTimers", "--invert"];
 
+// mocha's 2 s per test is too short for the node.ts fixtures (each a fresh
+// process compiling TypeScript) on a loaded 2-core machine
+const timeout = args.includes("--timeout") ? [] : ["--timeout", "10000"];
+
 const tsx = join(ROOT, "node_modules/tsx/dist/loader.mjs");
 const mocha = join(ROOT, "node_modules/mocha/bin/mocha.js");
 const child = spawn(
@@ -132,6 +136,7 @@ const child = spawn(
     "--require",
     "test/support/hooks.ts",
     "--exit",
+    ...timeout,
     ...selection,
     ...args,
     "test/index.ts",
