@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type Packet, PacketType } from "../parser/socket_packet.ts";
+import type { Packet } from "../parser/socket_packet.ts";
 import type { Clock, TimerHandle } from "../util/clock.ts";
 import { createLogger } from "../util/logger.ts";
 import {
@@ -27,6 +27,7 @@ import {
   hexId,
   PendingRequests,
 } from "./cluster_wire.ts";
+import { isRecoverable } from "./session_aware_adapter.ts";
 
 const log = createLogger("sio-edge:cluster");
 
@@ -154,8 +155,7 @@ export abstract class ClusterAdapter extends Adapter {
 
   /** Whether a broadcast gets an offset for recovery: an EVENT, without ack, not volatile. */
   #storable(packet: Packet, opts: BroadcastOptions): boolean {
-    return this.recovery && packet.type === PacketType.EVENT && packet.id === undefined &&
-      opts.flags?.volatile === undefined && Array.isArray(packet.data);
+    return this.recovery && isRecoverable(packet, opts);
   }
 
   /**

@@ -11,13 +11,14 @@
 
 import { decode as msgpackDecode, encode as msgpackEncode } from "../../parser/msgpack_codec.ts";
 import { createLogger } from "../../util/logger.ts";
-import type {
-  AdapterNamespace,
-  BroadcastOptions,
-  PrivateSessionId,
-  Session,
-  SessionToPersist,
-} from "../adapter.ts";
+import type { AdapterNamespace, PrivateSessionId, Session, SessionToPersist } from "../adapter.ts";
+import {
+  type LoggedPacket,
+  type LoggedSession,
+  reaches,
+  type RecoveryLog,
+  type RestoredLog,
+} from "../recovery_log.ts";
 import {
   ClusterAdapter,
   type ClusterAdapterOptions,
@@ -298,6 +299,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
   #sub: Promise<RedisPort> | undefined;
   #subscribed: Promise<void> | undefined;
   #closed = false;
+  #log: RedisStreamRecoveryLog;
   #listener: MessageListener = (_channel, message) => {
     try {
       this.onMessage(msgpackDecode(message) as ClusterMessage);
@@ -314,6 +316,13 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     this.#stream = streamOf(nsp.name, shared.opts);
     this.#publicChannel = `${shared.opts.channelPrefix}#${nsp.name}#`;
     this.#privateChannel = `${this.#publicChannel}${this.uid}#`;
+    this.#log = new RedisStreamRecoveryLog(
+      shared.port,
+      this.#stream,
+      nsp.name,
+      shared.opts,
+      () => this.#maxDuration,
+    );
   }
 
   protected override get hasOffsets(): boolean {
@@ -412,65 +421,119 @@ export class RedisStreamsAdapter extends ClusterAdapter {
   }
 
   /** Keeps the session in Redis for `maxDisconnectionDuration`, for any server of the fleet. */
-  override async persistSession(session: SessionToPersist): Promise<void> {
-    const ttl = this.nsp._adapterContext.maxDisconnectionDuration;
-    await this.#shared.port.command([
-      "SET",
-      this.#opts.sessionKeyPrefix + session.pid,
-      base64(msgpackEncode(session)),
-      "PX",
-      String(ttl),
-    ], this.#opts.sessionKeyPrefix + session.pid);
+  override persistSession(session: SessionToPersist): void {
+    const now = this.nsp._adapterContext.clock.now();
+    this.#log.persist({ ...session, disconnectedAt: now }, now - this.#maxDuration);
+  }
+
+  get #maxDuration(): number {
+    return this.nsp._adapterContext.maxDisconnectionDuration;
   }
 
   /**
-   * Takes the session of `pid` out of Redis with the broadcasts it missed
-   * after `offset` (a stream entry id, which must still be in the stream);
-   * null when either is gone.
+   * The session of `pid` with the broadcasts it missed after `offset` (a
+   * stream entry id, which must still be in the stream); null when either is
+   * gone. The rule of who missed what is the {@link SessionAwareAdapter}'s.
    */
   override async restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null> {
+    const threshold = this.nsp._adapterContext.clock.now() - this.#maxDuration;
+    const found = await this.#log.restore(pid, offset, threshold);
+    if (!found) return null;
+    const { disconnectedAt: _, ...persisted } = found.session;
+    const missedPackets = found.packets
+      .filter((packet) => reaches(persisted.rooms, packet))
+      .map((packet) => packet.data);
+    return { ...persisted, missedPackets };
+  }
+}
+
+/**
+ * Recovery data in Redis, as the official streams adapter keeps it: the
+ * stream is the log of broadcasts (a broadcast's XADD is its `append`, and
+ * the entry id its offset), sessions are `SET <prefix><pid>
+ * base64(msgpack({sid, pid, rooms, data})) PX <maxDisconnectionDuration>`.
+ */
+class RedisStreamRecoveryLog implements RecoveryLog {
+  constructor(
+    readonly port: RedisPort,
+    readonly stream: string,
+    readonly nsp: string,
+    readonly opts: Resolved,
+    readonly ttl: () => number,
+  ) {}
+
+  /** Nothing to do: the broadcast's own stream entry is the log. */
+  append(_packet: LoggedPacket, _threshold: number): void {}
+
+  persist(session: LoggedSession, _threshold: number): void {
+    const { sid, pid, rooms, data } = session;
+    const key = this.opts.sessionKeyPrefix + pid;
+    const value = base64(msgpackEncode({ sid, pid, rooms, data }));
+    this.port.command(["SET", key, value, "PX", String(this.ttl())], key).catch((err) =>
+      log("persisting session %s failed: %s", sid, err?.message)
+    );
+  }
+
+  async restore(
+    pid: PrivateSessionId,
+    offset: string,
+    threshold: number,
+  ): Promise<RestoredLog | null> {
     if (!/^[0-9]+-[0-9]+$/.test(offset)) return null;
-    const port = this.#shared.port;
-    const key = this.#opts.sessionKeyPrefix + pid;
+    const key = this.opts.sessionKeyPrefix + pid;
     const [raw, at] = await Promise.all([
-      port.command(["GETDEL", key], key),
-      port.command(["XRANGE", this.#stream, offset, offset], this.#stream),
+      this.port.command(["GETDEL", key], key),
+      this.port.command(["XRANGE", this.stream, offset, offset], this.stream),
     ]);
     if (typeof raw !== "string" && !(raw instanceof Uint8Array)) return null;
     if (!entriesOf(at).length) return null;
     const text = typeof raw === "string" ? raw : new TextDecoder().decode(raw);
     const stored = msgpackDecode(fromBase64(text)) as Partial<SessionToPersist>;
     if (!stored || typeof stored.sid !== "string" || !Array.isArray(stored.rooms)) return null;
-    const session: Session = {
+    const session: LoggedSession = {
       sid: stored.sid,
       pid: String(stored.pid ?? pid),
       rooms: stored.rooms.map(String),
       data: stored.data,
-      missedPackets: [],
+      disconnectedAt: threshold,
     };
+    return { session, packets: await this.#after(offset, threshold) };
+  }
+
+  /** The broadcasts of this namespace after `offset`, in pages, at most `maxRestoredEntries`. */
+  async #after(offset: string, threshold: number): Promise<LoggedPacket[]> {
+    const packets: LoggedPacket[] = [];
+    const page = 1000;
     let from = offset;
     let read = 0;
-    const page = 1000;
-    while (read < this.#opts.maxRestoredEntries) {
+    while (read < this.opts.maxRestoredEntries) {
       const entries = entriesOf(
-        await port.command(
-          ["XRANGE", this.#stream, "(" + from, "+", "COUNT", String(page)],
-          this.#stream,
+        await this.port.command(
+          ["XRANGE", this.stream, "(" + from, "+", "COUNT", String(page)],
+          this.stream,
         ),
       );
       for (const entry of entries) {
         from = entry.id;
         read++;
-        if (entry.fields.nsp !== this.nsp.name || entry.fields.type !== "3") continue;
+        if (entry.fields.nsp !== this.nsp || entry.fields.type !== "3") continue;
         const message = decodeEntry(entry.fields);
         const data = message.data as { packet?: { data?: unknown }; opts?: unknown } | undefined;
         if (!Array.isArray(data?.packet?.data)) continue;
-        if (!reaches(session.rooms, decodeOptions(data.opts))) continue;
-        session.missedPackets.push([...data.packet.data, entry.id]);
+        const emittedAt = parseInt(entry.id, 10);
+        if (emittedAt < threshold) continue;
+        const opts = decodeOptions(data.opts);
+        packets.push({
+          offset: entry.id,
+          emittedAt,
+          data: [...data.packet.data, entry.id],
+          rooms: [...opts.rooms],
+          except: [...(opts.except ?? [])],
+        });
       }
       if (entries.length < page) break;
     }
-    return session;
+    return packets;
   }
 }
 
@@ -490,10 +553,4 @@ function decodeEntry(fields: Record<string, string>): ClusterMessage {
       >;
   }
   return message;
-}
-
-/** Whether a broadcast with `opts` would have reached a socket in `rooms`. */
-function reaches(rooms: string[], opts: BroadcastOptions): boolean {
-  const included = opts.rooms.size === 0 || rooms.some((room) => opts.rooms.has(room));
-  return included && !rooms.some((room) => opts.except?.has(room));
 }
