@@ -6,7 +6,7 @@
  * + @socket.io/redis-adapter on Node) and all-sio-edge fleets on Bun, Node
  * and Deno, in one run.
  *
- * Usage: `bun bench/fleet.ts [--quick] [--reps N] [--clients N] [--messages N]`.
+ * Usage: `bun bench/fleet.ts [--quick] [--reps N] [--clients N] [--messages N] [--only a,b]`.
  * Writes bench/results/fleet-<time>.json and prints the tables for BENCHMARKS.md.
  *
  * @module
@@ -24,7 +24,7 @@ const BIN = `${ROOT}node_modules/.bin/`;
 const ENTRY = "bench/servers/fleet_node.ts";
 
 type FleetKind = "official-node" | "edge-bun" | "edge-node" | "edge-deno";
-const FLEETS: FleetKind[] = ["official-node", "edge-bun", "edge-node", "edge-deno"];
+const ALL_FLEETS: FleetKind[] = ["official-node", "edge-bun", "edge-node", "edge-deno"];
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
@@ -32,6 +32,11 @@ const flag = (name: string, fallback: number) => {
   return i === -1 ? fallback : Number(args[i + 1]);
 };
 const QUICK = args.includes("--quick");
+const onlyAt = args.indexOf("--only");
+/** `--only edge-node,official-node` runs some fleets (the first one is the reference). */
+const FLEETS: FleetKind[] = onlyAt === -1
+  ? ALL_FLEETS
+  : args[onlyAt + 1]!.split(",").filter((f): f is FleetKind => ALL_FLEETS.includes(f as FleetKind));
 const CONFIG = {
   nodes: 3,
   clients: flag("--clients", QUICK ? 150 : 300),
@@ -202,7 +207,7 @@ const summary = Object.fromEntries(FLEETS.map((kind) => {
     fetchP95Ms: median(runs.map((r) => r.fetchP95Ms)),
   }];
 }));
-const official = summary["official-node"]!;
+const official = summary["official-node"] ?? summary[FLEETS[0]!]!;
 const lines = [
   `Fleet: ${CONFIG.nodes} nodes, ${CONFIG.clients} clients, ${CONFIG.messages} broadcasts of ${CONFIG.size} B from one node, ${CONFIG.fetches} fetchSockets; median of ${CONFIG.reps} (${cpus().length} cores, load ${
     loadavg()[0]!.toFixed(1)

@@ -75,6 +75,8 @@ export function describeSocket(socket: AdapterSocket): SocketDetails {
  * which is what an official node sends for a Buffer in a JSON request.
  */
 export function stringify(value: unknown): string {
+  // a replacer costs a call per key: only when there is binary to rewrite
+  if (!hasBinary(value)) return JSON.stringify(value);
   return JSON.stringify(value, function (this: unknown, key: string, v: unknown) {
     const raw = (this as Record<string, unknown>)[key];
     if (isBinary(raw)) return { type: "Buffer", data: [...toUint8Array(raw)] };
