@@ -7,7 +7,7 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -83,7 +83,7 @@ export async function startRedis(): Promise<RedisServer> {
   };
 }
 
-async function launch(port: number, dir: string): Promise<ChildProcess> {
+async function launch(port: number, dir: string, extra: string[] = []): Promise<ChildProcess> {
   const child = spawn("redis-server", [
     "--port",
     String(port),
@@ -99,6 +99,7 @@ async function launch(port: number, dir: string): Promise<ChildProcess> {
     dir,
     "--loglevel",
     "warning",
+    ...extra,
   ], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr!.setEncoding("utf8");
@@ -132,5 +133,89 @@ function kill(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     child.once("exit", () => resolve());
     child.kill("SIGKILL");
+  });
+}
+
+/** A running Redis Cluster of three masters (no replicas). */
+export interface RedisCluster {
+  /** The masters' ports on 127.0.0.1. */
+  readonly ports: number[];
+  /** Stops every node and removes their directories. */
+  stop(): Promise<void>;
+}
+
+/** A free port whose cluster bus port (+10000) is free too. */
+async function freeClusterPort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = await freePort();
+    if (port + 10_000 > 65_535) continue;
+    const bus = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once("error", () => resolve(false));
+      server.listen(port + 10_000, "127.0.0.1", () => server.close(() => resolve(true)));
+    });
+    if (bus) return port;
+  }
+  throw new Error("no free port pair for a cluster node");
+}
+
+/** Starts three cluster-enabled redis-servers and joins them with `redis-cli --cluster create`. */
+export async function startRedisCluster(): Promise<RedisCluster> {
+  const dir = mkdtempSync(join(tmpdir(), "sio-edge-redis-cluster-"));
+  const children: ChildProcess[] = [];
+  const ports: number[] = [];
+  const stop = async () => {
+    await Promise.all(children.map(kill));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < 3; i++) {
+      const port = await freeClusterPort();
+      const nodeDir = join(dir, String(port));
+      mkdirSync(nodeDir);
+      children.push(
+        await launch(port, nodeDir, [
+          "--cluster-enabled",
+          "yes",
+          "--cluster-config-file",
+          "nodes.conf",
+        ]),
+      );
+      ports.push(port);
+    }
+    await run("redis-cli", [
+      "--cluster",
+      "create",
+      ...ports.map((p) => `127.0.0.1:${p}`),
+      "--cluster-replicas",
+      "0",
+      "--cluster-yes",
+    ]);
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (const port of ports) {
+      while (
+        !(await run("redis-cli", ["-p", String(port), "cluster", "info"])).includes(
+          "cluster_state:ok",
+        )
+      ) {
+        if (Date.now() > deadline) throw new Error("the cluster did not become ready");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { ports, stop };
+}
+
+function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (out += d));
+    child.once("error", reject);
+    child.once("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd}: ${out}`))));
   });
 }

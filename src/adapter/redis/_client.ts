@@ -48,6 +48,25 @@ export interface RedisPort {
   close(): void;
 }
 
+/**
+ * Unsubscribes one channel after the other, each failure logged: several at
+ * once lose some with node-redis (node-redis#2052; seen on its cluster client).
+ */
+export async function unsubscribeEach(
+  port: RedisPort,
+  kind: Kind,
+  channels: string[],
+  listener: MessageListener,
+): Promise<void> {
+  for (const channel of channels) {
+    try {
+      await port.unsubscribe(kind, channel, listener);
+    } catch (err) {
+      log("unsubscribing %s failed: %s", channel, (err as Error)?.message);
+    }
+  }
+}
+
 const ports = new WeakMap<object, RedisPort>();
 
 /** The port of `client`, one per client (so listeners share one dispatcher). */

@@ -28,7 +28,13 @@ import {
   shortId,
   stringify,
 } from "../cluster_wire.ts";
-import { type MessageListener, type RedisClient, type RedisPort, redisPort } from "./_client.ts";
+import {
+  type MessageListener,
+  type RedisClient,
+  type RedisPort,
+  redisPort,
+  unsubscribeEach,
+} from "./_client.ts";
 
 const log = createLogger("sio-edge:redis");
 
@@ -187,12 +193,12 @@ export class RedisAdapter extends Adapter {
     for (const request of this.#ackRequests.values()) this.#clock.clearTimeout(request.timer);
     this.#ackRequests.clear();
     await this.#subscribed;
-    await Promise.all([
-      this.#sub.unsubscribe("pmessage", this.#channel + "*", this.#onBroadcast),
-      this.#sub.unsubscribe("message", this.#requestChannel, this.#onRequest),
-      this.#sub.unsubscribe("message", this.#responseChannel, this.#onRequest),
-      this.#sub.unsubscribe("message", this.#specificResponseChannel, this.#onRequest),
-    ]).catch((err) => log("unsubscribing %s failed: %s", this.nsp.name, err?.message));
+    await unsubscribeEach(this.#sub, "pmessage", [this.#channel + "*"], this.#onBroadcast);
+    await unsubscribeEach(this.#sub, "message", [
+      this.#requestChannel,
+      this.#responseChannel,
+      this.#specificResponseChannel,
+    ], this.#onRequest);
   }
 
   #publish(channel: string, message: Uint8Array | string): void {

@@ -18,7 +18,13 @@ import {
   MessageType,
 } from "../cluster_adapter.ts";
 import { hasBinary, stringify } from "../cluster_wire.ts";
-import { type MessageListener, type RedisClient, type RedisPort, redisPort } from "./_client.ts";
+import {
+  type MessageListener,
+  type RedisClient,
+  type RedisPort,
+  redisPort,
+  unsubscribeEach,
+} from "./_client.ts";
 
 const log = createLogger("sio-edge:redis");
 
@@ -139,10 +145,7 @@ export class ShardedRedisAdapter extends ClusterAdapter {
     await this.#subscribed;
     const channels = [this.#channel, this.#responseChannel, ...this.#roomChannels];
     this.#roomChannels.clear();
-    await Promise.all(
-      channels.map((channel) => this.#sub.unsubscribe("smessage", channel, this.#listener)),
-    )
-      .catch((err) => log("unsubscribing %s failed: %s", this.nsp.name, err?.message));
+    await unsubscribeEach(this.#sub, "smessage", channels, this.#listener);
   }
 
   #encode(message: ClusterMessage): Uint8Array | string {

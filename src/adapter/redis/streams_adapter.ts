@@ -27,7 +27,13 @@ import {
   MessageType,
 } from "../cluster_adapter.ts";
 import { decodeOptions, hasBinary, stringify } from "../cluster_wire.ts";
-import { type MessageListener, type RedisClient, type RedisPort, redisPort } from "./_client.ts";
+import {
+  type MessageListener,
+  type RedisClient,
+  type RedisPort,
+  redisPort,
+  unsubscribeEach,
+} from "./_client.ts";
 
 const log = createLogger("sio-edge:redis");
 
@@ -355,10 +361,14 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     super.close();
     await this.#subscribed;
     const sub = await this.#sub?.catch(() => undefined);
-    await Promise.all([
-      sub?.unsubscribe(this.#kind, this.#publicChannel, this.#listener),
-      sub?.unsubscribe(this.#kind, this.#privateChannel, this.#listener),
-    ]).catch(() => {});
+    if (sub) {
+      await unsubscribeEach(
+        sub,
+        this.#kind,
+        [this.#publicChannel, this.#privateChannel],
+        this.#listener,
+      );
+    }
     await this.#shared.detach(this);
   }
 
