@@ -254,9 +254,19 @@ class IoRedisPort implements RedisPort {
     if (!set) map.set(channel, set = new Set());
     set.add(listener);
     if (!first) return;
+    // subscribing before ioredis's ready check (INFO) puts the connection in subscriber mode too
+    // early: the check fails with "Connection in subscriber mode" (seen on Bun), so wait for it
+    await this.#ready();
+    if (map.get(channel) !== set) return; // unsubscribed meanwhile
     if (kind === "pmessage") await this.#client.psubscribe(channel);
     else if (kind === "smessage") await this.#client.ssubscribe(channel);
     else await this.#client.subscribe(channel);
+  }
+
+  #ready(): Promise<void> {
+    const client = this.#client;
+    if (client.status === "ready" || client.status === undefined) return Promise.resolve();
+    return new Promise((resolve) => client.once("ready", () => resolve()));
   }
 
   async unsubscribe(kind: Kind, channel: string, listener: MessageListener): Promise<void> {
