@@ -5,9 +5,8 @@
  * @module
  */
 
-import { Namespace } from "./namespace.ts";
-import { ParentNamespace } from "./parent_namespace.ts";
-import type { ParentNspNameMatchFn, Server } from "./server.ts";
+import { Namespace, type NamespaceContext } from "./namespace.ts";
+import { ParentNamespace, type ParentNspNameMatchFn } from "./parent_namespace.ts";
 import type { Socket } from "./socket.ts";
 import type { EventsMap } from "./typed_events.ts";
 
@@ -15,12 +14,18 @@ import type { EventsMap } from "./typed_events.ts";
 export class NamespaceRegistry<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> {
   /** The concrete namespaces by name (children of parents included). */
   readonly nsps: Map<string, Namespace<L, E, S, D>> = new Map();
-  #server: Server<L, E, S, D>;
+  #context: NamespaceContext<L, E, S, D>;
+  #announce: (nsp: Namespace<L, E, S, D>) => void;
   #parents = new Map<ParentNspNameMatchFn, ParentNamespace<L, E, S, D>>();
   #parentsFromRegExp = new Map<RegExp, ParentNamespace<L, E, S, D>>();
 
-  constructor(server: Server<L, E, S, D>) {
-    this.#server = server;
+  /** `announce` tells the main namespace of a new one (`new_namespace`). */
+  constructor(
+    context: NamespaceContext<L, E, S, D>,
+    announce: (nsp: Namespace<L, E, S, D>) => void,
+  ) {
+    this.#context = context;
+    this.#announce = announce;
   }
 
   /** What `io.of()` does. */
@@ -29,7 +34,7 @@ export class NamespaceRegistry<L extends EventsMap, E extends EventsMap, S exten
     fn?: (socket: Socket<L, E, S, D>) => void,
   ): Namespace<L, E, S, D> {
     if (typeof name === "function" || name instanceof RegExp) {
-      const parent = new ParentNamespace<L, E, S, D>(this.#server);
+      const parent = new ParentNamespace<L, E, S, D>(this.#context);
       if (typeof name === "function") {
         this.#parents.set(name, parent);
       } else {
@@ -55,7 +60,7 @@ export class NamespaceRegistry<L extends EventsMap, E extends EventsMap, S exten
   }
 
   #create(name: string): Namespace<L, E, S, D> {
-    const nsp = new Namespace<L, E, S, D>(this.#server, name);
+    const nsp = new Namespace<L, E, S, D>(this.#context, name);
     this.register(nsp);
     return nsp;
   }
@@ -64,7 +69,7 @@ export class NamespaceRegistry<L extends EventsMap, E extends EventsMap, S exten
   register(nsp: Namespace<L, E, S, D>): void {
     this.nsps.set(nsp.name, nsp);
     // the main namespace is created first, in the server's constructor: nobody listens yet
-    if (nsp.name !== "/") this.#server.sockets._emitNewNamespace(nsp);
+    if (nsp.name !== "/") this.#announce(nsp);
   }
 
   /** Forgets an emptied child namespace. */

@@ -6,18 +6,20 @@
  * @module
  */
 
-import {
+import type {
   Adapter,
-  type AdapterConstructor,
-  type AdapterContext,
-  type AdapterNamespace,
-  type Room,
-  type SocketId,
+  AdapterContext,
+  AdapterNamespace,
+  Room,
+  SocketId,
 } from "../adapter/adapter.ts";
 import { type ExtendedError, type Middleware, runMiddlewares } from "./_middleware.ts";
 import { BroadcastOperator, type RemoteSocket } from "./broadcast_operator.ts";
 import type { Client } from "./client.ts";
 import type { Server } from "./server.ts";
+import type { ConnectionStateRecoveryOptions } from "./_settings.ts";
+import type { Clock } from "../util/clock.ts";
+import type { PacketEncoder } from "../parser/parser.ts";
 import { Socket } from "./socket.ts";
 import { assertNotReserved, type SocketState } from "./socket_types.ts";
 import {
@@ -76,6 +78,35 @@ type Multi<E extends EventsMap, D> = BroadcastOperator<
 >;
 
 /**
+ * What a namespace needs from its server, built once by the `Server` (as
+ * `ClientContext` is for clients). A namespace reads nothing else of the
+ * server, so it can be made (and tested) without one.
+ */
+export interface NamespaceContext<
+  L extends EventsMap,
+  E extends EventsMap,
+  S extends EventsMap,
+  D,
+> {
+  /** The server, for `nsp.server` (official API); the namespace itself reads only the rest. */
+  readonly server: Server<L, E, S, D>;
+  /** The clock of every timer (acks, offsets). */
+  readonly clock: Clock;
+  /** Connection state recovery settings; `undefined` when disabled. */
+  readonly recovery: Required<ConnectionStateRecoveryOptions> | undefined;
+  /** The server's encoder when it has a custom parser (the built-in JSON codec otherwise). */
+  readonly encoder: PacketEncoder | undefined;
+  /** Whether a child namespace is removed once its last socket left. */
+  readonly cleanupEmptyChildren: boolean;
+  /** A new adapter for `nsp`, from the server's current adapter setting. */
+  makeAdapter(nsp: AdapterNamespace): Adapter;
+  /** Records a new (child) namespace and announces it (`new_namespace`). */
+  register(nsp: Namespace<L, E, S, D>): void;
+  /** Forgets an emptied child namespace. */
+  remove(nsp: Namespace<L, E, S, D>): void;
+}
+
+/**
  * A namespace such as `"/"` or `"/admin"`.
  *
  * @example
@@ -107,6 +138,8 @@ export class Namespace<
   adapter!: Adapter;
   /** Internal: what the adapter needs from the server. */
   readonly _adapterContext: AdapterContext;
+  /** Internal: what the namespace (and its sockets) need from the server. */
+  readonly _context: NamespaceContext<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** Internal: called when the last socket leaves (set for removable child namespaces). */
   _onEmpty: (() => void) | undefined;
   /** The connection middlewares. */
@@ -115,17 +148,17 @@ export class Namespace<
 
   /** Made by `io.of()`; not for applications. */
   constructor(
-    server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    context: NamespaceContext<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     name: string,
   ) {
     super();
-    this.server = server;
+    this.server = context.server;
+    this._context = context;
     this.name = name;
-    const settings = server._settings;
     this._adapterContext = {
-      clock: settings.clock,
-      maxDisconnectionDuration: settings.connectionStateRecovery?.maxDisconnectionDuration ?? 0,
-      encoder: settings.encoder,
+      clock: context.clock,
+      maxDisconnectionDuration: context.recovery?.maxDisconnectionDuration ?? 0,
+      encoder: context.encoder,
       nextAckId: () => this.#ids++,
     };
     this._initAdapter();
@@ -133,7 +166,7 @@ export class Namespace<
 
   /** Internal: (re)creates the adapter from the server's adapter setting. */
   _initAdapter(): void {
-    this.adapter = makeAdapter(this.server._adapterConstructor, this);
+    this.adapter = this._context.makeAdapter(this);
     void this.adapter.init();
   }
 
@@ -143,13 +176,17 @@ export class Namespace<
     return this;
   }
 
-  /** A broadcast to `room` (or rooms). */
-  to(room: Room | Room[]): Multi<EmitEvents, SocketData> {
+  /** A new broadcast over this namespace's adapter. */
+  #operator(): Multi<EmitEvents, SocketData> {
     return new BroadcastOperator<
       DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
       SocketData
-    >(this.adapter)
-      .to(room);
+    >(this.adapter);
+  }
+
+  /** A broadcast to `room` (or rooms). */
+  to(room: Room | Room[]): Multi<EmitEvents, SocketData> {
+    return this.#operator().to(room);
   }
 
   /** Alias of {@link Namespace.to}. */
@@ -159,38 +196,22 @@ export class Namespace<
 
   /** A broadcast to every socket but those in `room` (or rooms). */
   except(room: Room | Room[]): Multi<EmitEvents, SocketData> {
-    return new BroadcastOperator<
-      DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
-      SocketData
-    >(this.adapter)
-      .except(room);
+    return this.#operator().except(room);
   }
 
   /** A broadcast with the compress flag set. */
   compress(compress: boolean): Multi<EmitEvents, SocketData> {
-    return new BroadcastOperator<
-      DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
-      SocketData
-    >(this.adapter)
-      .compress(compress);
+    return this.#operator().compress(compress);
   }
 
   /** A broadcast whose packets may be dropped for busy clients. */
   get volatile(): Multi<EmitEvents, SocketData> {
-    return new BroadcastOperator<
-      DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
-      SocketData
-    >(this.adapter)
-      .volatile;
+    return this.#operator().volatile;
   }
 
   /** A broadcast to this server's sockets only. */
   get local(): Multi<EmitEvents, SocketData> {
-    return new BroadcastOperator<
-      DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
-      SocketData
-    >(this.adapter)
-      .local;
+    return this.#operator().local;
   }
 
   /** A broadcast whose ack callback gets an error after `timeout` ms. */
@@ -200,11 +221,7 @@ export class Namespace<
     DecorateAcknowledgements<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>>,
     SocketData
   > {
-    return new BroadcastOperator<
-      DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
-      SocketData
-    >(this.adapter)
-      .timeout(timeout);
+    return this.#operator().timeout(timeout);
   }
 
   /** Emits to every socket of the namespace. */
@@ -302,7 +319,7 @@ export class Namespace<
     fn: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
   ): Promise<void> {
     const socket = await this.#createSocket(client, auth);
-    const recovery = this.server._settings.connectionStateRecovery;
+    const recovery = this._context.recovery;
     if (recovery?.skipMiddlewares && socket.recovered && client.conn.readyState === "open") {
       return this.#doConnect(socket, fn);
     }
@@ -338,7 +355,7 @@ export class Namespace<
   ): Promise<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
     const { pid, offset } = auth;
     if (
-      this.server._settings.connectionStateRecovery && typeof pid === "string" &&
+      this._context.recovery && typeof pid === "string" &&
       typeof offset === "string"
     ) {
       try {
@@ -370,12 +387,4 @@ export class Namespace<
     this.sockets.delete(socket.id);
     if (this.sockets.size === 0) this._onEmpty?.();
   }
-}
-
-function makeAdapter(ctor: AdapterConstructor, nsp: AdapterNamespace): Adapter {
-  const isClass = ctor === Adapter ||
-    (ctor as { prototype?: unknown }).prototype instanceof Adapter;
-  return isClass
-    ? new (ctor as new (nsp: AdapterNamespace) => Adapter)(nsp)
-    : (ctor as (nsp: AdapterNamespace) => Adapter)(nsp);
 }

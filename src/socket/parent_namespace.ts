@@ -9,8 +9,7 @@
 import { Adapter, type BroadcastOptions } from "../adapter/adapter.ts";
 import type { Packet } from "../parser/socket_packet.ts";
 import type { RemoteSocket } from "./broadcast_operator.ts";
-import { Namespace } from "./namespace.ts";
-import type { Server } from "./server.ts";
+import { Namespace, type NamespaceContext } from "./namespace.ts";
 import type {
   DefaultEventsMap,
   EventNamesWithoutAck,
@@ -19,6 +18,13 @@ import type {
 } from "./typed_events.ts";
 
 let parentCount = 0;
+
+/** Decides whether a dynamic namespace `name` may be created: `next(null, true)` to allow. */
+export type ParentNspNameMatchFn = (
+  name: string,
+  auth: Record<string, unknown>,
+  next: (err: Error | null, success: boolean) => void,
+) => void;
 
 /**
  * The namespace returned by `io.of(regex | fn)`. Its name is internal
@@ -43,8 +49,10 @@ export class ParentNamespace<
     new Set();
 
   /** Made by `io.of(regex | fn)`; not for applications. */
-  constructor(server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) {
-    super(server, "/_" + parentCount++);
+  constructor(
+    context: NamespaceContext<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+  ) {
+    super(context, "/_" + parentCount++);
   }
 
   /** Internal: the parent's adapter only forwards broadcasts to the children. */
@@ -63,23 +71,23 @@ export class ParentNamespace<
 
   /** Internal: creates the child `name` with the parent's middlewares and handlers. */
   _createChild(name: string): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
-    const server = this.server;
+    const context = this._context;
     const child = new Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(
-      server,
+      context,
       name,
     );
     for (const fn of this._fns) child.use(fn);
     for (const listener of this.listeners("connect")) child.on("connect", listener);
     for (const listener of this.listeners("connection")) child.on("connection", listener);
     this.children.add(child);
-    if (server._settings.cleanupEmptyChildNamespaces) {
+    if (context.cleanupEmptyChildren) {
       child._onEmpty = () => {
         void child.adapter.close();
-        server._removeNamespace(child);
+        context.remove(child);
         this.children.delete(child);
       };
     }
-    server._registerNamespace(child);
+    context.register(child);
     return child;
   }
 

@@ -6,7 +6,13 @@
  * @module
  */
 
-import { Adapter, type AdapterConstructor, type Room, type SocketId } from "../adapter/adapter.ts";
+import {
+  Adapter,
+  type AdapterConstructor,
+  type AdapterNamespace,
+  type Room,
+  type SocketId,
+} from "../adapter/adapter.ts";
 import { SessionAwareAdapter } from "../adapter/session_aware_adapter.ts";
 import { EngineServer } from "../engine/server.ts";
 import type { FetchApp, RequestContext } from "../engine/ports.ts";
@@ -21,8 +27,9 @@ import {
 import type { Middleware } from "./_middleware.ts";
 import type { BroadcastOperator, RemoteSocket } from "./broadcast_operator.ts";
 import { Client, type ClientContext } from "./client.ts";
-import type { Namespace, ServerReservedEventsMap } from "./namespace.ts";
+import type { Namespace, NamespaceContext, ServerReservedEventsMap } from "./namespace.ts";
 import { NamespaceRegistry } from "./_namespace_registry.ts";
+import type { ParentNspNameMatchFn } from "./parent_namespace.ts";
 import type { Socket } from "./socket.ts";
 import type {
   AllButLast,
@@ -43,12 +50,7 @@ import type {
 
 export type { ConnectionStateRecoveryOptions, ServerOptions };
 
-/** Decides whether a dynamic namespace `name` may be created: `next(null, true)` to allow. */
-export type ParentNspNameMatchFn = (
-  name: string,
-  auth: Record<string, unknown>,
-  next: (err: Error | null, success: boolean) => void,
-) => void;
+export type { ParentNspNameMatchFn };
 
 type Multi<E extends EventsMap, D> = BroadcastOperator<
   DecorateAcknowledgementsWithMultipleResponses<E>,
@@ -104,8 +106,7 @@ export class Server<
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** The Engine.IO server underneath. */
   readonly engine: EngineServer;
-  /** Internal: the resolved settings. */
-  readonly _settings: ServerSettings;
+  #settings: ServerSettings;
   #adapter: AdapterConstructor;
   #connectTimeout: number;
   #serveClient: boolean;
@@ -125,31 +126,49 @@ export class Server<
       ...rest
     } = opts;
     this.#serveClient = serveClient !== false;
-    this._settings = resolveSettings(opts);
-    this.#connectTimeout = this._settings.connectTimeout;
+    this.#settings = resolveSettings(opts);
+    this.#connectTimeout = this.#settings.connectTimeout;
     this.#adapter = adapter ??
-      (this._settings.connectionStateRecovery ? SessionAwareAdapter : Adapter);
+      (this.#settings.connectionStateRecovery ? SessionAwareAdapter : Adapter);
     this.engine = new EngineServer({
       ...rest,
-      path: this._settings.path,
-      clock: this._settings.clock,
+      path: this.#settings.path,
+      clock: this.#settings.clock,
     });
     this.#clientContext = {
-      clock: this._settings.clock,
+      clock: this.#settings.clock,
       connectTimeout: () => this.#connectTimeout,
-      maxDepth: this._settings.maxDepth,
-      parser: this._settings.parser,
-      encoder: this._settings.encoder,
+      maxDepth: this.#settings.maxDepth,
+      parser: this.#settings.parser,
+      encoder: this.#settings.encoder,
       lookupNamespace: (name, auth, fn) => this.#registry.lookup(name, auth, fn),
     };
-    this.#registry = new NamespaceRegistry(this);
+    const namespaceContext: NamespaceContext<
+      ListenEvents,
+      EmitEvents,
+      ServerSideEvents,
+      SocketData
+    > = {
+      server: this,
+      clock: this.#settings.clock,
+      recovery: this.#settings.connectionStateRecovery,
+      encoder: this.#settings.encoder,
+      cleanupEmptyChildren: this.#settings.cleanupEmptyChildNamespaces,
+      makeAdapter: (nsp) => makeAdapter(this.#adapter, nsp),
+      register: (nsp) => this.#registry.register(nsp),
+      remove: (nsp) => this.#registry.remove(nsp),
+    };
+    this.#registry = new NamespaceRegistry(
+      namespaceContext,
+      (nsp) => this.sockets._emitNewNamespace(nsp),
+    );
     this.engine.on("connection", (conn) => void new Client(this.#clientContext, conn));
     this.sockets = this.of("/");
   }
 
   /** The path the server answers under (without trailing slash, like the official getter). */
   path(): string {
-    return this._settings.path;
+    return this.#settings.path;
   }
 
   /** Gets, or sets, how long a connection may stay without namespace (ms). */
@@ -159,11 +178,6 @@ export class Server<
     if (v === undefined) return this.#connectTimeout;
     this.#connectTimeout = v;
     return this;
-  }
-
-  /** Internal: the adapter setting. */
-  get _adapterConstructor(): AdapterConstructor {
-    return this.#adapter;
   }
 
   /** Gets, or sets (re-creating every namespace's adapter), the adapter. */
@@ -203,14 +217,14 @@ export class Server<
 
   /** Whether `req` may ask for a browser client file: a string search, so engine requests pay nothing more. */
   #isClientFile(req: Request): boolean {
-    return this.#serveClient && req.url.includes(this._settings.path + "/socket.io.");
+    return this.#serveClient && req.url.includes(this.#settings.path + "/socket.io.");
   }
 
   /** The browser client file `req` asks for, if any; the bundles load on first use. */
   async #clientFile(req: Request): Promise<Response | undefined> {
     try {
       const { serveClientFile } = await import("./client_assets.ts");
-      return await serveClientFile(req, this._settings.path, this.engine.opts.cors);
+      return await serveClientFile(req, this.#settings.path, this.engine.opts.cors);
     } catch {
       return undefined;
     }
@@ -237,19 +251,9 @@ export class Server<
     return this.#registry.of(name, fn);
   }
 
-  /** Internal: the namespaces by name. */
+  /** The namespaces by name (an official internal, read by tools such as the Admin UI). */
   get _nsps(): Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
     return this.#registry.nsps;
-  }
-
-  /** Internal: records a new namespace and announces it (`new_namespace`). */
-  _registerNamespace(nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
-    this.#registry.register(nsp);
-  }
-
-  /** Internal: forgets an emptied child namespace. */
-  _removeNamespace(nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
-    this.#registry.remove(nsp);
   }
 
   /**
@@ -440,4 +444,13 @@ export class Server<
   disconnectSockets(close = false): void {
     this.sockets.disconnectSockets(close);
   }
+}
+
+/** The adapter of `nsp` from an adapter setting: a class, or a factory function. */
+function makeAdapter(ctor: AdapterConstructor, nsp: AdapterNamespace): Adapter {
+  const isClass = ctor === Adapter ||
+    (ctor as { prototype?: unknown }).prototype instanceof Adapter;
+  return isClass
+    ? new (ctor as new (nsp: AdapterNamespace) => Adapter)(nsp)
+    : (ctor as (nsp: AdapterNamespace) => Adapter)(nsp);
 }

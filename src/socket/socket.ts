@@ -119,9 +119,9 @@ export class Socket<
     super();
     this.nsp = nsp;
     this.client = client;
-    const settings = nsp.server._settings;
-    this.#acks = new AckTable(settings.clock);
-    let issued = settings.clock.now();
+    const clock = nsp._context.clock;
+    this.#acks = new AckTable(clock);
+    let issued = clock.now();
     if (previousSession) {
       this.id = previousSession.sid;
       this.#pid = previousSession.pid;
@@ -135,7 +135,7 @@ export class Socket<
       issued = previousSession.issued ?? issued;
     } else {
       this.id = randomId(); // never the Engine.IO id: that one is a secret of the connection
-      if (settings.connectionStateRecovery) this.#pid = randomId();
+      if (nsp._context.recovery) this.#pid = randomId();
       this.recovered = false;
     }
     this.handshake = buildHandshake(
@@ -191,7 +191,7 @@ export class Socket<
       packet.id = this.nsp._adapterContext.nextAckId();
       this.#acks.register(packet.id, last as (...args: unknown[]) => void, flags.timeout);
     }
-    if (this.nsp.server._settings.connectionStateRecovery) {
+    if (this.nsp._context.recovery) {
       // through the adapter, so the packet gets an offset and is kept for a recovery
       this.#adapter.broadcast(packet, { rooms: new Set([this.id]), except: new Set(), flags });
       return true;
@@ -419,7 +419,7 @@ export class Socket<
   _onclose(reason: DisconnectReason, description?: unknown): void {
     if (this.#state !== "connected") return;
     this.emitReserved("disconnecting", reason, description);
-    const recovery = this.nsp.server._settings.connectionStateRecovery;
+    const recovery = this.nsp._context.recovery;
     if (recovery && this.#pid !== undefined && RECOVERABLE_DISCONNECT_REASONS.has(reason)) {
       const session = { sid: this.id, pid: this.#pid, rooms: [...this.rooms], data: this.data };
       quietly(this.#adapter.persistSession(session), "persisting the session");
