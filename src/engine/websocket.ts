@@ -11,9 +11,22 @@ import type { WebSocketEvents, WebSocketLike } from "./ports.ts";
 import { Transport } from "./transport.ts";
 
 /** WebSocket close code for a message over the size limit (RFC 6455 §7.4.1). */
-const MESSAGE_TOO_BIG = 1009;
+export const MESSAGE_TOO_BIG = 1009;
 
 const encoder = new TextEncoder();
+
+/**
+ * Whether a WebSocket message is larger than `max` bytes, strings counted in
+ * UTF-8: the one size check of the engine and of the runtime glue that checks
+ * before the engine sees a frame.
+ */
+export function exceedsPayload(data: string | Uint8Array, max: number): boolean {
+  if (typeof data !== "string") return data.byteLength > max;
+  // a UTF-16 unit is 1–3 UTF-8 bytes: encode only when the bounds disagree
+  if (data.length > max) return true;
+  if (data.length * 3 <= max) return false;
+  return encoder.encode(data).byteLength > max;
+}
 
 /** The WebSocket transport. */
 export class WebSocketTransport extends Transport {
@@ -69,11 +82,7 @@ export class WebSocketTransport extends Transport {
   /** Internal: a frame from the runtime's socket. */
   _onMessage(data: string | Uint8Array): void {
     if (this.readyState === "closed") return;
-    // strings count in UTF-8 bytes; a cheap bound first, exact only near the limit
-    const size = typeof data === "string"
-      ? (data.length * 3 <= this.maxPayload ? 0 : encoder.encode(data).byteLength)
-      : data.byteLength;
-    if (size > this.maxPayload) {
+    if (exceedsPayload(data, this.maxPayload)) {
       // a status without reason, as the official server's `ws` sends it
       this.#ws?.close(MESSAGE_TOO_BIG);
       this.onError("payload too large");

@@ -46,9 +46,9 @@
 
 import type { Context, MiddlewareHandler } from "hono";
 import type { FetchApp, RequestContext, Upgrader } from "../engine/ports.ts";
-import { type BunServer, bunTopicHub } from "../runtime/bun.ts";
+import { type BunServer, bunUpgrade } from "../runtime/bun.ts";
 import { upgrader as denoUpgrader } from "../runtime/deno.ts";
-import { callApp, guardEvents } from "../runtime/glue.ts";
+import { callApp } from "../runtime/glue.ts";
 
 /**
  * A server the middleware can mount: a fetch app that tells which URLs are
@@ -203,9 +203,8 @@ function _bunUpgrader(server: BunServer): Upgrader {
   let upgraded = false;
   return (req, events) => {
     if (upgraded) return undefined;
-    // the hub lets broadcasts go out through Bun's pub/sub, as with sio-edge/bun
-    const data = { events: guardEvents(events), hub: bunTopicHub(server) };
-    upgraded = server.upgrade(req, { data });
+    // the same socket data as sio-edge/bun (broadcasts go out through Bun's pub/sub)
+    upgraded = bunUpgrade(server, req, events);
     // Bun writes the 101 itself and ignores what the handler returns
     return upgraded ? new Response(null) : undefined;
   };

@@ -137,6 +137,22 @@ export function bunTopicHub(server: BunServer): TopicHub {
 }
 
 /**
+ * Upgrades `req` through Bun's server with the `data` the `websocket`
+ * handlers of {@link createBunHandlers} expect (the app's guarded events, and
+ * the server's pub/sub hub for broadcasts), and `headers` on the 101 when
+ * given; `false` when Bun refuses.
+ */
+export function bunUpgrade(
+  server: BunServer,
+  req: Request,
+  events: WebSocketEvents,
+  headers?: Headers,
+): boolean {
+  const data = { events: guardEvents(events), hub: bunTopicHub(server) };
+  return server.upgrade(req, headers ? { data, headers } : { data });
+}
+
+/**
  * The app's view of a Bun socket (one small object: methods on the prototype).
  * uWS writes a published frame into the same per-socket queue as `send`, after
  * what the socket sent before, so both reach the peer in call order.
@@ -218,9 +234,7 @@ export function createBunHandlers(app: FetchApp): BunHandlers {
           if (upgraded) return undefined;
           // an upgraded request has no peer any more: remember it first
           if (address === null) address = server.requestIP(req)?.address;
-          const data = { events: guardEvents(events), hub: bunTopicHub(server) };
-          // Bun writes the 101 itself: the listeners' headers go in with it
-          upgraded = server.upgrade(request, headers ? { data, headers } : { data });
+          upgraded = bunUpgrade(server, request, events, headers);
           // Bun writes the 101 itself; this response is only a placeholder
           return upgraded ? new Response(null) : undefined;
         },

@@ -16,12 +16,11 @@
 
 import { debugFromEnv } from "../util/logger.ts";
 import type { FetchApp, RequestContext, Upgrader, WebSocketEvents } from "../engine/ports.ts";
+import { exceedsPayload, MESSAGE_TOO_BIG } from "../engine/websocket.ts";
 import {
   callApp,
   CLOSE_GRACE_MS,
-  exceedsPayload,
   guardEvents,
-  MESSAGE_TOO_BIG,
   type Served,
   type ServeOptions,
   settleWithin,

@@ -64,11 +64,6 @@ export interface Served {
   close(): Promise<void>;
 }
 
-/** WebSocket close code for a message over the size limit (RFC 6455 §7.4.1). */
-export const MESSAGE_TOO_BIG = 1009;
-
-const _encoder = new TextEncoder();
-
 /** Calls the app, turning a throw into a bare 500 (no stack trace reaches a client). */
 export async function callApp(
   app: FetchApp,
@@ -80,15 +75,6 @@ export async function callApp(
   } catch {
     return new Response(null, { status: 500 });
   }
-}
-
-/** Whether a WebSocket message is larger than `max` bytes (strings count in UTF-8). */
-export function exceedsPayload(data: string | Uint8Array, max: number): boolean {
-  if (typeof data !== "string") return data.byteLength > max;
-  // a UTF-16 unit is 1–3 UTF-8 bytes: encode only when the bounds disagree
-  if (data.length > max) return true;
-  if (data.length * 3 <= max) return false;
-  return _encoder.encode(data).byteLength > max;
 }
 
 /** A view of binary message data as a plain `Uint8Array` (no copy). */

@@ -5,8 +5,8 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { AlarmClock } from "../../src/runtime/_cloudflare_clock.ts";
-import type { CfStorage } from "../../src/runtime/_cloudflare_types.ts";
+import { AlarmClock } from "../../src/runtime/cloudflare/_clock.ts";
+import type { CfStorage } from "../../src/runtime/cloudflare/_types.ts";
 
 class FakeStorage {
   alarms: number[] = [];

@@ -7,10 +7,10 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DurableObjectRecoveryLog } from "../../src/runtime/_cloudflare_recovery.ts";
+import { DurableObjectRecoveryLog } from "../../src/runtime/cloudflare/_recovery.ts";
 import { makeOffset } from "../../src/adapter/recovery_log.ts";
 import { SessionAwareAdapter } from "../../src/adapter/session_aware_adapter.ts";
-import type { CfListOptions, CfStorage } from "../../src/runtime/_cloudflare_types.ts";
+import type { CfListOptions, CfStorage } from "../../src/runtime/cloudflare/_types.ts";
 import type { AdapterNamespace, BroadcastOptions } from "../../src/adapter/adapter.ts";
 import { type Packet, PacketType } from "../../src/parser/socket_packet.ts";
 

@@ -11,8 +11,8 @@ import {
   OBJECT_ID_PREFIX_LENGTH,
   objectIdOfSid,
   sidPrefix,
-} from "../../src/runtime/_cloudflare_sid.ts";
-import type { CfObjectId, CfObjectNamespace } from "../../src/runtime/_cloudflare_types.ts";
+} from "../../src/runtime/cloudflare/_sid.ts";
+import type { CfObjectId, CfObjectNamespace } from "../../src/runtime/cloudflare/_types.ts";
 
 const HEX = "0123456789abcdef".repeat(4);
 

@@ -7,14 +7,14 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SessionSaver } from "../../src/runtime/_cloudflare_saver.ts";
+import { SessionSaver } from "../../src/runtime/cloudflare/_saver.ts";
 import {
   decodeAttachment,
   decodeBody,
   type SocketSnapshot,
   storageKey,
-} from "../../src/runtime/_cloudflare_state.ts";
-import type { CfStorage, CfWebSocket } from "../../src/runtime/_cloudflare_types.ts";
+} from "../../src/runtime/cloudflare/_state.ts";
+import type { CfStorage, CfWebSocket } from "../../src/runtime/cloudflare/_types.ts";
 import type { EngineSocket } from "../../src/engine/socket.ts";
 import type { Server } from "../../src/socket/server.ts";
 

@@ -16,7 +16,7 @@ import {
   type SessionRecord,
   STATE_VERSION,
   storageKey,
-} from "../../src/runtime/_cloudflare_state.ts";
+} from "../../src/runtime/cloudflare/_state.ts";
 
 function record(): SessionRecord {
   return {

@@ -8,9 +8,9 @@
  * @module
  */
 
-import type { RequestHead } from "../engine/request_head.ts";
-import type { EngineSocket } from "../engine/socket.ts";
-import type { Server } from "../socket/server.ts";
+import type { RequestHead } from "../../engine/request_head.ts";
+import type { EngineSocket } from "../../engine/socket.ts";
+import type { Server } from "../../socket/server.ts";
 import {
   encodeAttachment,
   encodeBody,
@@ -20,8 +20,8 @@ import {
   type SessionRecord,
   type SocketSnapshot,
   storageKey,
-} from "./_cloudflare_state.ts";
-import type { CfStorage, CfWebSocket } from "./_cloudflare_types.ts";
+} from "./_state.ts";
+import type { CfStorage, CfWebSocket } from "./_types.ts";
 
 /** One WebSocket session whose record is kept. */
 export interface Tracked {

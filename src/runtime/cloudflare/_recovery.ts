@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { PrivateSessionId, Room } from "../adapter/adapter.ts";
+import type { PrivateSessionId, Room } from "../../adapter/adapter.ts";
 import {
   isOffset,
   type LoggedPacket,
@@ -18,9 +18,9 @@ import {
   makeOffset,
   type RecoveryLog,
   type RestoredLog,
-} from "../adapter/recovery_log.ts";
-import type { Clock } from "../util/clock.ts";
-import type { CfStorage } from "./_cloudflare_types.ts";
+} from "../../adapter/recovery_log.ts";
+import type { Clock } from "../../util/clock.ts";
+import type { CfStorage } from "./_types.ts";
 
 /** A packet as storage keeps it, under `p:` + its offset (the key holds the offset). */
 interface StoredPacket {

@@ -7,29 +7,24 @@
  * @module
  */
 
-import type { AdapterNamespace } from "../adapter/adapter.ts";
-import type { Upgrader, WebSocketEvents, WebSocketLike } from "../engine/ports.ts";
-import type { EngineSocket } from "../engine/socket.ts";
-import { Server, type ServerOptions } from "../socket/server.ts";
-import { randomId } from "../util/id.ts";
-import { guardEvents } from "./glue.ts";
-import { AlarmClock } from "./_cloudflare_clock.ts";
-import { SessionAwareAdapter } from "../adapter/session_aware_adapter.ts";
-import { DurableObjectRecoveryLog } from "./_cloudflare_recovery.ts";
-import { sidPrefix } from "./_cloudflare_sid.ts";
-import { type Resumed, SessionSaver } from "./_cloudflare_saver.ts";
-import {
-  decodeAttachment,
-  decodeBody,
-  type SessionRecord,
-  storageKey,
-} from "./_cloudflare_state.ts";
+import type { AdapterNamespace } from "../../adapter/adapter.ts";
+import type { Upgrader, WebSocketEvents, WebSocketLike } from "../../engine/ports.ts";
+import type { EngineSocket } from "../../engine/socket.ts";
+import { Server, type ServerOptions } from "../../socket/server.ts";
+import { randomId } from "../../util/id.ts";
+import { guardEvents } from "../glue.ts";
+import { AlarmClock } from "./_clock.ts";
+import { SessionAwareAdapter } from "../../adapter/session_aware_adapter.ts";
+import { DurableObjectRecoveryLog } from "./_recovery.ts";
+import { sidPrefix } from "./_sid.ts";
+import { type Resumed, SessionSaver } from "./_saver.ts";
+import { decodeAttachment, decodeBody, type SessionRecord, storageKey } from "./_state.ts";
 import {
   type CfObjectState,
   type CfWebSocket,
   newWebSocketPair,
   webSocketResponse,
-} from "./_cloudflare_types.ts";
+} from "./_types.ts";
 
 /** WebSocket close code for a session the woken object cannot take over (RFC 6455 §7.4.1). */
 const SESSION_LOST = 1011;

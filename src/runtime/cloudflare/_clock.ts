@@ -14,8 +14,8 @@
  * @module
  */
 
-import type { Clock, TimerHandle } from "../util/clock.ts";
-import type { CfStorage } from "./_cloudflare_types.ts";
+import type { Clock, TimerHandle } from "../../util/clock.ts";
+import type { CfStorage } from "./_types.ts";
 
 interface AlarmTimer {
   readonly at: number;

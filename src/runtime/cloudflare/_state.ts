@@ -10,9 +10,9 @@
  * @module
  */
 
-import type { RequestHead } from "../engine/request_head.ts";
-import type { HeartbeatState } from "../engine/heartbeat.ts";
-import type { SocketState } from "../socket/socket_types.ts";
+import type { RequestHead } from "../../engine/request_head.ts";
+import type { HeartbeatState } from "../../engine/heartbeat.ts";
+import type { SocketState } from "../../socket/socket_types.ts";
 
 /** The format version; records of any other version are refused. */
 export const STATE_VERSION = 1;
