@@ -21,6 +21,8 @@ export interface Refusal {
 export interface Verifier {
   readonly transports: readonly string[];
   readonly allowRequest: AllowRequest | undefined;
+  /** Whether Engine.IO v3 handshakes are served. */
+  readonly allowEIO3?: boolean;
   /** The current transport of the live session `sid`, if there is one. */
   sessionTransport(sid: string): TransportName | undefined;
 }
@@ -87,8 +89,9 @@ async function verifyHandshake(
       return { code: ErrorCode.FORBIDDEN, context: message === undefined ? {} : { message } };
     }
   }
-  // only protocol v4 is spoken; a missing EIO means v3 (engine.io 6.x, handshake())
-  if (query.get("EIO") !== "4") {
+  // protocol v4, and v3 with allowEIO3; a missing EIO means v3 (engine.io 6.x, handshake())
+  const eio = query.get("EIO");
+  if (eio !== "4" && !(verifier.allowEIO3 && (eio === "3" || eio === null))) {
     return { code: ErrorCode.UNSUPPORTED_PROTOCOL_VERSION, context: { protocol: 3 } };
   }
   return undefined;

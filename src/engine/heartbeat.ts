@@ -82,6 +82,26 @@ export class Heartbeat {
     }
   }
 
+  /**
+   * Protocol v3 (`allowEIO3`): the client pings and the server answers; a
+   * client silent for `pingInterval + pingTimeout` since its last ping (or
+   * the open) is dead.
+   */
+  startClientPings(): void {
+    this.onPing();
+  }
+
+  /** Protocol v3: the client's ping; the deadline starts again. */
+  onPing(): void {
+    const { clock, pingInterval, pingTimeout } = this.#timing;
+    clock.clearTimeout(this.#pongTimer);
+    this.#state = { phase: "pong", since: clock.now() };
+    this.#pongTimer = clock.setTimeout(() => {
+      this.#pongTimer = undefined;
+      if (!this.#stopped) this.#callbacks.dead();
+    }, pingInterval + pingTimeout);
+  }
+
   /** Any packet from the client: a sign of life. */
   onPacket(): void {
     this.#lastPacketAt = this.#timing.clock.now();

@@ -72,6 +72,12 @@ export interface EngineOptions {
   transports?: TransportName[];
   /** Whether polling sessions may upgrade to WebSocket. @default true */
   allowUpgrades?: boolean;
+  /**
+   * Whether Engine.IO v3 clients (`EIO=3`: Socket.IO 2.x clients) are
+   * served: the v3 payload format over polling, the client's pings.
+   * @default false
+   */
+  allowEIO3?: boolean;
   /** Send the sid as a cookie on the handshake (`true` for the defaults). @default false */
   cookie?: boolean | CookieOptions;
   /** CORS, as the `cors` middleware takes it. No CORS headers without it. */
@@ -126,6 +132,7 @@ export interface ResolvedEngineOptions {
   allowRequest: AllowRequest | undefined;
   transports: TransportName[];
   allowUpgrades: boolean;
+  allowEIO3: boolean;
   cookie:
     | Required<Pick<CookieOptions, "name" | "path" | "httpOnly" | "sameSite">> & CookieOptions
     | undefined;
@@ -164,6 +171,7 @@ export function resolveOptions(opts: EngineOptions): ResolvedEngineOptions {
     allowRequest: opts.allowRequest,
     transports: opts.transports ?? ["polling", "websocket"],
     allowUpgrades: opts.allowUpgrades !== false,
+    allowEIO3: opts.allowEIO3 === true,
     cookie,
     cors: opts.cors,
     initialPacket: opts.initialPacket,

@@ -8,6 +8,7 @@
 
 import { type ContentCoding, negotiateContentCoding } from "../util/content_coding.ts";
 import { decodePacket, encodePayload, type Packet, SEPARATOR } from "../parser/engine_packet.ts";
+import { decodePayloadV3, encodePayloadV3 } from "../parser/engine_packet_v3.ts";
 import type { Clock, TimerHandle } from "../util/clock.ts";
 import { Transport } from "./transport.ts";
 import type { PlainResponseBuilder } from "./ports.ts";
@@ -51,6 +52,8 @@ export class Polling extends Transport {
   #bodyTimeout: number;
   /** Cancels the body read in progress (the session ended). */
   #cancelBody: (() => void) | undefined;
+  /** Engine.IO v3 (`allowEIO3`): its payload format; binary payloads unless `b64=1`. */
+  readonly #v3: { readonly supportsBinary: boolean } | undefined;
 
   /**
    * @param compressThreshold payloads of at least this many bytes are
@@ -62,8 +65,10 @@ export class Polling extends Transport {
     clock: Clock,
     compressThreshold?: number,
     bodyTimeout: number = DEFAULT_BODY_TIMEOUT,
+    v3?: { readonly supportsBinary: boolean },
   ) {
     super(maxPayload);
+    this.#v3 = v3;
     this.#clock = clock;
     this.#compressThreshold = compressThreshold;
     this.#bodyTimeout = bodyTimeout;
@@ -132,18 +137,19 @@ export class Polling extends Transport {
       this.onError("data request overlap from client");
       return new Response(null, { status: 400, headers });
     }
-    if (req.headers.get("content-type") === "application/octet-stream") {
+    const binary = req.headers.get("content-type") === "application/octet-stream";
+    if (binary && !this.#v3) {
       // Engine.IO v4 sends binary inside text payloads; a binary body is a protocol fault
       this.onError("invalid content");
       return new Response(null, { status: 400, headers });
     }
     this.#posting = true;
-    let body: string | typeof TOO_LARGE | typeof TIMED_OUT | typeof CANCELLED;
+    let body: string | Uint8Array | typeof TOO_LARGE | typeof TIMED_OUT | typeof CANCELLED;
     const read = new BodyRead(req, this.maxPayload);
     const timer = this.#clock.setTimeout(() => read.cancel(TIMED_OUT), this.#bodyTimeout);
     this.#cancelBody = () => read.cancel(CANCELLED);
     try {
-      body = await read.text();
+      body = await read.text(binary);
     } catch (err) {
       this.onError("data request connection closed prematurely", err);
       return new Response(null, { status: 400, headers });
@@ -165,7 +171,9 @@ export class Polling extends Transport {
     return build("ok", 200, headers);
   }
 
-  #onPayload(payload: string): void {
+  #onPayload(payload: string | Uint8Array): void {
+    if (this.#v3) return this.#onPayloadV3(payload);
+    if (typeof payload !== "string") return;
     // packets before a malformed one are still delivered, as the official parser does
     for (const segment of payload.split(SEPARATOR)) {
       if (this.readyState === "closed") return;
@@ -176,6 +184,25 @@ export class Polling extends Transport {
         this.emit("parseError");
         return;
       }
+      if (packet.type === "close") {
+        this.onClose();
+        return;
+      }
+      this.emit("packet", packet);
+    }
+  }
+
+  /** A v3 payload: the official v3 parser drops a malformed payload whole. */
+  #onPayloadV3(payload: string | Uint8Array): void {
+    let packets: Packet[];
+    try {
+      packets = decodePayloadV3(payload);
+    } catch {
+      this.emit("parseError");
+      return;
+    }
+    for (const packet of packets) {
+      if (this.readyState === "closed") return;
       if (packet.type === "close") {
         this.onClose();
         return;
@@ -196,9 +223,19 @@ export class Polling extends Transport {
       this.#shouldClose = undefined;
       done();
     }
-    get.headers.set("content-type", "text/plain; charset=UTF-8");
+    const payload = this.#v3
+      ? encodePayloadV3(packets, this.#v3.supportsBinary)
+      : encodePayload(packets);
+    const type = typeof payload === "string"
+      ? "text/plain; charset=UTF-8"
+      : "application/octet-stream";
+    get.headers.set("content-type", type);
     get.decorate(get.headers);
-    get.resolve(this.#answer(encodePayload(packets), packets, get));
+    get.resolve(
+      typeof payload === "string"
+        ? this.#answer(payload, packets, get)
+        : get.build(payload as Uint8Array<ArrayBuffer>, 200, get.headers),
+    );
     this.emit("drain");
   }
 
@@ -288,7 +325,10 @@ class BodyRead {
     this.#reader?.cancel().catch(() => {});
   }
 
-  async text(): Promise<string | typeof TOO_LARGE | typeof TIMED_OUT | typeof CANCELLED> {
+  /** The body as text, or as bytes with `binary`. */
+  async text(
+    binary = false,
+  ): Promise<string | Uint8Array | typeof TOO_LARGE | typeof TIMED_OUT | typeof CANCELLED> {
     const req = this.#req;
     const limit = this.#limit;
     const declared = Number(req.headers.get("content-length"));
@@ -297,7 +337,7 @@ class BodyRead {
       await body?.cancel().catch(() => {});
       return TOO_LARGE;
     }
-    if (!body) return "";
+    if (!body) return binary ? new Uint8Array(0) : "";
     const reader = this.#reader = body.getReader();
     const chunks: Uint8Array[] = [];
     let total = 0;
@@ -312,8 +352,19 @@ class BodyRead {
       }
       chunks.push(value);
     }
-    return _decode(chunks, total);
+    return binary ? _concat(chunks, total) : _decode(chunks, total);
   }
+}
+
+/** The chunks of a body as one byte array. */
+function _concat(chunks: Uint8Array[], total: number): Uint8Array {
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return bytes;
 }
 
 /** The chunks of a body as UTF-8 text (one decode, one copy at most). */

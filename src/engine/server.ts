@@ -96,6 +96,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
     this.#verifier = {
       transports: o.transports,
       allowRequest: o.allowRequest,
+      allowEIO3: o.allowEIO3,
       sessionTransport: (sid) => this.#store.get(sid)?.transport.name,
     };
   }
@@ -209,14 +210,21 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
         headers,
       );
     }
+    const query = new URL(req.url).searchParams;
+    const protocol = query.get("EIO") === "4" ? 4 : 3;
     const transport: Transport = name === "polling"
       ? new Polling(
         this.opts.maxHttpBufferSize,
         this.opts.clock,
         this.opts.httpCompression?.threshold,
         this.opts.bodyTimeout,
+        protocol === 3 ? { supportsBinary: !query.get("b64") } : undefined,
       )
-      : new WebSocketTransport(this.opts.maxHttpBufferSize, this.opts.perMessageDeflate?.threshold);
+      : new WebSocketTransport(
+        this.opts.maxHttpBufferSize,
+        this.opts.perMessageDeflate?.threshold,
+        protocol === 3,
+      );
     let response: Response | undefined;
     // read before the upgrade: Deno forgets the headers of an upgraded request
     const handshakeRequest = requestHead(req);
@@ -244,6 +252,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       ctx.remoteAddress ?? "",
       transport,
       this.#settings,
+      protocol,
     );
     this.#track(id, socket);
     socket.open();
@@ -294,6 +303,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
     const transport = new WebSocketTransport(
       this.opts.maxHttpBufferSize,
       this.opts.perMessageDeflate?.threshold,
+      session.protocol === 3,
     );
     const response = upgradeWith(ctx, req, transport.events, headers, this.perMessageDeflate);
     if (!response) return refuse("websocket upgrade unavailable");

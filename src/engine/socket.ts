@@ -85,8 +85,8 @@ const debug = createLogger("sio-edge:engine:socket");
 export class EngineSocket extends Emitter<EngineSocketEvents> {
   /** The session id (sid). */
   readonly id: string;
-  /** The Engine.IO protocol revision (4). */
-  readonly protocol = 4;
+  /** The Engine.IO protocol revision: 4, or 3 for a v3 client (`allowEIO3`). */
+  readonly protocol: 3 | 4;
   /** The client's IP address, where the runtime reports it. */
   readonly remoteAddress: string;
   /** Whether the session moved to WebSocket. */
@@ -114,9 +114,11 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     remoteAddress: string,
     transport: Transport,
     settings: SessionSettings,
+    protocol: 3 | 4 = 4,
   ) {
     super();
     this.id = id;
+    this.protocol = protocol;
     // only the strings are kept: a Request holds much more memory per idle session
     this.#head = request instanceof Request ? requestHead(request) : request;
     this.remoteAddress = remoteAddress;
@@ -203,7 +205,9 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     );
     if (s.initialPacket !== undefined) this.#sendPacket("message", s.initialPacket);
     this.emit("open");
-    this.#heartbeat.start();
+    // protocol v3: the client pings, the server answers
+    if (this.protocol === 3) this.#heartbeat.startClientPings();
+    else this.#heartbeat.start();
   }
 
   /** Sends a message: a string, or binary data. */
@@ -300,6 +304,8 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     const transport = this.#transport;
     if (!transport.writable || this.#writeBuffer.length) return false;
     if (this.#watched || !(transport instanceof WebSocketTransport)) return false;
+    // v3 frames binary with its type byte: the packet path does that
+    if (transport.v3 && typeof data !== "string") return false;
     // binary goes as a binary frame as it is
     transport.sendFrame(
       typeof data !== "string" ? data : options?.wsPreEncoded ?? messageFrame(data),
@@ -329,10 +335,14 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     this.#heartbeat.onPacket();
     switch (packet.type) {
       case "ping":
-        // protocol v4: only the server pings
-        this.onError("invalid heartbeat direction");
+        // protocol v4: only the server pings; v3: only the client does
+        if (this.protocol !== 3) return this.onError("invalid heartbeat direction");
+        this.#heartbeat.onPing();
+        this.#sendPacket("pong");
+        this.emit("heartbeat");
         return;
       case "pong":
+        if (this.protocol === 3) return this.onError("invalid heartbeat direction");
         this.#heartbeat.onPong();
         this.emit("heartbeat");
         return;

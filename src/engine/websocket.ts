@@ -7,6 +7,7 @@
  */
 
 import { decodePacket, encodePacket, type Packet } from "../parser/engine_packet.ts";
+import { decodePacketV3, encodePacketV3 } from "../parser/engine_packet_v3.ts";
 import type { WebSocketEvents, WebSocketLike } from "./ports.ts";
 import { Transport } from "./transport.ts";
 
@@ -35,10 +36,14 @@ export class WebSocketTransport extends Transport {
   /** Messages of at least this many bytes may be compressed; Infinity: never. */
   readonly #deflateThreshold: number;
 
+  /** Engine.IO v3: a binary message is its type byte, then the bytes. */
+  readonly v3: boolean;
+
   /** `deflateThreshold`: the `perMessageDeflate` threshold, when compression is on. */
-  constructor(maxPayload: number, deflateThreshold?: number) {
+  constructor(maxPayload: number, deflateThreshold?: number, v3 = false) {
     super(maxPayload);
     this.#deflateThreshold = deflateThreshold ?? Infinity;
+    this.v3 = v3;
   }
 
   /** Whether a frame may be compressed: asked for, and over the threshold (as the official transport). */
@@ -90,7 +95,7 @@ export class WebSocketTransport extends Transport {
     }
     let packet: Packet;
     try {
-      packet = decodePacket(data);
+      packet = this.v3 ? decodePacketV3(data) : decodePacket(data);
     } catch {
       this.emit("parseError");
       return;
@@ -108,7 +113,7 @@ export class WebSocketTransport extends Transport {
     if (!ws) return;
     for (const packet of packets) {
       try {
-        const frame = encodePacket(packet, true);
+        const frame = this.v3 ? encodePacketV3(packet) : encodePacket(packet, true);
         ws.send(frame, this.#compress(frame, packet.options?.compress));
       } catch (err) {
         this.onError("write error", err);

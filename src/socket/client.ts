@@ -79,6 +79,11 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
       this.#onClose(reason as DisconnectReason, description);
     conn.on("message", onMessage).on("error", onError).on("close", onClose);
     this.#detach = () => conn.off("message", onMessage).off("error", onError).off("close", onClose);
+    // a Socket.IO v2 client (Engine.IO v3) is in the main namespace at once, as officially
+    if (conn.protocol === 3) {
+      this.#connect("/", {});
+      return;
+    }
     this.#connectTimer = context.clock.setTimeout(() => {
       this.#connectTimer = undefined;
       if (this.#nsps.size > 0) return;
@@ -145,9 +150,19 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
   }
 
   #onDecoded(packet: Packet): void {
-    const socket = this.#nsps.get(packet.nsp);
+    let name = packet.nsp;
+    let auth = (packet.data ?? {}) as Record<string, unknown>;
+    if (this.conn.protocol === 3) {
+      // a v2 client puts its query in the namespace: "/custom?token=1"
+      const query = name.indexOf("?");
+      if (query !== -1) {
+        auth = Object.fromEntries(new URLSearchParams(name.slice(query + 1)));
+        name = name.slice(0, query);
+      } else auth = {};
+    }
+    const socket = this.#nsps.get(name);
     if (!socket && packet.type === PacketType.CONNECT) {
-      this.#connect(packet.nsp, (packet.data ?? {}) as Record<string, unknown>);
+      this.#connect(name, auth);
     } else if (
       socket && packet.type !== PacketType.CONNECT && packet.type !== PacketType.CONNECT_ERROR
     ) {

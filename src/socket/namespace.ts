@@ -328,6 +328,8 @@ export class Namespace<
         if (client.conn.readyState !== "open") return socket._cleanup();
         if (err) {
           socket._cleanup();
+          // a v2 client gets the error's data, or its message, alone
+          if (client.conn.protocol === 3) return socket._error(err.data ?? err.message);
           return socket._error({ message: err.message, data: err.data });
         }
         this.#doConnect(socket, fn);

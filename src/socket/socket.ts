@@ -134,7 +134,13 @@ export class Socket<
       this.recovered = true;
       issued = previousSession.issued ?? issued;
     } else {
-      this.id = randomId(); // never the Engine.IO id: that one is a secret of the connection
+      // never the Engine.IO id: that one is a secret of the connection — except for a
+      // Socket.IO v2 client (Engine.IO v3), whose ids are derived from it, as officially
+      this.id = client.conn.protocol !== 3
+        ? randomId()
+        : nsp.name === "/"
+        ? client.id
+        : `${nsp.name}#${client.id}`;
       if (nsp._context.recovery) this.#pid = randomId();
       this.recovered = false;
     }
@@ -359,6 +365,11 @@ export class Socket<
     this.#state = "connected";
     quietly(this.join(this.id), "joining its own room");
     if (!announce) return;
+    // a Socket.IO v2 client (Engine.IO v3) gets its CONNECT without data
+    if (this.client.conn.protocol === 3) {
+      this.#packet({ type: PacketType.CONNECT, nsp: this.nsp.name });
+      return;
+    }
     const data = this.#pid === undefined ? { sid: this.id } : { sid: this.id, pid: this.#pid };
     this.#packet({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
   }

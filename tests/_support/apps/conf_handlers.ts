@@ -13,7 +13,8 @@
  * with connection state recovery; {@link MSGPACK_PATH} serves `/` and
  * `/custom` with the msgpack parser; {@link DEFLATE_PATH} with
  * `perMessageDeflate: { threshold: 64 }`. `emit-plain` emits `echo` with
- * `socket.compress(false)`.
+ * `socket.compress(false)`; {@link EIO3_PATH} is the main server's app with
+ * `allowEIO3: true`.
  *
  * Events every socket answers: `echo` (acks its arguments), `emit-back`
  * (emits `echo` with them), `ask` (emits `question` with an ack, then emits
@@ -36,6 +37,8 @@ export const COOKIE_PATH = "/cookie";
 export const MSGPACK_PATH = "/msgpack";
 /** The path of the server with WebSocket compression (threshold 64 bytes). */
 export const DEFLATE_PATH = "/deflate";
+/** The path of the server that also serves Engine.IO v3 (Socket.IO 2.x) clients. */
+export const EIO3_PATH = "/eio3";
 /** The one origin the main server allows. */
 export const ALLOWED_ORIGIN = "http://a.test";
 
@@ -205,6 +208,11 @@ export const CONF_SERVERS: readonly ConfServerSpec[] = [
     options: {},
     parser: "msgpack",
     setup: (io) => void _setup(io, ["/", "/custom"]),
+  },
+  {
+    path: EIO3_PATH,
+    options: { allowEIO3: true },
+    setup: _setupMain,
   },
   {
     path: DEFLATE_PATH,

@@ -1,0 +1,187 @@
+/**
+ * Engine.IO v3 and Socket.IO 2.x clients (`allowEIO3`), sio-edge against the
+ * official server with `allowEIO3: true`: `socket.io-client` 2.x over
+ * polling, WebSocket and the upgrade (events, acks, binary both ways,
+ * namespaces with query strings, a refusal in the v2 error form, rooms,
+ * disconnect reasons), and `engine.io-client` 3.x at the engine level
+ * (messages both ways, binary over polling and WebSocket, the client's pings).
+ */
+
+import { Buffer } from "node:buffer";
+import { createRequire } from "node:module";
+import { EIO3_PATH } from "../_support/apps/conf_handlers.ts";
+import { conformance, type Scenario } from "./_compare.ts";
+import type { Target } from "./_targets.ts";
+import type { Ids } from "./_ids.ts";
+
+const require = createRequire(import.meta.url);
+// deno-lint-ignore no-explicit-any
+const ioV2 = require("socket.io-client-v2") as (url: string, opts: object) => any;
+// deno-lint-ignore no-explicit-any
+const EngineV3 = require("engine.io-client-v3") as new (url: string, opts: object) => any;
+
+const TIMEOUT = 3_000;
+const TRANSPORTS: [string, string[]][] = [
+  ["polling", ["polling"]],
+  ["websocket", ["websocket"]],
+  ["polling then websocket", ["polling", "websocket"]],
+];
+
+/** Binary as `{ bin: [...] }`, recursively. */
+function plain(value: unknown): unknown {
+  if (value instanceof ArrayBuffer) return { bin: [...new Uint8Array(value)] };
+  if (ArrayBuffer.isView(value)) {
+    return { bin: [...new Uint8Array(value.buffer, value.byteOffset, value.byteLength)] };
+  }
+  if (Array.isArray(value)) return value.map(plain);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  }
+  return value;
+}
+
+function within<T>(what: string, fn: (done: (value: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${what} within ${TIMEOUT} ms`)), TIMEOUT);
+    fn((value) => {
+      clearTimeout(timer);
+      resolve(value);
+    });
+  });
+}
+
+// deno-lint-ignore no-explicit-any
+type V2Socket = any;
+
+function v2(t: Target, nsp: string, transports: string[], query?: Record<string, string>) {
+  return ioV2(`${t.url}${nsp}`, {
+    path: EIO3_PATH,
+    transports,
+    forceNew: true,
+    reconnection: false,
+    timeout: TIMEOUT,
+    ...(query ? { query } : {}),
+  }) as V2Socket;
+}
+
+function ack(socket: V2Socket, ...args: unknown[]): Promise<unknown[]> {
+  return within("ack", (done) => socket.emit(...args, (...answer: unknown[]) => done(answer)));
+}
+
+function connected(socket: V2Socket): Promise<string> {
+  return within("connect", (done) => {
+    socket.once("connect", () => done("connect"));
+    socket.once("error", (err: unknown) => done(`error ${JSON.stringify(err)}`));
+    socket.once("connect_error", (err: Error) => done(`connect_error ${err.message}`));
+  });
+}
+
+const SOCKETIO: Scenario[] = TRANSPORTS.map(([what, transports]) => ({
+  name: `socket.io-client 2.x over ${what}`,
+  async run(t, ids: Ids) {
+    const main = v2(t, "/", transports);
+    const custom = v2(t, "/custom", transports, { token: "abc" });
+    const refused = v2(t, "/private", transports);
+    try {
+      const seen: Record<string, unknown> = {};
+      seen.main = await connected(main);
+      seen.custom = await connected(custom);
+      seen.refused = await connected(refused);
+      ids.add("id", main.id);
+      ids.add("id", custom.id);
+      // the upgrade completes (bounded), or the only transport stays
+      seen.engineTransport = transports.length === 1
+        ? main.io.engine.transport.name
+        : await within("upgrade", (done) => {
+          if (main.io.engine.transport.name === "websocket") return done("upgraded");
+          main.io.engine.once("upgrade", () => done("upgraded"));
+        });
+      seen.echo = await ack(main, "echo", "hé", 1.5, Buffer.from([1, 2, 3]), { nested: [null] });
+      seen.back = await within("echo", (done) => {
+        main.once("echo", (...args: unknown[]) => done(args));
+        main.emit("emit-back", { file: Buffer.from([9, 8]) }, "text");
+      });
+      seen.question = await within("answer", (done) => {
+        main.once("question", (...args: unknown[]) => {
+          const reply = args.pop() as (...a: unknown[]) => void;
+          main.once("answer", (...answer: unknown[]) => done({ args, answer }));
+          reply("yes", Buffer.from([7]));
+        });
+        main.emit("ask", "sure?");
+      });
+      seen.handshake = await ack(custom, "handshake");
+      await ack(custom, "join", "room1");
+      seen.room = await within("room event", (done) => {
+        custom.once("in-room", (...args: unknown[]) => done(args));
+        main.emit("whoami", () => {});
+        void ack(custom, "to-room", "room1", "in-room", "hello");
+      });
+      seen.whoami = await ack(custom, "whoami");
+      seen.serverDisconnect = await within("disconnect", (done) => {
+        main.once("disconnect", (reason: string) => done(reason));
+        main.emit("disconnect-me");
+      });
+      return plain(seen);
+    } finally {
+      main.close();
+      custom.close();
+      refused.close();
+    }
+  },
+}));
+
+const ENGINE: Scenario[] = [["polling", ["polling"]], ["websocket", ["websocket"]]].map((
+  [what, transports],
+) => ({
+  name: `engine.io-client 3.x over ${what}: messages, binary, the client's pings`,
+  async run(t) {
+    const socket = new EngineV3(`${t.url}`, {
+      path: `${EIO3_PATH}/`,
+      transports,
+      forceNew: true,
+    });
+    const seen: unknown[] = [];
+    const inbox: unknown[] = [];
+    let wake: (() => void) | undefined;
+    socket.on("message", (m: unknown) => {
+      inbox.push(m);
+      wake?.();
+    });
+    const next = (what: string) =>
+      within<unknown>(what, (done) => {
+        if (inbox.length) return done(inbox.shift());
+        wake = () => {
+          wake = undefined;
+          done(inbox.shift());
+        };
+      });
+    try {
+      const handshake = await within<Record<string, unknown>>(
+        "open",
+        (done) => socket.once("handshake", (data: Record<string, unknown>) => done(data)),
+      );
+      seen.push({
+        handshakeKeys: Object.keys(handshake).sort(),
+        pingTimeout: handshake.pingTimeout,
+      });
+      seen.push(await next("the CONNECT"));
+      socket.send('21["echo","engine"]');
+      seen.push(await next("the ack"));
+      socket.send('51-2["echo",{"_placeholder":true,"num":0}]');
+      socket.send(Buffer.from([4, 5, 6]));
+      seen.push(await next("the binary ack head"));
+      seen.push(plain(await next("the binary ack attachment")));
+      seen.push(
+        await within("pong", (done) => {
+          socket.once("pong", () => done("pong"));
+          socket.ping();
+        }),
+      );
+      return seen;
+    } finally {
+      socket.close();
+    }
+  },
+}));
+
+conformance("Engine.IO v3 / Socket.IO 2.x clients conformance", [...SOCKETIO, ...ENGINE]);
