@@ -13,6 +13,8 @@ import { EIO3_PATH } from "../_support/apps/conf_handlers.ts";
 import { conformance, type Scenario } from "./_compare.ts";
 import type { Target } from "./_targets.ts";
 import type { Ids } from "./_ids.ts";
+import { seen } from "./_engine.ts";
+import { request } from "./_http.ts";
 
 const require = createRequire(import.meta.url);
 // deno-lint-ignore no-explicit-any
@@ -93,8 +95,12 @@ const SOCKETIO: Scenario[] = TRANSPORTS.map(([what, transports]) => ({
       seen.engineTransport = transports.length === 1
         ? main.io.engine.transport.name
         : await within("upgrade", (done) => {
-          if (main.io.engine.transport.name === "websocket") return done("upgraded");
-          main.io.engine.once("upgrade", () => done("upgraded"));
+          // bounded: 150 looks, 20 ms apart (the wait itself gives up after TIMEOUT)
+          const check = (left: number) => {
+            if (main.io.engine.transport.name === "websocket") done("upgraded");
+            else if (left > 0) setTimeout(check, 20, left - 1);
+          };
+          check(150);
         });
       seen.echo = await ack(main, "echo", "hé", 1.5, Buffer.from([1, 2, 3]), { nested: [null] });
       seen.back = await within("echo", (done) => {
@@ -184,4 +190,38 @@ const ENGINE: Scenario[] = [["polling", ["polling"]], ["websocket", ["websocket"
   },
 }));
 
-conformance("Engine.IO v3 / Socket.IO 2.x clients conformance", [...SOCKETIO, ...ENGINE]);
+/** The raw v3 polling exchange of the protocol documents, with b64=1 and without. */
+const RAW: Scenario[] = ["&b64=1", ""].map((b64) => ({
+  name: `a raw v3 polling conversation${b64 ? " with b64=1" : " (binary payloads)"}`,
+  async run(t, ids) {
+    const base = `${t.url}${EIO3_PATH}/?EIO=3&transport=polling${b64}`;
+    const open = await request(base);
+    if ("error" in open) return open;
+    const sid = JSON.parse(open.body.slice(open.body.indexOf(":") + 2).split("}")[0] + "}").sid;
+    ids.add("sid", sid);
+    const url = `${base}&sid=${sid}`;
+    const out: unknown[] = [seen(open)];
+    // a binary event: its text part, then the attachment as a base64 packet
+    const post = await request(url, {
+      method: "POST",
+      body: '43:451-1["echo",{"_placeholder":true,"num":0}]6:b4AQID',
+      headers: { "content-type": "text/plain;charset=UTF-8" },
+    });
+    out.push(seen(post));
+    const get = await fetch(url, { signal: AbortSignal.timeout(3_000) });
+    const bytes = new Uint8Array(await get.arrayBuffer());
+    out.push({
+      status: get.status,
+      type: get.headers.get("content-type"),
+      body: get.headers.get("content-type")?.includes("octet")
+        ? [...bytes]
+        : new TextDecoder().decode(bytes),
+    });
+    out.push(seen(await request(url, { method: "POST", body: "1:2" })));
+    out.push(seen(await request(url)));
+    await request(url, { method: "POST", body: "1:1" });
+    return out;
+  },
+}));
+
+conformance("Engine.IO v3 / Socket.IO 2.x clients conformance", [...RAW, ...SOCKETIO, ...ENGINE]);
