@@ -1,12 +1,17 @@
 /**
- * The long-polling scenario: Engine.IO polling sessions spoken with `fetch`,
- * each repeating `echo` calls (POST the call while a GET waits for the ack).
+ * The long-polling scenario: polling sessions, each repeating `echo` calls
+ * (POST the call while a GET waits for the ack): Engine.IO sessions against
+ * Socket.IO servers, the bare GET/POST pair of `servers/_raw_polling.ts`
+ * against the raw ones. The held GET and the POST of a session each have
+ * their own keep-alive connection.
  *
  * @module
  */
 
+import process from "node:process";
+import { Http1Connection, type HttpAnswer } from "./_http1.ts";
 import { quantile } from "./_stats.ts";
-import { echoFrame } from "./_wire.ts";
+import { echoFrame, type Proto } from "./_wire.ts";
 
 /** What a polling run measured. */
 export interface PollingResult {
@@ -31,33 +36,79 @@ const SEPARATOR = "\x1e";
 /** No request waits longer than this: a parked GET is answered within a ping interval. */
 const REQUEST_TIMEOUT_MS = 10_000;
 
-function _timeout(): AbortSignal {
-  return AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+/** How the load speaks HTTP: its own keep-alive client (default) or the runtime's `fetch`. */
+export type HttpClient = "http1" | "fetch";
+
+/** Two requests at once per session (the held GET and the POST), each on its own connection. */
+interface _Lane {
+  request(method: string, path: string, body?: string): Promise<HttpAnswer>;
+  close(): void;
 }
 
+function _lane(port: number, client: HttpClient): _Lane {
+  if (client === "http1") return new Http1Connection(port, REQUEST_TIMEOUT_MS);
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    async request(method, path, body) {
+      const res = await fetch(origin + path, {
+        method,
+        ...(body !== undefined && { body }),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      return { status: res.status, body: await res.text() };
+    },
+    close() {},
+  };
+}
+
+/** One polling session: a lane for GETs, one for POSTs. */
 class _Session {
-  #url: string;
-  constructor(base: string, sid: string) {
-    this.#url = `${base}&sid=${encodeURIComponent(sid)}`;
+  readonly #gets: _Lane;
+  readonly #posts: _Lane;
+  #path = "";
+
+  constructor(readonly proto: Proto, port: number, client: HttpClient) {
+    this.#gets = _lane(port, client);
+    this.#posts = _lane(port, client);
+  }
+
+  /** Engine.IO: handshake and namespace CONNECT; raw: a fresh session id. */
+  async open(rawSid: string): Promise<void> {
+    if (this.proto === "raw") {
+      this.#path = `/poll?sid=${rawSid}`;
+      return;
+    }
+    const base = "/socket.io/?EIO=4&transport=polling";
+    const res = await this.#gets.request("GET", base);
+    if (res.status !== 200 || res.body[0] !== "0") {
+      throw new Error(`handshake ${res.status}: ${res.body}`);
+    }
+    const { sid } = JSON.parse(res.body.slice(1)) as { sid: string };
+    this.#path = `${base}&sid=${encodeURIComponent(sid)}`;
+    await this.post("40");
+    await this.pollFor(this.get(), (p) => p.startsWith("40"));
   }
 
   async post(body: string): Promise<void> {
-    const res = await fetch(this.#url, { method: "POST", body, signal: _timeout() });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`POST ${res.status}: ${text}`);
+    const res = await this.#posts.request("POST", this.#path, body);
+    if (res.status !== 200) throw new Error(`POST ${res.status}: ${res.body}`);
   }
 
-  /** GETs until a packet matches `want`, answering pings on the way. */
-  async pollFor(first: Promise<Response>, want: (packet: string) => boolean): Promise<void> {
-    let pending: Promise<Response> | undefined = first;
+  get(): Promise<HttpAnswer> {
+    return this.#gets.request("GET", this.#path);
+  }
+
+  /** GETs until a packet matches `want`, answering Engine.IO pings on the way. */
+  async pollFor(first: Promise<HttpAnswer>, want: (packet: string) => boolean): Promise<void> {
+    let pending: Promise<HttpAnswer> | undefined = first;
     for (let polls = 0; polls < 100; polls++) {
-      const res: Response = await (pending ?? this.get());
+      const res: HttpAnswer = await (pending ?? this.get());
       pending = undefined;
-      const text = await res.text();
-      if (!res.ok) throw new Error(`GET ${res.status}: ${text}`);
+      if (res.status !== 200) throw new Error(`GET ${res.status}: ${res.body}`);
       let found = false;
-      for (const packet of text.split(SEPARATOR)) {
+      for (const packet of res.body.split(SEPARATOR)) {
         if (want(packet)) found = true;
+        else if (this.proto === "raw") continue;
         else if (packet === "2") await this.post("3");
         else if (packet === "1") throw new Error("session closed by the server");
       }
@@ -66,28 +117,31 @@ class _Session {
     throw new Error("no answer after 100 polls");
   }
 
-  get(): Promise<Response> {
-    return fetch(this.#url, { signal: _timeout() });
+  /** Ends the session (Engine.IO: a close packet) and its connections. */
+  async close(): Promise<void> {
+    try {
+      if (this.proto === "sio") await this.post("1");
+    } finally {
+      this.#gets.close();
+      this.#posts.close();
+    }
   }
 }
 
-async function _open(port: number): Promise<_Session> {
-  const base = `http://127.0.0.1:${port}/socket.io/?EIO=4&transport=polling`;
-  const res = await fetch(base, { signal: _timeout() });
-  const open = await res.text();
-  if (!res.ok || open[0] !== "0") throw new Error(`handshake ${res.status}: ${open}`);
-  const session = new _Session(base, (JSON.parse(open.slice(1)) as { sid: string }).sid);
-  await session.post("40");
-  await session.pollFor(session.get(), (p) => p.startsWith("40"));
-  return session;
-}
+let _rawSessions = 0;
 
-/** `clients` polling sessions repeat echo round trips until `durationMs` or `maxRoundTrips`. */
+/**
+ * `clients` polling sessions repeat echo round trips until `durationMs` or
+ * `maxRoundTrips`: Engine.IO sessions (`sio`), or the raw servers' bare
+ * GET/POST pair (`raw`), over the load's own HTTP/1.1 client or `fetch`.
+ */
 export async function pollingEcho(
+  proto: Proto,
   port: number,
   clients: number,
   durationMs: number,
   maxRoundTrips: number,
+  client: HttpClient = "http1",
 ): Promise<PollingResult> {
   const latencies: number[] = [];
   let errors = 0;
@@ -96,19 +150,26 @@ export async function pollingEcho(
     errors++;
     firstError ??= (err as Error).message;
   };
-  const opened = await Promise.allSettled(Array.from({ length: clients }, () => _open(port)));
+  const opened = await Promise.allSettled(
+    Array.from({ length: clients }, async () => {
+      const session = new _Session(proto, port, client);
+      await session.open(`${process.pid}-${++_rawSessions}`);
+      return session;
+    }),
+  );
   const sessions: _Session[] = [];
   for (const o of opened) o.status === "fulfilled" ? sessions.push(o.value) : fail(o.reason);
   // the clock starts once every session is open: handshakes are not round trips
   const start = performance.now();
   const deadline = start + durationMs;
+  const payload = "echo-payload-0123456789abcdef";
   const loop = async (session: _Session) => {
     try {
       for (let id = 0; performance.now() < deadline && latencies.length < maxRoundTrips; id++) {
         const t0 = performance.now();
         const get = session.get(); // parked until the ack is queued
-        await session.post(echoFrame("sio", id, "echo-payload-0123456789abcdef"));
-        const prefix = `43${id}[`;
+        await session.post(echoFrame(proto, id, payload));
+        const prefix = proto === "sio" ? `43${id}[` : `a${id}|`;
         await session.pollFor(get, (p) => p.startsWith(prefix));
         latencies.push(performance.now() - t0);
       }
@@ -118,7 +179,7 @@ export async function pollingEcho(
   };
   await Promise.all(sessions.map(loop));
   const ms = performance.now() - start;
-  await Promise.allSettled(sessions.map((s) => s.post("1")));
+  await Promise.allSettled(sessions.map((s) => s.close()));
   return {
     roundTrips: latencies.length,
     ms,

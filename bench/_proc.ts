@@ -84,6 +84,18 @@ class _LineProcess {
     }
   }
 
+  /** CPU time (user + system, all threads) the process has used, in ms, from /proc (NaN where unavailable). */
+  cpuMs(): number {
+    try {
+      const stat = readFileSync(`/proc/${this.child.pid}/stat`, "utf8");
+      // fields after the parenthesised command name; utime and stime are the 12th and 13th
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS);
+    } catch {
+      return NaN;
+    }
+  }
+
   /** Writes one line to stdin. */
   writeLine(line: string): void {
     this.child.stdin!.write(line + "\n");
@@ -133,18 +145,6 @@ export class ServerProcess extends _LineProcess {
       return JSON.parse(line.slice("gc-done".length)) as { heapUsed: number; external: number };
     } catch {
       return { heapUsed: NaN, external: NaN };
-    }
-  }
-
-  /** CPU time (user + system, all threads) the server has used, in ms, from /proc (NaN where unavailable). */
-  cpuMs(): number {
-    try {
-      const stat = readFileSync(`/proc/${this.child.pid}/stat`, "utf8");
-      // fields after the parenthesised command name; utime and stime are the 12th and 13th
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS);
-    } catch {
-      return NaN;
     }
   }
 

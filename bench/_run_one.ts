@@ -24,8 +24,13 @@ export interface Config {
   broadcast: { messages: number; size: number };
   /** Echo: clients, calls in flight per client, acks in total. */
   echo: { clients: number; outstanding: number; total: number };
-  /** Polling: sessions, and how long / how many round trips at most. */
-  polling: { clients: number; durationMs: number; maxRoundTrips: number };
+  /** Memory: idle connections of the second sample (0: only the connect scenario's). */
+  memory: { count: number };
+  /**
+   * Polling: sessions, and how long / how many round trips at most; `fetch` 1
+   * makes the load use `fetch` instead of its own HTTP/1.1 client.
+   */
+  polling: { clients: number; durationMs: number; maxRoundTrips: number; fetch: number };
   /** Upper bound of any one scenario. */
   scenarioTimeoutMs: number;
   /** Traffic before measuring: connections opened (and closed), echo acks, polling time. */
@@ -42,6 +47,10 @@ export interface Metrics {
   memPerConn?: number;
   /** The part of it in the JS heap (live objects after a full collection), bytes. */
   heapPerConn?: number;
+  /** Server RSS growth per idle connection with `memory.count` (10,000) open, bytes. */
+  memPerConn10k?: number;
+  /** The JS heap part of it, bytes. */
+  heapPerConn10k?: number;
   /** Broadcast deliveries per second. */
   bcastRate?: number;
   /** Ms until the last client had the last broadcast message. */
@@ -64,6 +73,14 @@ export interface Metrics {
   cpuEcho?: number;
   /** Server CPU time per polling round trip, µs. */
   cpuPoll?: number;
+  /** Share of its core the load process used during the connect scenario (0–1). */
+  loadConnect?: number;
+  /** … during the broadcast. */
+  loadBcast?: number;
+  /** … during echo. */
+  loadEcho?: number;
+  /** … during polling. */
+  loadPoll?: number;
 }
 
 /** One server's measurements in one repetition. */
@@ -125,6 +142,7 @@ async function _scenarios(
 /** One server's turn: the scenarios, each recording its metrics and server CPU time. */
 class _Turn {
   readonly #cpu: Record<string, number> = {};
+  readonly #load: Record<string, number> = {};
 
   constructor(
     readonly spec: ServerSpec,
@@ -140,13 +158,21 @@ class _Turn {
     return this.load.request({ timeoutMs: t, ...cmd }, t + 5_000);
   }
 
-  /** A measured command: its result and the server CPU time it took are recorded as `name`. */
+  /**
+   * A measured command: its result, the server CPU time it took, and the share
+   * of its core the load process used meanwhile are recorded as `name`.
+   */
   async #ask<T extends _Rates>(name: string, cmd: Record<string, unknown>): Promise<T> {
     const t = this.cfg.scenarioTimeoutMs;
     const cpu0 = this.server.cpuMs();
+    const load0 = this.load.cpuMs();
+    const wall0 = performance.now();
     const res = await this.load.request<T>({ ...cmd, timeoutMs: t }, t + 15_000);
     this.#cpu[name] = this.server.cpuMs() - cpu0;
-    this.out.details[name] = { ...res, serverCpuMs: this.#cpu[name] };
+    // over the whole command (setup included), so a little below the timed part's share
+    const loadBusy = (this.load.cpuMs() - load0) / (performance.now() - wall0);
+    this.#load[name] = loadBusy;
+    this.out.details[name] = { ...res, serverCpuMs: this.#cpu[name], loadBusy };
     if (res.complete === false) {
       this.out.errors.push(`${name}: incomplete after ${Math.round(res.ms)} ms`);
     }
@@ -195,14 +221,52 @@ class _Turn {
     const n = connect.connected;
     Object.assign(this.out.metrics, {
       connectRate: connect.rate,
+      loadConnect: this.#load.connect,
       ...(n && {
         cpuConnect: this.#cpuPer("connect", n),
         memPerConn: (rssAfter - rssBefore) / n,
         heapPerConn: (heapAfter.heapUsed - heapBefore.heapUsed) / n,
       }),
     });
+    if (n && this.cfg.memory.count > n) await this.#memoryAt(rssBefore, heapBefore.heapUsed, n);
     // the broadcast reaches exactly the measured clients
     await this.warm({ op: "close", pool: "base" });
+    await sleep(300);
+  }
+
+  /** The second memory sample: `memory.count` idle connections in all (the first `n` open). */
+  async #memoryAt(rssBefore: number, heapBefore: number, n: number): Promise<void> {
+    const more = this.cfg.memory.count - n;
+    const t = Math.max(this.cfg.scenarioTimeoutMs, 60_000);
+    const res = await this.load.request<{ connected: number; failed: number; firstError?: string }>(
+      {
+        op: "connect",
+        proto: this.spec.proto,
+        port: this.server.port,
+        count: more,
+        concurrency: 50,
+        timeoutMs: t,
+        pool: "memory",
+      },
+      t + 15_000,
+    );
+    await sleep(1_000); // idle: no handshake still in flight
+    const heap = await this.server.gc();
+    const rss = this.server.rss();
+    const total = n + res.connected;
+    this.out.details.memory10k = { ...res, rss, heap, total };
+    if (res.connected < more) {
+      this.out.errors.push(
+        `memory: ${res.connected} of ${more} more connections opened` +
+          (res.firstError ? ` (${res.firstError})` : ""),
+      );
+    } else {
+      Object.assign(this.out.metrics, {
+        memPerConn10k: (rss - rssBefore) / total,
+        heapPerConn10k: (heap.heapUsed - heapBefore) / total,
+      });
+    }
+    await this.load.request({ op: "close", pool: "memory", timeoutMs: t }, t + 15_000);
     await sleep(300);
   }
 
@@ -214,6 +278,7 @@ class _Turn {
     });
     Object.assign(this.out.metrics, {
       bcastRate: res.rate,
+      loadBcast: this.#load.broadcast,
       cpuBcast: this.#cpuPer("broadcast", res.deliveries),
       ...(res.complete && { bcastMs: res.ms }),
     });
@@ -239,6 +304,7 @@ class _Turn {
     });
     Object.assign(this.out.metrics, {
       echoRate: res.rate,
+      loadEcho: this.#load.echo,
       echoP50: res.p50,
       echoP99: res.p99,
       cpuEcho: this.#cpuPer("echo", res.acks),
@@ -248,18 +314,21 @@ class _Turn {
   /** Long-polling echo, after seconds of the same traffic. */
   async polling(): Promise<void> {
     const { port } = this.server;
-    // Node's JIT needs seconds of polling traffic: sio-edge's polling path (undici
-    // Request/Response, web streams) runs ≈1,000 round trips/s in its first second
-    const { clients } = this.cfg.polling;
-    const durationMs = this.cfg.warmUp.pollingMs;
-    await this.warm({ op: "polling", port, clients, durationMs, maxRoundTrips: 1e6 });
+    const { proto } = this.spec;
+    // Node's JIT needs seconds of polling traffic before a polling path is at speed
+    const { clients, durationMs, maxRoundTrips, fetch } = this.cfg.polling;
+    const client = fetch ? "fetch" : "http1";
+    const warmMs = this.cfg.warmUp.pollingMs;
+    const cmd = { op: "polling", proto, port, clients, client };
+    await this.warm({ ...cmd, durationMs: warmMs, maxRoundTrips: 1e6 });
     const res = await this.#ask<_Rates & { roundTrips: number; p50: number }>("polling", {
-      op: "polling",
-      port,
-      ...this.cfg.polling,
+      ...cmd,
+      durationMs,
+      maxRoundTrips,
     });
     Object.assign(this.out.metrics, {
       pollRate: res.rate,
+      loadPoll: this.#load.polling,
       pollP50: res.p50,
       cpuPoll: this.#cpuPer("polling", res.roundTrips),
     });

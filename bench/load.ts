@@ -12,7 +12,8 @@
  * - `{"op":"close","timeoutMs","pool"?}` closes a pool;
  * - `{"op":"echo","proto","port","clients","outstanding","total","timeoutMs"}`
  *   opens its own clients, runs echo with ack, closes them;
- * - `{"op":"polling","port","clients","durationMs","maxRoundTrips"}`.
+ * - `{"op":"polling","proto","port","clients","durationMs","maxRoundTrips","client"?}`
+ *   (`client`: "http1", the load's own HTTP client, by default, or "fetch").
  *
  * The process exits when stdin ends.
  *
@@ -20,7 +21,7 @@
  */
 
 import process from "node:process";
-import { pollingEcho } from "./_polling.ts";
+import { type HttpClient, pollingEcho } from "./_polling.ts";
 import { type Client, closeAll, openMany } from "./_ws_clients.ts";
 import { broadcast, echo } from "./_ws_scenarios.ts";
 import type { Proto } from "./_wire.ts";
@@ -47,7 +48,15 @@ export type Command =
     total: number;
     timeoutMs: number;
   }
-  | { op: "polling"; port: number; clients: number; durationMs: number; maxRoundTrips: number };
+  | {
+    op: "polling";
+    proto: Proto;
+    port: number;
+    clients: number;
+    durationMs: number;
+    maxRoundTrips: number;
+    client?: HttpClient;
+  };
 
 /** Open clients by pool name ("main" unless a command names another). */
 const pools = new Map<string, Client[]>();
@@ -86,7 +95,14 @@ async function _run(cmd: Command): Promise<unknown> {
       }
     }
     case "polling":
-      return await pollingEcho(cmd.port, cmd.clients, cmd.durationMs, cmd.maxRoundTrips);
+      return await pollingEcho(
+        cmd.proto,
+        cmd.port,
+        cmd.clients,
+        cmd.durationMs,
+        cmd.maxRoundTrips,
+        cmd.client,
+      );
   }
 }
 

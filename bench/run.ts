@@ -32,9 +32,10 @@ const FULL: Config = {
   reps: 5,
   budgetMs: 14 * 60_000,
   connect: { count: 1_000, concurrency: 50 },
+  memory: { count: 10_000 },
   broadcast: { messages: 200, size: 100 },
   echo: { clients: 100, outstanding: 10, total: 100_000 },
-  polling: { clients: 10, durationMs: 3_000, maxRoundTrips: 1_000_000 },
+  polling: { clients: 10, durationMs: 3_000, maxRoundTrips: 1_000_000, fetch: 0 },
   scenarioTimeoutMs: 30_000,
   warmUp: { connections: 300, acks: 20_000, pollingMs: 3_000 },
 };
@@ -45,8 +46,9 @@ const QUICK: Config = {
   reps: 2,
   budgetMs: 100_000,
   broadcast: { messages: 50, size: 100 },
+  memory: { count: 0 },
   echo: { clients: 100, outstanding: 10, total: 20_000 },
-  polling: { clients: 10, durationMs: 1_500, maxRoundTrips: 1_000_000 },
+  polling: { clients: 10, durationMs: 1_500, maxRoundTrips: 1_000_000, fetch: 0 },
   scenarioTimeoutMs: 10_000,
   warmUp: { connections: 200, acks: 10_000, pollingMs: 1_500 },
 };
@@ -58,8 +60,9 @@ const SMOKE: Config = {
   reps: 1,
   connect: { count: 50, concurrency: 10 },
   broadcast: { messages: 10, size: 100 },
+  memory: { count: 100 },
   echo: { clients: 10, outstanding: 5, total: 1_000 },
-  polling: { clients: 2, durationMs: 300, maxRoundTrips: 1_000 },
+  polling: { clients: 2, durationMs: 300, maxRoundTrips: 1_000, fetch: 0 },
   warmUp: { connections: 20, acks: 1_000, pollingMs: 200 },
 };
 
@@ -145,7 +148,9 @@ function _profiled(spec: ServerSpec, rep: number): ServerSpec {
 
 async function _bench(cfg: Config): Promise<Results> {
   const only = _flag("--only")?.split(",");
-  const servers = SERVERS.filter((s) => !only || only.some((o) => s.id.includes(o)));
+  const chosen = SERVERS.filter((s) => !only || only.some((o) => s.id.includes(o)));
+  for (const s of chosen) if (s.missing) console.error(`${s.id} left out: ${s.missing}`);
+  const servers = chosen.filter((s) => !s.missing);
   const pin = pinning();
   buildNodeServers(servers);
   const started = Date.now();
@@ -187,6 +192,7 @@ async function _bench(cfg: Config): Promise<Results> {
       : "not pinned (no taskset)",
     loadavg: [load0, loadavg()[0]!] as [number, number],
     repsDone,
+    leftOut: chosen.filter((s) => s.missing).map((s) => `${s.id} (${s.missing})`),
   };
   return { meta, config: cfg, runs };
 }
