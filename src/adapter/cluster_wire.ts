@@ -8,6 +8,7 @@
  */
 
 import type { Clock, TimerHandle } from "../util/clock.ts";
+import { isBinary, toUint8Array } from "../parser/socket_packet.ts";
 import type {
   AdapterSocket,
   BroadcastFlags,
@@ -15,17 +16,6 @@ import type {
   Room,
   SocketDetails,
 } from "./adapter.ts";
-
-/** Whether `value` is an `ArrayBuffer` or an `ArrayBufferView` (what Socket.IO calls binary). */
-export function isBinary(value: unknown): value is ArrayBuffer | ArrayBufferView {
-  return value instanceof ArrayBuffer || ArrayBuffer.isView(value);
-}
-
-function toUint8Array(value: ArrayBuffer | ArrayBufferView): Uint8Array {
-  if (value instanceof Uint8Array) return value;
-  if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-}
 
 /** Broadcast options as they travel: arrays instead of sets. */
 export interface WireOptions {

@@ -28,9 +28,13 @@ export function isBinary(value: unknown): value is BinaryValue {
   return value instanceof ArrayBuffer || ArrayBuffer.isView(value);
 }
 
-/** The bytes of a binary value as a `Uint8Array`, without copying. */
+/**
+ * The bytes of a binary value as a plain `Uint8Array`, without copying: a
+ * subclass (Node's `Buffer`, which Bun and `ws` hand over) becomes a plain
+ * view, so received binary is the same type on every runtime.
+ */
 export function toUint8Array(value: BinaryValue): Uint8Array {
-  if (value instanceof Uint8Array) return value;
+  if (value.constructor === Uint8Array) return value as Uint8Array;
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
 }

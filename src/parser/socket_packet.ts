@@ -13,6 +13,9 @@
 
 import { deconstruct } from "./_binary.ts";
 
+/** What Socket.IO calls binary, and its bytes as a plain `Uint8Array` (no copy). */
+export { type BinaryValue, isBinary, toUint8Array } from "./_binary.ts";
+
 /** The Socket.IO protocol revision this codec speaks. */
 export const protocol = 5;
 

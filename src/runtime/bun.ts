@@ -23,14 +23,8 @@ import type {
   WebSocketLike,
   WebSocketTopics,
 } from "../engine/ports.ts";
-import {
-  callApp,
-  guardEvents,
-  SERVE_DEFAULTS,
-  type Served,
-  type ServeOptions,
-  toBytes,
-} from "./glue.ts";
+import { callApp, guardEvents, SERVE_DEFAULTS, type Served, type ServeOptions } from "./glue.ts";
+import { toUint8Array } from "../parser/socket_packet.ts";
 
 export type { Served, ServeOptions } from "./glue.ts";
 
@@ -252,7 +246,7 @@ export function createBunHandlers(app: FetchApp): BunHandlers {
       perMessageDeflate: app.perMessageDeflate === true,
       open: (ws) => ws.data.events.onOpen(new _BunSocket(ws)),
       message: (ws, message) =>
-        ws.data.events.onMessage(typeof message === "string" ? message : toBytes(message)),
+        ws.data.events.onMessage(typeof message === "string" ? message : toUint8Array(message)),
       close: (ws, code, reason) => ws.data.events.onClose(code, reason),
     },
     idleTimeout: HTTP_IDLE_TIMEOUT,

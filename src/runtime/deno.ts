@@ -24,8 +24,8 @@ import {
   type Served,
   type ServeOptions,
   settleWithin,
-  toBytes,
 } from "./glue.ts";
+import { toUint8Array } from "../parser/socket_packet.ts";
 
 export type { Served, ServeOptions } from "./glue.ts";
 
@@ -145,7 +145,7 @@ function _wire(socket: _DenoSocket, events: WebSocketEvents, maxPayload: number)
   socket.binaryType = "arraybuffer";
   socket.addEventListener("open", () => events.onOpen(socket));
   socket.addEventListener("message", ({ data }) => {
-    const message = typeof data === "string" ? data : toBytes(data as ArrayBuffer);
+    const message = typeof data === "string" ? data : toUint8Array(data as ArrayBuffer);
     // Deno has no option for a size limit: refuse here, before the app
     if (exceedsPayload(message, maxPayload)) {
       socket.close(MESSAGE_TOO_BIG); // no reason, like the official server

@@ -77,12 +77,6 @@ export async function callApp(
   }
 }
 
-/** A view of binary message data as a plain `Uint8Array` (no copy). */
-export function toBytes(data: ArrayBuffer | ArrayBufferView): Uint8Array {
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
-
 /**
  * Wraps the app's socket callbacks so a throwing callback never escapes into
  * the runtime's event loop (where it would end the process), and so `onClose`

@@ -34,8 +34,8 @@ import {
   type Served,
   type ServeOptions,
   settleWithin,
-  toBytes,
 } from "./glue.ts";
+import { toUint8Array } from "../parser/socket_packet.ts";
 
 export type { Served, ServeOptions } from "./glue.ts";
 
@@ -192,7 +192,7 @@ function _onWsMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
     : Buffer.isBuffer(data)
     ? data
     : Buffer.from(data);
-  _events.get(this)?.onMessage(isBinary ? toBytes(bytes) : bytes.toString("utf8"));
+  _events.get(this)?.onMessage(isBinary ? toUint8Array(bytes) : bytes.toString("utf8"));
 }
 
 function _onWsError(this: WebSocket, err: Error): void {

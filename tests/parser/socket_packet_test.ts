@@ -1,6 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { encodePacket, type Packet, PacketType } from "../../src/parser/socket_packet.ts";
+import { Buffer } from "node:buffer";
+import {
+  encodePacket,
+  type Packet,
+  PacketType,
+  toUint8Array,
+} from "../../src/parser/socket_packet.ts";
 import { hasBinary } from "../../src/parser/_binary.ts";
 
 const { CONNECT, DISCONNECT, EVENT, ACK, CONNECT_ERROR } = PacketType;
@@ -123,6 +129,17 @@ describe("encodePacket: binary attachments", () => {
     assert.ok(attachment instanceof Uint8Array);
     assert.equal(attachment.buffer, buffer);
     assert.deepEqual([...attachment], [4, 5, 6]);
+  });
+
+  it("toUint8Array: a plain Uint8Array as it is, a Buffer as a plain view of the same bytes", () => {
+    const plain = new Uint8Array([1, 2]);
+    assert.equal(toUint8Array(plain), plain);
+    const buf = Buffer.from([7, 8, 9, 10]).subarray(1, 3);
+    const view = toUint8Array(buf);
+    assert.equal(Object.getPrototypeOf(view), Uint8Array.prototype);
+    assert.equal(view.buffer, buf.buffer);
+    assert.equal(view.byteOffset, buf.byteOffset);
+    assert.deepEqual(view, new Uint8Array([8, 9]));
   });
 
   it("sends other views as a Uint8Array of exactly their bytes", () => {
