@@ -113,11 +113,14 @@ function _buildPackage(): void {
  */
 export function buildNodeServers(specs: readonly ServerSpec[]): void {
   const files = [...new Set(specs.filter((s) => s.runtime === "node").map((s) => s.argv.at(-1)!))];
-  if (files.length) _buildPackage();
+  // SIO_BENCH_NODE_FROM=src: bundle sio-edge from src/ instead (to compare the two builds)
+  const fromSrc = process.env.SIO_BENCH_NODE_FROM === "src";
+  if (files.length && !fromSrc) _buildPackage();
   for (const out of files) {
     const entry = out.replace(BUILD_DIR, "bench/servers").replace(/\.mjs$/, ".ts");
     const args = [entry, "--bundle", "--platform=node", "--format=esm", "--target=node20"];
-    args.push("--packages=external", "--external:../../src/*", "--log-level=warning");
+    args.push("--packages=external", "--log-level=warning");
+    if (!fromSrc) args.push("--external:../../src/*");
     args.push(`--outfile=${out}`);
     const result = spawnSync(resolve(ROOT, "node_modules/.bin/esbuild"), args, {
       cwd: ROOT,

@@ -30,7 +30,7 @@ import { BIN, buildNodeServers, profiledArgv, ROOT, SERVERS, type ServerSpec } f
 const FULL: Config = {
   mode: "full",
   reps: 5,
-  budgetMs: 14 * 60_000,
+  budgetMs: 11 * 60_000,
   connect: { count: 1_000, concurrency: 50 },
   memory: { count: 10_000 },
   broadcast: { messages: 200, size: 100 },
@@ -44,7 +44,7 @@ const QUICK: Config = {
   ...FULL,
   mode: "quick",
   reps: 2,
-  budgetMs: 100_000,
+  budgetMs: 180_000,
   broadcast: { messages: 50, size: 100 },
   memory: { count: 0 },
   echo: { clients: 100, outstanding: 10, total: 20_000 },

@@ -77,9 +77,15 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
   #settings: SessionSettings;
   #verifier: Verifier;
 
+  /** Whether a request path equal to `opts.path` is what the URL parser makes of it. */
+  readonly #plainPath: boolean;
+
   constructor(options: EngineOptions = {}) {
     super();
     this.opts = resolveOptions(options);
+    // a path the URL parser leaves as it is (no escapes, no dot segments)
+    this.#plainPath = /^[\w\-~/]*$/.test(this.opts.path.replace(/\./g, "_")) &&
+      !/(^|\/)\.\.?(\/|$)/.test(this.opts.path);
     this.#store = options.store ?? new MemorySessionStore<EngineSocket>();
     const o = this.opts;
     this.#settings = {
@@ -135,18 +141,34 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
   }
 
   /** Answers one request. Never throws: faults become the protocol's answers. */
-  async handle(req: Request, ctx: RequestContext = {}): Promise<Response> {
-    try {
-      return await this.#handle(req, ctx);
-    } catch {
-      // a bug of ours must not leak a stack trace to the client
-      return new Response(null, { status: 500 });
+  handle(req: Request, ctx: RequestContext = {}): Promise<Response> {
+    // a bug of ours must not leak a stack trace to the client (#handle is
+    // async: whatever it throws arrives as a rejection)
+    return this.#handle(req, ctx).catch(_internalError);
+  }
+
+  /**
+   * The query of `url` when its path is exactly the engine's (how every
+   * client asks), without a URL parse; otherwise the parsed URL decides.
+   */
+  #query(url: string): URLSearchParams | undefined {
+    const path = this.opts.path;
+    const scheme = url.indexOf("://");
+    const start = scheme < 0 ? -1 : url.indexOf("/", scheme + 3);
+    if (this.#plainPath && start >= 0 && url.startsWith(path, start)) {
+      const end = start + path.length;
+      if (url.length === end) return new URLSearchParams();
+      if (url.charCodeAt(end) === 63 /* ? */ && !url.includes("#", end)) {
+        return new URLSearchParams(url.slice(end + 1));
+      }
     }
+    const parsed = new URL(url);
+    return this.matches(parsed) ? parsed.searchParams : undefined;
   }
 
   async #handle(req: Request, ctx: RequestContext): Promise<Response> {
-    const url = new URL(req.url);
-    if (!this.matches(url)) return new Response("Not Found", { status: 404 });
+    const query = this.#query(req.url);
+    if (!query) return new Response("Not Found", { status: 404 });
     const headers = new Headers();
     const isUpgrade = req.headers.get("upgrade")?.toLowerCase() === "websocket";
     if (this.opts.cors) {
@@ -159,7 +181,6 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       if (cors.preflight) return cors.preflight;
       for (const [k, v] of cors.headers) headers.append(k, v);
     }
-    const query = url.searchParams;
     const verdict = verifyRequest(req, query, isUpgrade, this.#verifier);
     const refusal = verdict instanceof Promise ? await verdict : verdict;
     if (refusal) return this.#refuse(req, refusal, isUpgrade, headers);
@@ -387,4 +408,8 @@ function copyHeaders(from: Headers, to: Response): void {
   } catch {
     // some runtimes hand out upgrade responses with immutable headers
   }
+}
+
+function _internalError(): Response {
+  return new Response(null, { status: 500 });
 }

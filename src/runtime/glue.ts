@@ -65,16 +65,21 @@ export interface Served {
 }
 
 /** Calls the app, turning a throw into a bare 500 (no stack trace reaches a client). */
-export async function callApp(
+export function callApp(
   app: FetchApp,
   req: Request,
   ctx: RequestContext,
 ): Promise<Response> {
+  // no async wrapper: one promise less and no extra turns per request
   try {
-    return await app.handle(req, ctx);
+    return Promise.resolve(app.handle(req, ctx)).catch(_internalError);
   } catch {
-    return new Response(null, { status: 500 });
+    return Promise.resolve(_internalError());
   }
+}
+
+function _internalError(): Response {
+  return new Response(null, { status: 500 });
 }
 
 /**

@@ -200,12 +200,10 @@ export class Server<
   }
 
   /** Answers one request (the FetchApp contract). Never throws. */
-  async handle(req: Request, ctx?: RequestContext): Promise<Response> {
-    if (this.#isClientFile(req)) {
-      const file = await this.#clientFile(req);
-      if (file) return file;
-    }
-    return await this.engine.handle(req, ctx);
+  handle(req: Request, ctx?: RequestContext): Promise<Response> {
+    // engine requests go straight through (no async wrapper of their own)
+    if (!this.#isClientFile(req)) return this.engine.handle(req, ctx);
+    return this.#clientFile(req).then((file) => file ?? this.engine.handle(req, ctx));
   }
 
   /** A fetch handler: `Deno.serve(io.handler())`. */
