@@ -78,16 +78,18 @@ export class Polling extends Transport {
    * Answers a GET or POST of this session. `headers` already holds what every
    * answer carries (CORS, cookie); `decorate` is applied to the successful
    * answers only, as the official server adds `cache-control` and emits
-   * `headers` only when it writes packets or "ok".
+   * `headers` only when it writes packets or "ok". `wholeBody`: the runtime
+   * ends stalled bodies itself (`RequestContext.boundsStalledBodies`).
    */
   onRequest(
     req: Request,
     headers: Headers,
     decorate: DecorateHeaders = () => {},
     build: PlainResponseBuilder = _newResponse,
+    wholeBody = false,
   ): Promise<Response> {
     if (req.method === "GET") return this.#onPoll(req, headers, decorate, build);
-    if (req.method === "POST") return this.#onData(req, headers, decorate, build);
+    if (req.method === "POST") return this.#onData(req, headers, decorate, build, wholeBody);
     // the official server answers any other method on a session with a bare 500
     return Promise.resolve(new Response(null, { status: 500, headers }));
   }
@@ -132,6 +134,7 @@ export class Polling extends Transport {
     headers: Headers,
     decorate: DecorateHeaders,
     build: PlainResponseBuilder,
+    wholeBody: boolean,
   ): Promise<Response> {
     if (this.#posting) {
       this.onError("data request overlap from client");
@@ -145,7 +148,7 @@ export class Polling extends Transport {
     }
     this.#posting = true;
     let body: string | Uint8Array | typeof TOO_LARGE | typeof TIMED_OUT | typeof CANCELLED;
-    const read = new BodyRead(req, this.maxPayload);
+    const read = new BodyRead(req, this.maxPayload, wholeBody);
     const timer = this.#clock.setTimeout(() => read.cancel(TIMED_OUT), this.#bodyTimeout);
     this.#cancelBody = () => read.cancel(CANCELLED);
     try {
@@ -313,12 +316,15 @@ class BodyRead {
   readonly #limit: number;
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   #cancelled: typeof TIMED_OUT | typeof CANCELLED | undefined;
+  /** Whether a body of declared length may be read with one `text()`. */
+  readonly #whole: boolean;
   /** Ends a whole-body read at once when cancelled. */
   #wake: ((why: typeof TIMED_OUT | typeof CANCELLED) => void) | undefined;
 
-  constructor(req: Request, limit: number) {
+  constructor(req: Request, limit: number, whole: boolean) {
     this.#req = req;
     this.#limit = limit;
+    this.#whole = whole;
   }
 
   cancel(why: typeof TIMED_OUT | typeof CANCELLED): void {
@@ -337,13 +343,10 @@ class BodyRead {
     const length = req.headers.get("content-length");
     const declared = Number(length);
     if (declared > limit) {
-      const body = req.body;
-      await body?.cancel().catch(() => {});
+      await req.body?.cancel().catch(() => {});
       return TOO_LARGE;
     }
-    // a declared length within the limit: one native read (Node: from the
-    // IncomingMessage, no undici Request) is much cheaper than a stream reader
-    if (!binary && length !== null && declared >= 0) return this.#whole(req);
+    if (this.#whole && !binary && length !== null && declared >= 0) return this.#readWhole(req);
     const body = req.body;
     if (!body) return binary ? new Uint8Array(0) : "";
     const reader = this.#reader = body.getReader();
@@ -364,11 +367,11 @@ class BodyRead {
   }
 
   /**
-   * The whole body through `req.text()`. A cancel answers at once; the read
-   * itself then ends with its connection (the runtime's request timeouts),
-   * holding at most the declared length, which is within the limit.
+   * The whole body through one `req.text()` (the runtime ends a stalled one:
+   * `RequestContext.boundsStalledBodies`). A cancel answers at once; the
+   * read, holding at most the declared length, ends with its connection.
    */
-  async #whole(
+  async #readWhole(
     req: Request,
   ): Promise<string | typeof TOO_LARGE | typeof TIMED_OUT | typeof CANCELLED> {
     if (this.#cancelled !== undefined) return this.#cancelled;

@@ -88,6 +88,14 @@ export interface RequestContext {
    * `new Response(body, { status, headers })` when absent.
    */
   plainResponse?: PlainResponseBuilder | undefined;
+  /**
+   * The runtime ends a request whose body stalls by itself (Bun's
+   * `idleTimeout`, Node's `requestTimeout`): the engine may then read a
+   * polling body of declared length with one `text()`, much cheaper there
+   * than a stream reader but not cancellable — a body timeout or a closed
+   * session still answers at once, and the runtime ends the read.
+   */
+  boundsStalledBodies?: boolean | undefined;
 }
 
 /** Builds a `Response` with a body known in full. */

@@ -200,6 +200,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       headers,
       (h) => this.#pollingHeaders(req, h),
       ctx.plainResponse,
+      ctx.boundsStalledBodies === true,
     );
   }
 

@@ -25,6 +25,7 @@ export class NodeRequest {
   #headers: Headers | undefined;
   #abort: AbortController | undefined;
   #real: Request | undefined;
+  #body: ReadableStream<Uint8Array> | undefined;
   #used = false;
 
   /**
@@ -59,13 +60,28 @@ export class NodeRequest {
 
   /** Whether the body was read. */
   get bodyUsed(): boolean {
-    return this.#real ? this.#real.bodyUsed : this.#used;
+    if (this.#real) return this.#real.bodyUsed;
+    return this.#used || this.#body?.locked === true;
+  }
+
+  /**
+   * The body as a web stream, straight from the `IncomingMessage` (no undici
+   * `Request`: the engine reads a polling POST through it); `null` for GET
+   * and HEAD.
+   */
+  get body(): ReadableStream<Uint8Array> | null {
+    if (this.#real || this.#used) return this._real().body;
+    if (this.method === "GET" || this.method === "HEAD") return null;
+    return this.#body ??= _bodyStream(this.#incoming);
   }
 
   /** The body as UTF-8 text. */
   text(): Promise<string> {
     if (this.#real) return this.#real.text();
-    if (this.#used) return Promise.reject(new TypeError("Body already used"));
+    if (this.#used || this.#body?.locked) {
+      return Promise.reject(new TypeError("Body already used"));
+    }
+    if (this.#body) return this._real().text();
     this.#used = true;
     const incoming = this.#incoming;
     return new Promise((resolve, reject) => {
@@ -88,8 +104,9 @@ export class NodeRequest {
       headers: this.headers,
       signal: this.signal,
     };
-    if (hasBody && !this.#used) {
-      init.body = _bodyStream(this.#incoming);
+    // a body already read (as text, or through its locked stream) is not passed on
+    if (hasBody && !this.#used && !this.#body?.locked) {
+      init.body = this.#body ?? _bodyStream(this.#incoming);
       init.duplex = "half";
     }
     return this.#real = new Request(this.url, init);
@@ -97,7 +114,6 @@ export class NodeRequest {
 }
 
 const _passedOn = [
-  "body",
   "cache",
   "credentials",
   "destination",

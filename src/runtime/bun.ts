@@ -219,6 +219,8 @@ export function createBunHandlers(app: FetchApp): BunHandlers {
       let upgraded = false;
       let address: string | undefined | null = null;
       const ctx: RequestContext = {
+        // idleTimeout ends a connection whose request body stalls
+        boundsStalledBodies: true,
         // looked up only when read (a handshake): requestIP costs on every request
         get remoteAddress() {
           if (address === null) address = server.requestIP(req)?.address;

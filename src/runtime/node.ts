@@ -152,6 +152,8 @@ async function _request(
     upgrade: _noUpgrade,
     remoteAddress: incoming.socket.remoteAddress,
     plainResponse,
+    // requestTimeout (and headersTimeout) end a request whose body stalls
+    boundsStalledBodies: true,
   };
   const req = new NodeRequest(incoming, outgoing);
   const res = URL.canParse(req.url)
