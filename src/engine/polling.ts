@@ -13,6 +13,7 @@ import type { Clock, TimerHandle } from "../util/clock.ts";
 import { Transport } from "./transport.ts";
 import type { PlainResponseBuilder } from "./ports.ts";
 import { DEFAULT_BODY_TIMEOUT } from "./options.ts";
+import { ErrorCode, errorResponse } from "./errors.ts";
 
 const encoder = new TextEncoder();
 
@@ -243,6 +244,24 @@ export class Polling extends Transport {
   }
 
   /** Marks the transport replaced; an orderly close waiting for a GET ends now. */
+  /**
+   * A GET still parked when the upgrade packet arrives was sent after it (a
+   * client pauses polling, waiting for its GET to return, before it sends the
+   * packet) and overtook it on the way — workerd delivers a Durable Object's
+   * requests and WebSocket messages in either order. It gets what the official
+   * server answers a GET that comes after the upgrade: 400, code 3.
+   */
+  override replaced(): void {
+    const get = this.#get;
+    if (get) {
+      this.writable = false;
+      this.#get = undefined;
+      get.detach();
+      get.resolve(errorResponse(ErrorCode.BAD_REQUEST, {}, get.headers));
+    }
+    super.replaced();
+  }
+
   override discard(): void {
     super.discard();
     const pending = this.#shouldClose;

@@ -428,7 +428,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
 
   /** Moves the session onto the upgraded transport and flushes what waited. */
   #switchTo(next: Transport): void {
-    this.#transport.discard();
+    this.#transport.replaced();
     // discarding a polling transport ends a close that was waiting for a GET
     if (this.#readyState === "closed") {
       next.close();

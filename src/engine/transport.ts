@@ -75,6 +75,11 @@ export abstract class Transport extends Emitter<TransportEvents> {
     this.discarded = true;
   }
 
+  /** The session moved onto the transport that upgraded this one: {@link discard}, and more for polling. */
+  replaced(): void {
+    this.discard();
+  }
+
   /** The transport-specific part of `close`. */
   protected abstract doClose(fn: () => void): void;
 

@@ -9,7 +9,7 @@
  * `whoami` also reports `boots`: how many instances of the object have been
  * constructed (kept in storage), which is how a test sees an eviction.
  *
- * Bindings (strings): `PING_INTERVAL`, `PING_TIMEOUT` (ms); `RECOVERY` ("1" enables
+ * Bindings (strings): `PING_INTERVAL`, `PING_TIMEOUT`, `CONNECT_TIMEOUT` (ms); `RECOVERY` ("1" enables
  * connection state recovery, whose offsets the client then sees as a last
  * event argument, as with the official server).
  *
@@ -23,6 +23,7 @@ import type { Socket } from "../../src/socket/socket.ts";
 interface Env {
   PING_INTERVAL?: string;
   PING_TIMEOUT?: string;
+  CONNECT_TIMEOUT?: string;
   RECOVERY?: string;
 }
 
@@ -121,6 +122,7 @@ export const SocketIO = defineSocketIO<Env>((io, { ctx }) => {
 }, (env) => ({
   pingInterval: Number(env.PING_INTERVAL ?? 25_000),
   pingTimeout: Number(env.PING_TIMEOUT ?? 20_000),
+  connectTimeout: Number(env.CONNECT_TIMEOUT ?? 45_000),
   ...(env.RECOVERY === "1" ? { connectionStateRecovery: {} } : {}),
 }));
 

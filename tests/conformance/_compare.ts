@@ -16,10 +16,10 @@
 import assert from "node:assert/strict";
 import process from "node:process";
 import { after, before, describe, it } from "node:test";
-import type { Runtime } from "../_support/fixture.ts";
 import {
   closeTargets,
   edgeRuntimes,
+  type EdgeTarget,
   startTargets,
   type Target,
   type TargetName,
@@ -36,7 +36,12 @@ export interface Scenario {
    * Where sio-edge deliberately differs: what it must answer instead, made
    * from the official server's (normalised) observation. Say why beside it.
    */
-  edge?: (official: unknown, runtime: Runtime) => unknown;
+  edge?: (official: unknown, runtime: EdgeTarget) => unknown;
+  /**
+   * Where the scenario does not apply (say why beside it): e.g. what only a
+   * runtime's own listener does, which a Worker never sees.
+   */
+  readonly skip?: readonly EdgeTarget[];
 }
 
 /** Registers a `describe` block that compares every scenario on every runtime. */
@@ -59,13 +64,14 @@ export function conformance(title: string, scenarios: readonly Scenario[]): void
 
     before(async () => {
       targets = await startTargets(["official", ...runtimes]);
-    }, { timeout: 30_000 });
+    }, { timeout: 60_000 });
     after(() => closeTargets(targets));
 
     // CONF_ONLY=<text> plays only the scenarios whose name contains it
     const only = process.env.CONF_ONLY;
     for (const scenario of scenarios.filter((s) => !only || s.name.includes(only))) {
       for (const runtime of runtimes) {
+        if (scenario.skip?.includes(runtime)) continue;
         it(`${scenario.name} (${runtime})`, async () => {
           let wanted = official.get(scenario);
           if (!wanted) official.set(scenario, wanted = observe(scenario, "official"));
@@ -92,12 +98,13 @@ export function conformance(title: string, scenarios: readonly Scenario[]): void
  * They are bugs to fix in the runtime file; each entry says how, and a test
  * fails (as it should) once the fix lands and the entry is still here.
  */
-const RUNTIME_GAPS: Record<Runtime, (expected: unknown) => unknown> = {
+const RUNTIME_GAPS: Record<EdgeTarget, (expected: unknown) => unknown> = {
   // Bun enforces the message size limit itself and closes with its own
   // reason; the official server's 1009 has none.
   bun: (expected) => replaceIn(expected, "<close 1009 >", "<close 1009 Received too big message>"),
   node: (expected) => expected,
   deno: (expected) => expected,
+  workerd: (expected) => expected,
 };
 
 /** `value` as JSON with `from` replaced by `to` everywhere (for `edge` rewrites). */

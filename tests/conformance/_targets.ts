@@ -1,7 +1,9 @@
 /**
  * The servers a conformance test plays its scenarios against: the official
- * socket.io 4.8 server (Node) and sio-edge on each runtime, all serving the
- * app of `conf_handlers.ts` on 127.0.0.1.
+ * socket.io 4.8 server (Node) and sio-edge on each runtime — Node, Deno, Bun,
+ * and workerd (the app's servers as Durable Objects behind a Worker,
+ * `tests/cloudflare/_worker_conformance.ts`, served by Miniflare) — all
+ * serving the app of `conf_handlers.ts` on 127.0.0.1.
  *
  * @module
  */
@@ -10,9 +12,14 @@ import { spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { type Runtime, startServer } from "../_support/fixture.ts";
+import { startWorker } from "../cloudflare/_harness.ts";
+import { CONF_OBJECTS } from "../cloudflare/_worker_conformance.ts";
+
+/** A place sio-edge runs: a runtime of `serve()`, or workerd (a Worker and Durable Objects). */
+export type EdgeTarget = Runtime | "workerd";
 
 /** The official server, or sio-edge on a runtime. */
-export type TargetName = "official" | Runtime;
+export type TargetName = "official" | EdgeTarget;
 
 /** A running server of the app. */
 export interface Target {
@@ -28,10 +35,10 @@ const START_TIMEOUT_MS = 20_000;
 
 /**
  * The sio-edge runtimes to compare, from `CONF_RUNTIMES` (comma-separated)
- * or all three.
+ * or all four.
  */
-export function edgeRuntimes(): Runtime[] {
-  const all: Runtime[] = ["node", "deno", "bun"];
+export function edgeRuntimes(): EdgeTarget[] {
+  const all: EdgeTarget[] = ["node", "deno", "bun", "workerd"];
   const wanted = process.env.CONF_RUNTIMES?.split(",").map((s) => s.trim());
   return wanted ? all.filter((r) => wanted.includes(r)) : all;
 }
@@ -58,6 +65,10 @@ export async function closeTargets(targets: Map<TargetName, Target> | undefined)
 }
 
 async function _start(name: TargetName): Promise<Target> {
+  if (name === "workerd") {
+    const worker = await startWorker("_worker_conformance.ts", {}, CONF_OBJECTS);
+    return { name, url: worker.url, port: worker.port, close: () => worker.close() };
+  }
   if (name !== "official") {
     const server = await startServer(name, "conf_app");
     return { name, url: server.url, port: server.port, close: () => server.close() };

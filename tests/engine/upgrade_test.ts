@@ -130,6 +130,23 @@ describe("upgrade from polling to WebSocket", () => {
     finish(h);
   });
 
+  it("a GET still parked when 5 arrives (it overtook 5) answers 400 code 3, as one after the switch", async () => {
+    const h = setup();
+    const { sid, socket } = await handshake(h);
+    const closed = closes(socket);
+    const get = poll(h, sid);
+    await probe(h, sid);
+    await settle();
+    h.upgrader.events.onMessage("5");
+    const res = await get.promise;
+    assert.equal(res.status, 400);
+    assert.equal(res.headers.get("cache-control"), null, "an error answer, not a payload");
+    assert.deepEqual(await errorBody(res), { code: 3, message: "Bad request" });
+    assert.equal(socket.transport.name, "websocket");
+    assert.deepEqual(closed, []);
+    finish(h);
+  });
+
   it("upgradeTimeout cancels an upgrade that never completes; the session stays on polling", async () => {
     const h = setup({ upgradeTimeout: 1000 });
     const { sid, socket } = await handshake(h);

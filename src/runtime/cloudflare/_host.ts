@@ -8,7 +8,7 @@
  */
 
 import type { AdapterNamespace } from "../../adapter/adapter.ts";
-import type { Upgrader, WebSocketEvents, WebSocketLike } from "../../engine/ports.ts";
+import type { Upgrader, WebSocketEvents } from "../../engine/ports.ts";
 import type { EngineSocket } from "../../engine/socket.ts";
 import { Server, type ServerOptions } from "../../socket/server.ts";
 import { randomId } from "../../util/id.ts";
@@ -18,6 +18,7 @@ import { SessionAwareAdapter } from "../../adapter/session_aware_adapter.ts";
 import { DurableObjectRecoveryLog } from "./_recovery.ts";
 import { sidPrefix } from "./_sid.ts";
 import { type Resumed, SessionSaver } from "./_saver.ts";
+import { ObjectSocket } from "./_socket.ts";
 import { decodeAttachment, decodeBody, type SessionRecord, storageKey } from "./_state.ts";
 import {
   type CfObjectState,
@@ -25,6 +26,9 @@ import {
   newWebSocketPair,
   webSocketResponse,
 } from "./_types.ts";
+
+/** An extension name no client offers: the preference that makes workerd agree to none. */
+const NO_EXTENSION = "x-sio-edge-none";
 
 /** WebSocket close code for a session the woken object cannot take over (RFC 6455 §7.4.1). */
 const SESSION_LOST = 1011;
@@ -36,6 +40,8 @@ export class ObjectHost {
   #ctx: CfObjectState;
   #clock: AlarmClock;
   #events = new Map<CfWebSocket, WebSocketEvents>();
+  /** What the engine holds of each accepted socket (see `_socket.ts`: closes before a first message). */
+  #sockets = new Map<CfWebSocket, ObjectSocket>();
   #saver: SessionSaver;
   #upgrade: Upgrader;
 
@@ -79,6 +85,8 @@ export class ObjectHost {
 
   /** A frame on a hibernatable WebSocket. */
   onMessage(ws: CfWebSocket, message: string | ArrayBuffer): void {
+    // the answer a deferred close waited for: the close goes out, the message nowhere
+    if (this.#sockets.get(ws)?.heard() === false) return;
     const events = this.#events.get(ws);
     if (!events) return void this.#closeQuietly(ws, SESSION_LOST);
     events.onMessage(typeof message === "string" ? message : new Uint8Array(message));
@@ -89,6 +97,7 @@ export class ObjectHost {
   onClose(ws: CfWebSocket, code: number, reason: string): void {
     // answer the peer's close frame (a no-op where the runtime already did)
     this.#closeQuietly(ws, code === 1005 || code === 1006 ? 1000 : code, reason);
+    this.#ended(ws);
     this.#events.get(ws)?.onClose(code, reason);
     this.#events.delete(ws);
     this.#saver.schedule();
@@ -97,6 +106,7 @@ export class ObjectHost {
   /** A hibernatable WebSocket failed. */
   onError(ws: CfWebSocket, error: unknown): void {
     const events = this.#events.get(ws);
+    this.#ended(ws);
     events?.onError(error);
     events?.onClose(1006, "");
     this.#events.delete(ws);
@@ -130,15 +140,30 @@ export class ObjectHost {
     this.#ctx.acceptWebSocket(server);
     const guarded = guardEvents(events);
     this.#events.set(server, guarded);
+    const socket = new ObjectSocket(server, {
+      heard: false,
+      grace: this.io.engine.opts.pingTimeout,
+    });
+    this.#sockets.set(server, socket);
     // an accepted server-side socket may be written at once; frames wait for the client
-    guarded.onOpen(server as WebSocketLike);
-    return webSocketResponse(pair[0]);
+    guarded.onOpen(socket);
+    // workerd negotiates permessage-deflate with any client that offers it, taking the
+    // response's Sec-WebSocket-Extensions as the server's preference (and writing its own
+    // answer to the client): without `perMessageDeflate`, the preference is an extension no
+    // client offers, so none is agreed
+    const headers = this.io.engine.perMessageDeflate
+      ? undefined
+      : new Headers({ "sec-websocket-extensions": NO_EXTENSION });
+    return webSocketResponse(pair[0], headers);
   }
 
   #onSession(session: EngineSocket): void {
     const attach = () => {
-      const ws = session.webSocket as CfWebSocket | undefined;
-      if (ws && this.#events.has(ws)) this.#track(session, ws);
+      const like = session.webSocket;
+      const ws = like instanceof ObjectSocket ? like.ws : undefined;
+      if (!ws || !this.#events.has(ws)) return;
+      this.#sockets.get(ws)?.carries(session.protocol);
+      this.#track(session, ws);
     };
     if (session.transport.name === "websocket") attach();
     else session.once("upgrade", attach);
@@ -158,7 +183,11 @@ export class ObjectHost {
         (events) => {
           const guarded = guardEvents(events);
           this.#events.set(ws, guarded);
-          guarded.onOpen(ws as WebSocketLike);
+          // a socket from before an eviction: its close is not deferred (a session that outlived an
+          // eviction has almost always heard its client: the CONNECT, a pong)
+          const socket = new ObjectSocket(ws, { heard: true, grace: 0 });
+          this.#sockets.set(ws, socket);
+          guarded.onOpen(socket);
         },
       );
       this.#track(session, ws, { record, external });
@@ -175,8 +204,15 @@ export class ObjectHost {
     const tracked = this.#saver.track(session, ws, resumed);
     session.once("close", () => {
       this.#events.delete(ws);
+      // a close that waits for the client's first message keeps its socket until then
+      if (!this.#sockets.get(ws)?.closing) this.#sockets.delete(ws);
       this.#saver.untrack(tracked);
     });
+  }
+
+  #ended(ws: CfWebSocket): void {
+    this.#sockets.get(ws)?.ended();
+    this.#sockets.delete(ws);
   }
 
   #closeQuietly(ws: CfWebSocket, code: number, reason?: string): void {
