@@ -183,8 +183,9 @@ export class ObjectHost {
         (events) => {
           const guarded = guardEvents(events);
           this.#events.set(ws, guarded);
-          // a socket from before an eviction: its close is not deferred (a session that outlived an
-          // eviction has almost always heard its client: the CONNECT, a pong)
+          // a socket from before an eviction: its close is not deferred. A v4 session cannot be
+          // evicted before its CONNECT (the connectTimeout timer keeps the object awake), so its
+          // client has spoken; v3 clients are closed at once anyway
           const socket = new ObjectSocket(ws, { heard: true, grace: 0 });
           this.#sockets.set(ws, socket);
           guarded.onOpen(socket);
