@@ -23,11 +23,6 @@ export class Emitter {
     return this;
   }
 
-  /** Adds a listener (alias of `on`). */
-  addEventListener(event: string, fn: Listener): this {
-    return this.on(event, fn);
-  }
-
   /** Adds a listener removed after its first call. */
   once(event: string, fn: Listener): this {
     const wrapper: Wrapped = (...args) => {
@@ -40,33 +35,17 @@ export class Emitter {
 
   /** Removes one listener of `event`, every listener of `event`, or every listener. */
   off(event?: string, fn?: Listener): this {
+    const map = this.#map;
     if (event === undefined) this.#map = {};
-    else if (!fn) delete this.#map[event];
+    else if (!fn) delete map[event];
     else {
-      const list = this.#map[event];
-      const i = list?.findIndex((l) => l === fn || l.fn === fn) ?? -1;
-      if (i >= 0) {
-        // copy on write: an emit in progress keeps its own snapshot
-        this.#map[event] = list!.filter((_, j) => j !== i);
-        if (list!.length === 1) delete this.#map[event];
-      }
+      // copy on write: an emit in progress keeps its own snapshot
+      const list = map[event] ?? [];
+      const i = list.findIndex((l) => l === fn || l.fn === fn);
+      if (i >= 0) map[event] = list.filter((_, j) => j !== i);
+      if (!map[event]?.length) delete map[event];
     }
     return this;
-  }
-
-  /** Removes listeners (alias of `off`). */
-  removeListener(event?: string, fn?: Listener): this {
-    return this.off(event, fn);
-  }
-
-  /** Removes every listener of `event`, or of every event. */
-  removeAllListeners(event?: string): this {
-    return this.off(event);
-  }
-
-  /** Removes a listener (alias of `off`). */
-  removeEventListener(event?: string, fn?: Listener): this {
-    return this.off(event, fn);
   }
 
   /** Calls the listeners of `event`. */
@@ -96,6 +75,22 @@ export class Emitter {
 
   /** Whether `event` has listeners. */
   hasListeners(event: string): boolean {
-    return !!this.#map[event]?.length;
+    return !!this.#map[event];
   }
 }
+
+/** The aliases of `@socket.io/component-emitter`. */
+export interface Emitter {
+  /** Adds a listener (alias of `on`). */
+  addEventListener(event: string, fn: Listener): this;
+  /** Removes listeners (alias of `off`). */
+  removeListener(event?: string, fn?: Listener): this;
+  /** Removes every listener of `event`, or of every event (alias of `off`). */
+  removeAllListeners(event?: string): this;
+  /** Removes a listener (alias of `off`). */
+  removeEventListener(event?: string, fn?: Listener): this;
+}
+
+const proto = Emitter.prototype;
+proto.addEventListener = proto.on;
+proto.removeListener = proto.removeAllListeners = proto.removeEventListener = proto.off;

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { decodePacket, type Packet } from "../parser/engine_packet.ts";
+import type { Packet } from "../parser/engine_packet.ts";
+import { decodeEngine } from "./_codec.ts";
 import { Emitter } from "./_emitter.ts";
 
 /** The engine options a transport reads (see `EngineOptions` in engine.ts). */
@@ -31,15 +32,15 @@ export interface TransportOptions {
 export class TransportError extends Error {
   /** Always `"TransportError"`. */
   readonly type = "TransportError";
-  /** What failed: an HTTP status, an event or an error. */
-  readonly description: unknown;
-  /** The failed response or socket, when there is one. */
-  readonly context: unknown;
   /** Makes the error. */
-  constructor(reason: string, description: unknown, context?: unknown) {
+  constructor(
+    reason: string,
+    /** What failed: an HTTP status, an event or an error. */
+    readonly description: unknown,
+    /** The failed response or socket, when there is one. */
+    readonly context?: unknown,
+  ) {
     super(reason);
-    this.description = description;
-    this.context = context;
   }
 }
 
@@ -102,6 +103,11 @@ export abstract class Transport extends Emitter {
     if (this.readyState === "open") this.write(packets);
   }
 
+  /** The packets of `buffer` to write now (polling keeps each payload under `maxPayload`). */
+  pick(buffer: Packet[], _maxPayload: number): Packet[] {
+    return buffer;
+  }
+
   /** Waits until nothing is in flight, then calls `onPause` (polling only). */
   pause(onPause: () => void): void {
     onPause();
@@ -120,7 +126,7 @@ export abstract class Transport extends Emitter {
   protected onData(data: string | Uint8Array): void {
     let packet: Packet;
     try {
-      packet = decodePacket(data);
+      packet = decodeEngine(data);
     } catch {
       return void this.emit("error", parserError());
     }

@@ -9,12 +9,19 @@
  */
 
 import type { Packet } from "../parser/engine_packet.ts";
-import type { Transport } from "./_transport.ts";
+import type { Transport, TransportCtor } from "./_transport.ts";
 import type { EngineSocket } from "./engine.ts";
 
-/** Probes the transport `name` and upgrades `socket` to it on success. */
-export function probe(socket: EngineSocket, name: string): void {
-  let transport: Transport | undefined = socket._createTransport(name);
+/** Probes each transport the server offers and this client has; upgrades `socket` on success. */
+export function probe(socket: EngineSocket, upgrades: string[]): void {
+  for (const Ctor of socket._ctors()) {
+    if (upgrades.includes(Ctor.transportName)) _probe(socket, Ctor);
+  }
+}
+
+function _probe(socket: EngineSocket, Ctor: TransportCtor): void {
+  const name = Ctor.transportName;
+  let transport: Transport | undefined = socket._createTransport(Ctor);
   let failed = false;
   setPrior(socket, false);
 

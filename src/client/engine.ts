@@ -70,7 +70,7 @@ export interface EngineOptions {
 /** The transports and the upgrade a client entry brings (so a WebSocket-only entry stays small). */
 export interface EngineKit {
   transports: Record<string, TransportCtor>;
-  probe?: (socket: EngineSocket, name: string) => void;
+  probe?: (socket: EngineSocket, upgrades: string[]) => void;
 }
 
 /** The states of an engine socket. */
@@ -82,17 +82,6 @@ interface Handshake {
   pingInterval: number;
   pingTimeout: number;
   maxPayload: number;
-}
-
-/** The UTF-8 length of a string, without encoding it. */
-function _byteLength(data: string | Uint8Array): number {
-  if (typeof data !== "string") return data.byteLength;
-  let length = 0;
-  for (let i = 0; i < data.length; i++) {
-    const c = data.charCodeAt(i);
-    length += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0xd800 || c >= 0xe000 ? 3 : (i++, 4);
-  }
-  return length;
 }
 
 /** Turns a query string into an object. */
@@ -142,16 +131,13 @@ export class EngineSocket extends Emitter {
   constructor(uri: string | undefined, opts: EngineOptions, kit: EngineKit) {
     super();
     this.#kit = kit;
-    const loc = pageLocation();
-    const url = uri ? new URL(uri, loc?.href) : undefined;
-    const secure = opts.secure ??
-      (url ? /^(https|wss):$/.test(url.protocol) : loc?.protocol === "https:");
-    const hostname = opts.hostname ?? url?.hostname.replace(/^\[|\]$/g, "") ?? loc?.hostname ??
-      "localhost";
-    const port = String(
-      opts.port ?? (url?.port || (url ? "" : loc?.port) || (secure ? "443" : "80")),
-    );
-    let query = opts.query ?? url?.search.slice(1) ?? {};
+    const base = pageLocation()?.href;
+    // no URI: the page's host, else localhost
+    const url = new URL(uri ?? base ?? "http://localhost", base);
+    const secure = opts.secure ?? /^(https|wss):$/.test(url.protocol);
+    const hostname = opts.hostname ?? url.hostname.replace(/^\[|\]$/g, "");
+    const port = String(opts.port ?? (url.port || (secure ? "443" : "80")));
+    let query = opts.query ?? (uri ? url.search.slice(1) : {});
     if (typeof query === "string") query = _decodeQuery(query);
     let path = (opts.path ?? "/engine.io").replace(/\/$/, "");
     if (opts.addTrailingSlash !== false) path += "/";
@@ -182,46 +168,31 @@ export class EngineSocket extends Emitter {
     this.#open();
   }
 
-  #ctor(name: string | TransportCtor): TransportCtor | undefined {
-    return typeof name === "string" ? this.#kit.transports[name] : name;
-  }
-
-  #names(): string[] {
-    return this.opts.transports.map((t) => typeof t === "string" ? t : t.transportName);
+  /** The transports asked for that this entry has, in order. */
+  _ctors(): TransportCtor[] {
+    return this.opts.transports.map((t) => typeof t === "string" ? this.#kit.transports[t]! : t)
+      .filter(Boolean);
   }
 
   /** Makes a transport for this session (used by the upgrade probe too). */
-  _createTransport(name: string): Transport {
-    const Ctor = this.#ctor(
-      this.opts.transports.find((t) => (typeof t === "string" ? t : t.transportName) === name) ??
-        name,
-    )!;
+  _createTransport(Ctor: TransportCtor): Transport {
+    const name = Ctor.transportName;
     const query: Record<string, string> = {
       ...this.opts.query as Record<string, string>,
       EIO: "4",
       transport: name,
     };
     if (this.id) query.sid = this.id;
-    return new Ctor({
-      ...this.opts,
-      ...this.opts.transportOptions?.[name],
-      query,
-      hostname: this.opts.hostname,
-    });
+    return new Ctor({ ...this.opts, ...this.opts.transportOptions?.[name], query });
   }
 
   #open(): void {
-    const names = this.#names();
-    const name = this.opts.rememberUpgrade && EngineSocket.priorWebsocketSuccess &&
-        names.includes("websocket")
-      ? "websocket"
-      : names[0];
-    if (!name || !this.#ctor(this.opts.transports[names.indexOf(name)]!)) {
-      queueMicrotask(() => this.emit("error", "No transports available"));
-      return;
-    }
+    const ctors = this._ctors();
+    const Ctor = (this.opts.rememberUpgrade && EngineSocket.priorWebsocketSuccess &&
+      ctors.find((c) => c.transportName === "websocket")) || ctors[0];
+    if (!Ctor) return void queueMicrotask(() => this.emit("error", "No transports available"));
     this.readyState = "opening";
-    const transport = this._createTransport(name);
+    const transport = this._createTransport(Ctor);
     transport.open();
     this._setTransport(transport);
   }
@@ -242,8 +213,8 @@ export class EngineSocket extends Emitter {
     EngineSocket.priorWebsocketSuccess = this.transport.name === "websocket";
     this.emit("open");
     this.flush();
-    if (this.transport.name === "polling" && this.opts.upgrade !== false && this.#kit.probe) {
-      for (const name of this.#upgrades) this.#kit.probe(this, name);
+    if (this.transport.name === "polling" && this.opts.upgrade !== false) {
+      this.#kit.probe?.(this, this.#upgrades);
     }
   }
 
@@ -277,8 +248,7 @@ export class EngineSocket extends Emitter {
     this.emit("handshake", data);
     this.id = data.sid;
     this.transport.query.sid = data.sid;
-    const names = this.#names();
-    this.#upgrades = (data.upgrades ?? []).filter((u) => names.includes(u) && !!this.#ctor(u));
+    this.#upgrades = data.upgrades ?? [];
     this.#pingInterval = data.pingInterval;
     this.#pingTimeout = data.pingTimeout;
     this.#maxPayload = data.maxPayload;
@@ -324,32 +294,11 @@ export class EngineSocket extends Emitter {
       this.readyState !== "closed" && this.transport.writable && !this.upgrading &&
       this.writeBuffer.length
     ) {
-      const packets = this.#writablePackets();
+      const packets = this.transport.pick(this.writeBuffer, this.#maxPayload);
       this.transport.send(packets);
       this.#prevBufferLen = packets.length;
       this.emit("flush");
     }
-  }
-
-  /** The longest prefix of the buffer that fits one polling payload under `maxPayload`. */
-  #writablePackets(): Packet[] {
-    const buffer = this.writeBuffer;
-    if (!(this.#maxPayload && this.transport.name === "polling" && buffer.length > 1)) {
-      return buffer;
-    }
-    let size = 1;
-    for (let i = 0; i < buffer.length; i++) {
-      const data = buffer[i]!.data;
-      // base64 makes binary 4/3 larger, plus its "b" prefix
-      if (data) {
-        size += typeof data === "string"
-          ? _byteLength(data)
-          : Math.ceil(data.byteLength / 3) * 4 + 1;
-      }
-      if (i > 0 && size > this.#maxPayload) return buffer.slice(0, i);
-      size += 2; // the type digit and the separator
-    }
-    return buffer;
   }
 
   /** Sends a message. */
@@ -385,21 +334,12 @@ export class EngineSocket extends Emitter {
       this.#onClose("forced close");
       this.transport.close();
     };
-    const afterUpgrade = () => {
-      this.off("upgrade", afterUpgrade);
-      this.off("upgradeError", afterUpgrade);
-      close();
-    };
-    const waitForUpgrade = () => {
-      this.once("upgrade", afterUpgrade);
-      this.once("upgradeError", afterUpgrade);
-    };
+    const after = () =>
+      this.upgrading ? this.once("upgrade", close).once("upgradeError", close) : close();
     if (this.readyState === "opening" || this.readyState === "open") {
       this.readyState = "closing";
-      if (this.writeBuffer.length) {
-        this.once("drain", () => this.upgrading ? waitForUpgrade() : close());
-      } else if (this.upgrading) waitForUpgrade();
-      else close();
+      if (this.writeBuffer.length) this.once("drain", after);
+      else after();
     }
     return this;
   }

@@ -11,8 +11,8 @@
  * @module
  */
 
-import { Decoder } from "../parser/socket_decoder.ts";
-import { encodePacket, type Packet } from "../parser/socket_packet.ts";
+import type { Packet } from "../parser/socket_packet.ts";
+import { decoder, encode } from "./_codec.ts";
 import { Emitter, type Listener } from "./_emitter.ts";
 import { type EngineKit, type EngineOptions, EngineSocket } from "./engine.ts";
 import { Socket, type SocketManager, type SocketOptions } from "./socket.ts";
@@ -56,16 +56,6 @@ export interface ManagerOptions extends EngineOptions {
   parser?: Parser;
 }
 
-/** The backoff: capped exponential, jitter after the cap, exponent clamped. */
-class Backoff {
-  attempts = 0;
-  constructor(public ms: number, public max: number, public jitter: number) {}
-  duration(): number {
-    const ceiling = Math.min(this.max, this.ms * 2 ** Math.min(this.attempts++, 30));
-    return Math.floor(ceiling * (1 - this.jitter * Math.random()));
-  }
-}
-
 type Sub = () => void;
 
 function _on(emitter: Emitter, event: string, fn: Listener): Sub {
@@ -73,24 +63,14 @@ function _on(emitter: Emitter, event: string, fn: Listener): Sub {
   return () => emitter.off(event, fn);
 }
 
-/** Turns received `Uint8Array`s into what `binaryType` asks for. */
-function _binary(value: unknown, type: string): unknown {
-  if (value instanceof Uint8Array) {
-    if (type !== "arraybuffer") {
-      const B = nodeBuffer();
-      return type === "nodebuffer" && B
-        ? B.from(value.buffer as ArrayBuffer, value.byteOffset, value.byteLength)
-        : value;
-    }
-    return value.byteOffset === 0 && value.byteLength === value.buffer.byteLength
-      ? value.buffer
-      : value.slice().buffer;
-  }
-  if (typeof value === "object" && value !== null) {
-    const record = value as Record<string, unknown>;
-    for (const key in record) record[key] = _binary(record[key], type);
-  }
-  return value;
+/** An attachment as `binaryType` asks for it: ArrayBuffer, Node Buffer or Uint8Array. */
+function _binary(value: Uint8Array, type: string): unknown {
+  const B = nodeBuffer();
+  return type === "arraybuffer"
+    ? value.buffer.byteLength === value.byteLength ? value.buffer : value.slice().buffer
+    : type === "nodebuffer" && B
+    ? B.from(value.buffer as ArrayBuffer, value.byteOffset, value.byteLength)
+    : value;
 }
 
 /** One connection to a server, shared by the sockets of its namespaces. */
@@ -104,8 +84,10 @@ export class Manager<
   readonly opts: ManagerOptions;
   /** The sockets, by namespace. */
   readonly nsps: Record<string, Socket> = {};
-  /** The backoff state. */
-  readonly backoff: Backoff;
+  /** The reconnection attempts made since the last success. */
+  _attempts = 0;
+  /** The settings behind `reconnection()`, `timeout()`, … */
+  readonly _set: Record<string, unknown> = {};
   /** "opening", "open" or "closed". */
   _readyState: "opening" | "open" | "closed" = "closed";
   /** Whether a reconnection is scheduled or running. */
@@ -115,10 +97,7 @@ export class Manager<
   readonly #uri: string | undefined;
   readonly #kit: EngineKit;
   #subs: Sub[] = [];
-  #skipReconnect = false;
-  #reconnection = true;
-  #attempts = Infinity;
-  #timeout: number | false = 20000;
+  _skipReconnect = false;
   #encode: (packet: Packet) => unknown[];
   #decoder: { add(chunk: unknown): void; destroy(): void };
 
@@ -136,14 +115,12 @@ export class Manager<
     this.#kit = kit ?? (this.constructor as unknown as { kit: EngineKit }).kit;
     this.opts = opts = { ...opts, path: opts?.path ?? "/socket.io" };
     this.#uri = uri;
-    this.reconnection(opts.reconnection !== false);
-    this.reconnectionAttempts(opts.reconnectionAttempts || Infinity);
-    this.backoff = new Backoff(
-      opts.reconnectionDelay || 1000,
-      opts.reconnectionDelayMax || 5000,
-      opts.randomizationFactor ?? 0.5,
-    );
-    this.timeout(opts.timeout ?? 20000);
+    this.reconnection(opts.reconnection !== false)
+      .reconnectionAttempts(opts.reconnectionAttempts || Infinity)
+      .reconnectionDelay(opts.reconnectionDelay || 1000)
+      .reconnectionDelayMax(opts.reconnectionDelayMax || 5000)
+      .randomizationFactor(opts.randomizationFactor ?? 0.5)
+      .timeout(opts.timeout ?? 20000);
     const parser = opts.parser;
     const onPacket = (packet: Packet) => queueMicrotask(() => this.emitReserved("packet", packet));
     if (parser) {
@@ -153,78 +130,18 @@ export class Manager<
       decoder.on("decoded", onPacket);
       this.#decoder = decoder;
     } else {
-      this.#encode = encodePacket;
-      const decoder = new Decoder();
-      let binary = false;
+      this.#encode = encode;
+      const d = decoder((bytes) => _binary(bytes, this.engine.binaryType));
       this.#decoder = {
         add: (chunk) => {
-          binary ||= typeof chunk !== "string";
-          const packet = decoder.add(chunk as string);
-          if (!packet) return;
-          if (binary) _binary(packet.data, this.engine.binaryType);
-          binary = false;
-          onPacket(packet);
+          const packet = d.add(chunk as string);
+          if (packet) onPacket(packet);
         },
-        destroy: () => decoder.destroy(),
+        destroy: d.destroy,
       };
     }
     this._autoConnect = opts.autoConnect !== false;
     if (this._autoConnect) this.open();
-  }
-
-  /** Gets or sets `reconnection`. */
-  reconnection(): boolean;
-  reconnection(v: boolean): this;
-  reconnection(v?: boolean): this | boolean {
-    if (v === undefined) return this.#reconnection;
-    this.#reconnection = !!v;
-    if (!v) this.#skipReconnect = true;
-    return this;
-  }
-
-  /** Gets or sets `reconnectionAttempts`. */
-  reconnectionAttempts(): number;
-  reconnectionAttempts(v: number): this;
-  reconnectionAttempts(v?: number): this | number {
-    if (v === undefined) return this.#attempts;
-    this.#attempts = v;
-    return this;
-  }
-
-  /** Gets or sets `reconnectionDelay`. */
-  reconnectionDelay(): number;
-  reconnectionDelay(v: number): this;
-  reconnectionDelay(v?: number): this | number {
-    if (v === undefined) return this.backoff.ms;
-    this.backoff.ms = v;
-    return this;
-  }
-
-  /** Gets or sets `reconnectionDelayMax`. */
-  reconnectionDelayMax(): number;
-  reconnectionDelayMax(v: number): this;
-  reconnectionDelayMax(v?: number): this | number {
-    if (v === undefined) return this.backoff.max;
-    this.backoff.max = v;
-    return this;
-  }
-
-  /** Gets or sets `randomizationFactor`. */
-  randomizationFactor(): number;
-  randomizationFactor(v: number): this;
-  randomizationFactor(v?: number): this | number {
-    if (v === undefined) return this.backoff.jitter;
-    this.backoff.jitter = v;
-    return this;
-  }
-
-  /** Gets or sets the connect `timeout`. */
-  timeout(): number | false;
-  timeout(v: number | false): this;
-  timeout(v?: number | false): this | number | false {
-    if (v === undefined) return this.#timeout;
-    this.#timeout = v;
-    return this;
   }
 
   /** Opens the connection; `fn` gets the error, if any (then no reconnection is scheduled). */
@@ -232,7 +149,7 @@ export class Manager<
     if (this._readyState.includes("open")) return this;
     const engine = this.engine = new EngineSocket(this.#uri, this.opts, this.#kit);
     this._readyState = "opening";
-    this.#skipReconnect = false;
+    this._skipReconnect = false;
     let openSub = _on(engine, "open", () => {
       this.#onOpen();
       fn?.();
@@ -242,12 +159,12 @@ export class Manager<
       this._readyState = "closed";
       this.emitReserved("error", err);
       if (fn) fn(err);
-      else if (!this._reconnecting && this.#reconnection && this.backoff.attempts === 0) {
+      else if (!this._reconnecting && this._set.reconnection && this._attempts === 0) {
         this.#reconnect();
       }
     };
     const errorSub = _on(engine, "error", onError);
-    const timeout = this.#timeout;
+    const timeout = this._set.timeout as number | false;
     if (timeout !== false) {
       if (timeout === 0) openSub();
       const [setTimeout, clearTimeout] = timers(this.opts.useNativeTimers);
@@ -265,11 +182,6 @@ export class Manager<
     }
     this.#subs.push(openSub, errorSub);
     return this;
-  }
-
-  /** Opens the connection (alias of `open`). */
-  connect(fn?: (err?: Error) => void): this {
-    return this.open(fn);
   }
 
   #unref(timer: unknown): void {
@@ -330,29 +242,24 @@ export class Manager<
 
   /** Closes the connection for good (reason "forced close"). */
   _close(): void {
-    this.#skipReconnect = true;
+    this._skipReconnect = true;
     this._reconnecting = false;
     this.#onClose("forced close");
-  }
-
-  /** Closes the connection (alias of `_close`). */
-  disconnect(): void {
-    this._close();
   }
 
   #onClose(reason: string, description?: unknown): void {
     this.#cleanup();
     this.engine?.close();
-    this.backoff.attempts = 0;
+    this._attempts = 0;
     this._readyState = "closed";
     this.emitReserved("close", reason, description);
-    if (this.#reconnection && !this.#skipReconnect) this.#reconnect();
+    if (this._set.reconnection && !this._skipReconnect) this.#reconnect();
   }
 
   #reconnect(): void {
-    if (this._reconnecting || this.#skipReconnect) return;
-    if (this.backoff.attempts >= this.#attempts) {
-      this.backoff.attempts = 0;
+    if (this._reconnecting || this._skipReconnect) return;
+    if (this._attempts >= (this._set.reconnectionAttempts as number)) {
+      this._attempts = 0;
       this.emitReserved("reconnect_failed");
       this._reconnecting = false;
       return;
@@ -360,24 +267,33 @@ export class Manager<
     this._reconnecting = true;
     const attempt = () => {
       clear();
-      if (this.#skipReconnect) return;
-      this.emitReserved("reconnect_attempt", this.backoff.attempts);
-      if (this.#skipReconnect) return;
+      if (this._skipReconnect) return;
+      this.emitReserved("reconnect_attempt", this._attempts);
+      if (this._skipReconnect) return;
       this.open((err) => {
         if (err) {
           this._reconnecting = false;
           this.#reconnect();
           this.emitReserved("reconnect_error", err);
         } else {
-          const attempts = this.backoff.attempts;
+          const attempts = this._attempts;
           this._reconnecting = false;
-          this.backoff.attempts = 0;
+          this._attempts = 0;
           this.emitReserved("reconnect", attempts);
         }
       });
     };
     const [setTimeout, clearTimeout] = timers(this.opts.useNativeTimers);
-    const timer = setTimeout(attempt, this.backoff.duration());
+    // capped exponential, the jitter after the cap, the exponent clamped
+    const set = this._set as Record<string, number>;
+    const ceiling = Math.min(
+      set.reconnectionDelayMax!,
+      set.reconnectionDelay! * 2 ** Math.min(this._attempts++, 30),
+    );
+    const timer = setTimeout(
+      attempt,
+      Math.floor(ceiling * (1 - set.randomizationFactor! * Math.random())),
+    );
     this.#unref(timer);
     // the browser says the network is back: no reason to wait for the timer
     const offOnline = onHostEvent("online", attempt);
@@ -387,4 +303,58 @@ export class Manager<
     };
     this.#subs.push(clear);
   }
+}
+
+/** The settings, each read with `m.name()` and written with `m.name(value)`. */
+export interface Manager<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+> {
+  /** Gets or sets `reconnection` (false also stops a scheduled reconnection). */
+  reconnection(): boolean;
+  reconnection(v: boolean): this;
+  /** Gets or sets `reconnectionAttempts`. */
+  reconnectionAttempts(): number;
+  reconnectionAttempts(v: number): this;
+  /** Gets or sets `reconnectionDelay` (ms). */
+  reconnectionDelay(): number;
+  reconnectionDelay(v: number): this;
+  /** Gets or sets `reconnectionDelayMax` (ms). */
+  reconnectionDelayMax(): number;
+  reconnectionDelayMax(v: number): this;
+  /** Gets or sets `randomizationFactor`. */
+  randomizationFactor(): number;
+  randomizationFactor(v: number): this;
+  /** Gets or sets the connect `timeout` (ms, or false). */
+  timeout(): number | false;
+  timeout(v: number | false): this;
+  /** Opens the connection (alias of `open`). */
+  connect(fn?: (err?: Error) => void): this;
+  /** Closes the connection (alias of `_close`). */
+  disconnect(): void;
+}
+
+const proto = Manager.prototype as unknown as Record<string, unknown>;
+proto.connect = proto.open;
+proto.disconnect = proto._close;
+
+for (
+  const name of [
+    "reconnection",
+    "reconnectionAttempts",
+    "reconnectionDelay",
+    "reconnectionDelayMax",
+    "randomizationFactor",
+    "timeout",
+  ]
+) {
+  proto[name] = function (
+    this: Manager,
+    v?: unknown,
+  ) {
+    if (v === undefined) return this._set[name];
+    this._set[name] = v;
+    if (v === false && name === "reconnection") this._skipReconnect = true;
+    return this;
+  };
 }

@@ -7,7 +7,8 @@
  * @module
  */
 
-import { decodePayload, encodePayload, type Packet } from "../parser/engine_packet.ts";
+import type { Packet } from "../parser/engine_packet.ts";
+import { decodePayload, encodePayload } from "./_codec.ts";
 import { parserError, Transport } from "./_transport.ts";
 
 /** Long-polling over `fetch`. */
@@ -50,6 +51,21 @@ export class Polling extends Transport {
       waiting = 1;
       done();
     }
+  }
+
+  /** The longest prefix of `buffer` that fits one payload under `maxPayload` (at least one packet). */
+  override pick(buffer: Packet[], maxPayload: number): Packet[] {
+    let size = 1;
+    for (let i = 0; maxPayload && buffer.length > 1 && i < buffer.length; i++) {
+      const data = buffer[i]!.data ?? "";
+      // base64 makes binary 4/3 larger, plus its "b" prefix
+      size += typeof data === "string"
+        ? new TextEncoder().encode(data).length
+        : Math.ceil(data.byteLength / 3) * 4 + 1;
+      if (i && size > maxPayload) return buffer.slice(0, i);
+      size += 2; // the type digit and the separator
+    }
+    return buffer;
   }
 
   protected write(packets: Packet[]): void {

@@ -8,7 +8,8 @@
  * @module
  */
 
-import { type Packet, PacketType, RESERVED_EVENTS } from "../parser/socket_packet.ts";
+import type { Packet } from "../parser/socket_packet.ts";
+import { RESERVED } from "./_codec.ts";
 import { Emitter, type Listener } from "./_emitter.ts";
 import type { EngineSocket } from "./engine.ts";
 import type {
@@ -125,8 +126,8 @@ export class Socket<
   #ids = 0;
   #queueSeq = 0;
   #subs: Sub[] | undefined;
-  #any: Listener[] = [];
-  #anyOut: Listener[] = [];
+  /** The catch-all listeners: incoming ("Any") and outgoing ("AnyOutgoing"). */
+  readonly _any: Record<string, Listener[]> = { Any: [], AnyOutgoing: [] };
   #pid: string | undefined;
   #offset: string | undefined;
 
@@ -177,11 +178,6 @@ export class Socket<
     return this;
   }
 
-  /** Connects (alias of `connect`). */
-  open(): this {
-    return this.connect();
-  }
-
   /** Emits a `message` event. */
   send(...args: unknown[]): this {
     return this.emit(
@@ -196,7 +192,7 @@ export class Socket<
     ...args: EventParams<EmitEvents, Ev>
   ): this;
   override emit(ev: string, ...args: unknown[]): this {
-    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    if (RESERVED.includes(ev)) throw new Error(`"${ev}" is a reserved event name`);
     args.unshift(ev);
     const flags = this.flags;
     if (this._opts.retries && !flags.fromQueue && !flags.volatile) {
@@ -204,7 +200,7 @@ export class Socket<
       return this;
     }
     const packet: OutgoingPacket = {
-      type: PacketType.EVENT,
+      type: 2, /* EVENT */
       nsp: this.nsp,
       data: args,
       options: { compress: flags.compress !== false },
@@ -323,7 +319,7 @@ export class Socket<
   }
 
   #sendConnect(data: Record<string, unknown> | undefined): void {
-    const packet: Packet = { type: PacketType.CONNECT, nsp: this.nsp };
+    const packet: Packet = { type: 0, /* CONNECT */ nsp: this.nsp };
     const payload = this.#pid ? { pid: this.#pid, offset: this.#offset, ...data } : data;
     if (payload) packet.data = payload;
     this.#packet(packet);
@@ -347,7 +343,7 @@ export class Socket<
     if (packet.nsp !== this.nsp) return;
     const data = packet.data as { sid?: string; pid?: string; message?: string; data?: unknown };
     switch (packet.type) {
-      case PacketType.CONNECT:
+      case 0 /* CONNECT */:
         if (typeof data?.sid === "string") this.#onConnect(data.sid, data.pid);
         else {
           this.emitReserved(
@@ -358,16 +354,16 @@ export class Socket<
           );
         }
         break;
-      case PacketType.EVENT:
-      case PacketType.BINARY_EVENT: {
+      case 2 /* EVENT */:
+      case 5 /* BINARY_EVENT */: {
         const args = Array.isArray(packet.data) ? packet.data as unknown[] : [];
         if (packet.id != null) args.push(this.#ack(packet.id));
         if (this.connected) this.#emitEvent(args);
         else this.receiveBuffer.push(Object.freeze(args) as unknown[]);
         break;
       }
-      case PacketType.ACK:
-      case PacketType.BINARY_ACK: {
+      case 3 /* ACK */:
+      case 6 /* BINARY_ACK */: {
         const ack = this.acks[packet.id!];
         if (typeof ack !== "function") return;
         delete this.acks[packet.id!];
@@ -376,11 +372,11 @@ export class Socket<
         ack.apply(this, args);
         break;
       }
-      case PacketType.DISCONNECT:
+      case 1 /* DISCONNECT */:
         this.#destroy();
         this.#onClose("io server disconnect");
         break;
-      case PacketType.CONNECT_ERROR: {
+      case 4 /* CONNECT_ERROR */: {
         this.#destroy();
         const err = Object.assign(new Error(data?.message), { data: data?.data });
         this.emitReserved("connect_error", err);
@@ -390,7 +386,7 @@ export class Socket<
   }
 
   #emitEvent(args: unknown[]): void {
-    for (const fn of this.#any.slice()) fn.apply(this, args);
+    for (const fn of this._any.Any!.slice()) fn.apply(this, args);
     super.emitReserved(...(args as [string, ...unknown[]]));
     const last = args[args.length - 1];
     if (this.#pid && typeof last === "string") this.#offset = last;
@@ -401,7 +397,7 @@ export class Socket<
     return (...args) => {
       if (sent) return;
       sent = true;
-      this.#packet({ type: PacketType.ACK, nsp: this.nsp, id, data: args });
+      this.#packet({ type: 3, /* ACK */ nsp: this.nsp, id, data: args });
     };
   }
 
@@ -432,15 +428,10 @@ export class Socket<
   /** Disconnects (reason "io client disconnect"); no reconnection follows. */
   disconnect(): this {
     const connected = this.connected;
-    if (connected) this.#packet({ type: PacketType.DISCONNECT, nsp: this.nsp });
+    if (connected) this.#packet({ type: 1, /* DISCONNECT */ nsp: this.nsp });
     this.#destroy();
     if (connected) this.#onClose("io client disconnect");
     return this;
-  }
-
-  /** Disconnects (alias of `disconnect`). */
-  close(): this {
-    return this.disconnect();
   }
 
   /** Sets whether the next emit may be compressed. */
@@ -461,55 +452,55 @@ export class Socket<
     return this as unknown as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>>;
   }
 
-  /** Adds a listener called for every incoming event. */
-  onAny(fn: Listener): this {
-    this.#any.push(fn);
-    return this;
-  }
-
-  /** Adds a catch-all listener first in line. */
-  prependAny(fn: Listener): this {
-    this.#any.unshift(fn);
-    return this;
-  }
-
-  /** Removes one catch-all listener, or all of them. */
-  offAny(fn?: Listener): this {
-    this.#any = fn ? this.#any.filter((l) => l !== fn) : [];
-    return this;
-  }
-
-  /** The catch-all listeners. */
-  listenersAny(): Listener[] {
-    return this.#any.slice();
-  }
-
-  /** Adds a listener called for every outgoing event (not for acks). */
-  onAnyOutgoing(fn: Listener): this {
-    this.#anyOut.push(fn);
-    return this;
-  }
-
-  /** Adds an outgoing catch-all listener first in line. */
-  prependAnyOutgoing(fn: Listener): this {
-    this.#anyOut.unshift(fn);
-    return this;
-  }
-
-  /** Removes one outgoing catch-all listener, or all of them. */
-  offAnyOutgoing(fn?: Listener): this {
-    this.#anyOut = fn ? this.#anyOut.filter((l) => l !== fn) : [];
-    return this;
-  }
-
-  /** The outgoing catch-all listeners. */
-  listenersAnyOutgoing(): Listener[] {
-    return this.#anyOut.slice();
-  }
-
   #notifyOutgoing(packet: Packet): void {
-    for (const fn of this.#anyOut.slice()) fn.apply(this, packet.data as unknown[]);
+    for (const fn of this._any.AnyOutgoing!.slice()) fn.apply(this, packet.data as unknown[]);
   }
+}
+
+/** The aliases, and the catch-all listeners (incoming, then outgoing, which skip acks). */
+export interface Socket<ListenEvents extends EventsMap, EmitEvents extends EventsMap> {
+  /** Connects (alias of `connect`). */
+  open(): this;
+  /** Disconnects (alias of `disconnect`). */
+  close(): this;
+  /** Adds a listener called for every incoming event. */
+  onAny(fn: Listener): this;
+  /** Adds a catch-all listener first in line. */
+  prependAny(fn: Listener): this;
+  /** Removes one catch-all listener, or all of them. */
+  offAny(fn?: Listener): this;
+  /** The catch-all listeners. */
+  listenersAny(): Listener[];
+  /** Adds a listener called for every outgoing event (not for acks). */
+  onAnyOutgoing(fn: Listener): this;
+  /** Adds an outgoing catch-all listener first in line. */
+  prependAnyOutgoing(fn: Listener): this;
+  /** Removes one outgoing catch-all listener, or all of them. */
+  offAnyOutgoing(fn?: Listener): this;
+  /** The outgoing catch-all listeners. */
+  listenersAnyOutgoing(): Listener[];
+}
+
+const proto = Socket.prototype as unknown as Record<string, unknown>;
+proto.open = proto.connect;
+proto.close = proto.disconnect;
+for (const kind of ["Any", "AnyOutgoing"]) {
+  type Self = Socket<EventsMap, EventsMap>;
+  proto["on" + kind] = function (this: Self, fn: Listener) {
+    this._any[kind]!.push(fn);
+    return this;
+  };
+  proto["prepend" + kind] = function (this: Self, fn: Listener) {
+    this._any[kind]!.unshift(fn);
+    return this;
+  };
+  proto["off" + kind] = function (this: Self, fn?: Listener) {
+    this._any[kind] = fn ? this._any[kind]!.filter((l) => l !== fn) : [];
+    return this;
+  };
+  proto["listeners" + kind] = function (this: Self) {
+    return this._any[kind]!.slice();
+  };
 }
 
 /** Typed listeners: the server's events plus the socket's own. */

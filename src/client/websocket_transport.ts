@@ -8,7 +8,8 @@
  * @module
  */
 
-import { encodePacket, type Packet } from "../parser/engine_packet.ts";
+import type { Packet } from "../parser/engine_packet.ts";
+import { encodeEngine } from "./_codec.ts";
 import { Transport } from "./_transport.ts";
 import { globalWebSocket, hasDocument, isWorkers, nodeWebSocket } from "./_globals.ts";
 
@@ -28,7 +29,7 @@ type WebSocketCtor = new (url: string, protocols?: unknown, options?: unknown) =
 
 function _webSocketCtor(): WebSocketCtor {
   const ctor = (globalWebSocket() ?? nodeWebSocket()) as WebSocketCtor | undefined;
-  if (!ctor) throw new TypeError("No WebSocket: this runtime has none and `ws` cannot be loaded");
+  if (!ctor) throw new TypeError("No WebSocket (nor `ws`)");
   return ctor;
 }
 
@@ -95,7 +96,7 @@ export class WebSocketTransport extends Transport {
     const binary = !this.opts.forceBase64;
     for (const packet of packets) {
       try {
-        this.#ws!.send(encodePacket(packet, binary));
+        this.#ws!.send(encodeEngine(packet, binary));
       } catch {
         // the socket is closing: its close event follows
       }

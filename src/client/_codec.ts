@@ -1,0 +1,186 @@
+/**
+ * The client's own codec: Engine.IO v4 packets and payloads, and Socket.IO v5
+ * packets with binary attachments, written for size. The server's codec
+ * (`src/parser/`) is built for throughput and for hostile clients; a client
+ * trusts its server more, so this one checks what socket.io-parser's decoder
+ * checks (type, attachment count, JSON, payload shape, reserved names,
+ * placeholder indexes) and throws on anything else — the Manager closes with
+ * "parse error", the transport with a "parser error" — and no more.
+ *
+ * @module
+ */
+
+import type { Packet as EnginePacket } from "../parser/engine_packet.ts";
+import type { Packet } from "../parser/socket_packet.ts";
+
+const TYPES: EnginePacket["type"][] = [
+  "open",
+  "close",
+  "ping",
+  "pong",
+  "message",
+  "upgrade",
+  "noop",
+];
+
+/** The event names a server may not send (and a socket may not emit). */
+export const RESERVED: string[] = [
+  "connect",
+  "connect_error",
+  "disconnect",
+  "disconnecting",
+  "newListener",
+  "removeListener",
+];
+
+/** Encodes one Engine.IO packet: binary stays bytes if `binary`, else `b` + base64. */
+export function encodeEngine(packet: EnginePacket, binary: boolean): string | Uint8Array {
+  const data = packet.data;
+  if (typeof data === "object") {
+    if (binary) return data;
+    let s = "";
+    for (let i = 0; i < data.length; i += 32768) {
+      s += String.fromCharCode(...data.subarray(i, i + 32768));
+    }
+    return "b" + btoa(s);
+  }
+  return TYPES.indexOf(packet.type) + (data ?? "");
+}
+
+/** Decodes one Engine.IO packet (a binary frame is a message); throws when malformed. */
+export function decodeEngine(data: string | Uint8Array): EnginePacket {
+  if (typeof data !== "string") return { type: "message", data };
+  if (data[0] === "b") {
+    return { type: "message", data: Uint8Array.from(atob(data.slice(1)), (c) => c.charCodeAt(0)) };
+  }
+  const type = TYPES[data[0] as unknown as number];
+  if (!type) throw new SyntaxError("bad packet");
+  return data.length > 1 ? { type, data: data.slice(1) } : { type };
+}
+
+/** Encodes packets as one polling payload (joined by the record separator). */
+export function encodePayload(packets: EnginePacket[]): string {
+  return packets.map((p) => encodeEngine(p, false)).join("\x1e");
+}
+
+/** Decodes a polling payload; throws when any packet is malformed. */
+export function decodePayload(payload: string): EnginePacket[] {
+  return payload.split("\x1e").map(decodeEngine);
+}
+
+/** Replaces binary values by placeholders (copying only what holds binary). */
+function _deconstruct(value: unknown, out: Uint8Array[]): unknown {
+  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
+    out.push(
+      value instanceof ArrayBuffer
+        ? new Uint8Array(value)
+        : new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
+    );
+    return { _placeholder: true, num: out.length - 1 };
+  }
+  if (value && typeof value === "object" && !(value instanceof Date)) {
+    const n = out.length;
+    const copy = Array.isArray(value)
+      ? value.map((v) => _deconstruct(v, out))
+      : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, _deconstruct(v, out)]));
+    if (out.length > n) return copy;
+  }
+  return value;
+}
+
+/**
+ * Encodes a Socket.IO packet: the text, then one attachment per binary value
+ * (an EVENT or ACK holding binary goes as BINARY_EVENT / BINARY_ACK).
+ */
+export function encode(packet: Packet): (string | Uint8Array)[] {
+  const out: Uint8Array[] = [];
+  let type: number = packet.type;
+  let data = packet.data;
+  if (type === 2 || type === 3) {
+    data = _deconstruct(data, out);
+    if (out.length) type += 3;
+  }
+  const nsp = packet.nsp;
+  const text = type + (out.length ? out.length + "-" : "") + (nsp && nsp !== "/" ? nsp + "," : "") +
+    (packet.id ?? "") + (data != null ? JSON.stringify(data) ?? "" : "");
+  return [text, ...out];
+}
+
+const _isObject = (v: unknown) => Object.prototype.toString.call(v) === "[object Object]";
+const _isEvent = (v: unknown) =>
+  Array.isArray(v) &&
+  (typeof v[0] === "number" || typeof v[0] === "string" && !RESERVED.includes(v[0]));
+/** socket.io-parser's payload rules, by packet type. */
+const _VALID: ((data: unknown) => boolean)[] = [
+  _isObject,
+  (v) => v === undefined,
+  _isEvent,
+  Array.isArray,
+  (v) => typeof v === "string" || _isObject(v),
+  _isEvent,
+  Array.isArray,
+];
+
+function _fail(): never {
+  throw new SyntaxError("invalid packet");
+}
+
+/** Puts the attachments in place of their placeholders. */
+function _fill(value: unknown, parts: unknown[]): unknown {
+  if (value && typeof value === "object") {
+    const v = value as Record<string, unknown>;
+    if (v._placeholder === true) {
+      return typeof v.num === "number" && v.num >= 0 && v.num < parts.length
+        ? parts[v.num]
+        : _fail();
+    }
+    for (const k in v) if (k !== "__proto__") v[k] = _fill(v[k], parts);
+  }
+  return value;
+}
+
+/**
+ * A Socket.IO decoder for one connection: `add()` takes each Engine.IO
+ * message and returns the packet once complete (a binary packet after its
+ * last attachment, each passed through `binary` first), `destroy()` drops a
+ * partial one. Both throw on malformed input.
+ */
+export function decoder(binary: (bytes: Uint8Array) => unknown): {
+  add(chunk: string | Uint8Array): Packet | undefined;
+  destroy(): void;
+} {
+  let pending: (Packet & { attachments?: number }) | undefined;
+  let parts: unknown[] = [];
+  return {
+    add(chunk) {
+      if (typeof chunk === "string") {
+        if (pending) _fail();
+        const m = /^([0-6])(?:([1-9]\d*)-)?(?:(\/[^,]*),?)?(\d*)([^]*)$/.exec(chunk);
+        if (!m || +m[1]! > 4 !== !!m[2] || +m[2]! > 10) _fail();
+        const type = +m[1]! as Packet["type"];
+        pending = { type, nsp: m[3] ?? "/" };
+        if (m[4]) pending.id = +m[4];
+        if (m[5]) {
+          const data: unknown = JSON.parse(m[5]);
+          if (!_VALID[type]!(data)) _fail();
+          pending.data = data;
+        }
+        if (m[2]) pending.attachments = +m[2];
+        parts = [];
+      } else if (pending) parts.push(binary(chunk));
+      else _fail();
+      const packet = pending;
+      if (parts.length < (packet.attachments ?? 0)) return;
+      pending = undefined;
+      if (packet.attachments !== undefined) {
+        packet.data = _fill(packet.data, parts);
+        packet.type -= 3;
+        delete packet.attachments;
+      }
+      return packet;
+    },
+    destroy() {
+      pending = undefined;
+    },
+  };
+}

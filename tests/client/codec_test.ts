@@ -1,0 +1,176 @@
+// The client's own codec (src/client/_codec.ts) against the official
+// socket.io-parser and the server's Engine.IO codec: the same wire output,
+// each side reads what the other writes, and what the official decoder
+// rejects is rejected.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  Decoder as OfficialDecoder,
+  Encoder as OfficialEncoder,
+  type Packet as OfficialPacket,
+} from "socket.io-parser";
+import {
+  decodeEngine,
+  decodePayload,
+  decoder,
+  encode,
+  encodeEngine,
+  encodePayload,
+} from "../../src/client/_codec.ts";
+import * as server from "../../src/parser/engine_packet.ts";
+import type { Packet } from "../../src/parser/socket_packet.ts";
+
+const bytes = (...values: number[]) => new Uint8Array(values);
+
+const corpus: Packet[] = [
+  { type: 0, nsp: "/" },
+  { type: 0, nsp: "/admin", data: { token: "abc", n: 1 } },
+  { type: 0, nsp: "/", data: { sid: "xyz", pid: "p" } },
+  { type: 1, nsp: "/admin" },
+  { type: 2, nsp: "/", data: ["hello", 1, "é😀"] },
+  { type: 2, nsp: "/admin", id: 13, data: ["q", { a: [null, false] }] },
+  { type: 2, nsp: "/", data: ["bin", bytes(1, 2, 3), { deep: [bytes(4)] }] },
+  { type: 2, nsp: "/x", id: 0, data: ["two", bytes(), bytes(255)] },
+  { type: 2, nsp: "/", data: [7, { when: new Date(0).toJSON() }] },
+  { type: 3, nsp: "/", id: 1, data: [] },
+  { type: 3, nsp: "/admin", id: 99, data: [{ file: bytes(9, 8) }] },
+  { type: 4, nsp: "/", data: { message: "Invalid namespace" } },
+  { type: 4, nsp: "/admin", data: { message: "nope", data: { code: 1 } } },
+];
+
+function officialEncode(packet: Packet): (string | Uint8Array)[] {
+  return new OfficialEncoder().encode(structuredClone(packet) as OfficialPacket) as (
+    | string
+    | Uint8Array
+  )[];
+}
+
+function officialDecode(parts: readonly (string | Uint8Array)[]): unknown {
+  const d = new OfficialDecoder();
+  let result: unknown;
+  d.on("decoded", (packet: unknown) => (result = packet));
+  for (const part of parts) d.add(part);
+  const p = result as Record<string, unknown>;
+  const out: Record<string, unknown> = { type: p.type, nsp: p.nsp };
+  if (p.id !== undefined) out.id = p.id;
+  if (p.data !== undefined) out.data = p.data;
+  return out;
+}
+
+function ourDecode(parts: readonly (string | Uint8Array)[]): Packet | undefined {
+  const d = decoder((b) => b);
+  let result: Packet | undefined;
+  for (const part of parts) {
+    assert.equal(result, undefined, "a packet before its last part");
+    result = d.add(part);
+  }
+  return result;
+}
+
+describe("client codec: Socket.IO packets, against the official socket.io-parser", () => {
+  corpus.forEach((packet, n) => {
+    it(`packet #${n}: the official encoder's output, read back by both`, () => {
+      const ours = encode(packet);
+      assert.deepEqual(ours, officialEncode(packet));
+      assert.deepEqual(ourDecode(officialEncode(packet)), packet);
+      assert.deepEqual(officialDecode(ours), packet);
+    });
+  });
+
+  it("leaves the caller's data untouched and converts each attachment once", () => {
+    const data = ["x", { a: bytes(1) }, [new Uint16Array([258]).buffer]];
+    const [text, ...parts] = encode({ type: 2, nsp: "/", data });
+    assert.equal(
+      text,
+      '52-["x",{"a":{"_placeholder":true,"num":0}},[{"_placeholder":true,"num":1}]]',
+    );
+    assert.deepEqual(parts, [bytes(1), bytes(2, 1)]);
+    assert.ok(data[1] && (data[1] as { a: unknown }).a instanceof Uint8Array);
+    const seen: Uint8Array[] = [];
+    const d = decoder((b) => (seen.push(b), b.byteLength));
+    d.add(text);
+    const packet = d.add(parts[0]!) ?? d.add(parts[1]!);
+    assert.deepEqual(packet, { type: 2, nsp: "/", data: ["x", { a: 1 }, [2]] });
+    assert.equal(seen.length, 2);
+  });
+
+  const rejected = [
+    "9",
+    '50-["a"]',
+    '511-["a"]',
+    '5x-["a"]',
+    '51["a"]',
+    '2admin,["x"]',
+    '2["a"',
+    "2[]",
+    "2[null]",
+    '2["disconnect"]',
+    "1{}",
+    '0["a"]',
+    '4["a"]',
+    "3{}",
+  ];
+  for (const wire of rejected) {
+    it(`rejects ${JSON.stringify(wire)} like the official decoder`, () => {
+      assert.throws(() => new OfficialDecoder().add(wire));
+      assert.throws(() => decoder((b) => b).add(wire));
+    });
+  }
+
+  it("rejects a placeholder out of range, an attachment nobody waits for, and text while one is due", () => {
+    assert.throws(() => {
+      const d = decoder((b) => b);
+      d.add('51-["a",{"_placeholder":true,"num":1}]');
+      d.add(bytes(1));
+    });
+    assert.throws(() => decoder((b) => b).add(bytes(1)));
+    const d = decoder((b) => b);
+    d.add('51-["a",{"_placeholder":true,"num":0}]');
+    assert.throws(() => d.add('2["b"]'));
+    d.destroy();
+    assert.deepEqual(d.add('2["b"]'), { type: 2, nsp: "/", data: ["b"] });
+  });
+});
+
+describe("client codec: Engine.IO packets, against the server's codec", () => {
+  const packets: server.Packet[] = [
+    { type: "open", data: '{"sid":"a"}' },
+    { type: "close" },
+    { type: "ping", data: "probe" },
+    { type: "pong" },
+    { type: "message", data: "é😀\x1f" },
+    { type: "message", data: bytes() },
+    { type: "message", data: bytes(0, 255, 128, 7) },
+    { type: "upgrade" },
+    { type: "noop" },
+  ];
+  it("encodes packets and payloads as the server does, and reads the server's", () => {
+    for (const p of packets) {
+      assert.deepEqual(encodeEngine(p, true), server.encodePacket(p, true));
+      assert.deepEqual(encodeEngine(p, false), server.encodePacket(p, false));
+      assert.deepEqual(
+        decodeEngine(server.encodePacket(p, false)),
+        server.decodePacket(server.encodePacket(p, false)),
+      );
+    }
+    assert.equal(encodePayload(packets), server.encodePayload(packets));
+    assert.deepEqual(
+      decodePayload(server.encodePayload(packets)),
+      server.decodePayload(server.encodePayload(packets)),
+    );
+  });
+
+  it("base64 of 1 MiB both ways", () => {
+    const big = new Uint8Array(1 << 20).map((_, i) => i * 7);
+    const text = encodeEngine({ type: "message", data: big }, false);
+    assert.equal(text, server.encodePacket({ type: "message", data: big }, false));
+    assert.deepEqual(decodeEngine(text).data, big);
+  });
+
+  for (const wire of ["", "7", "x", "b@@@"]) {
+    it(`rejects ${JSON.stringify(wire)}`, () => {
+      assert.throws(() => server.decodePacket(wire));
+      assert.throws(() => decodeEngine(wire));
+    });
+  }
+});
