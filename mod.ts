@@ -55,6 +55,8 @@ export {
   type AdapterSocket,
   type BroadcastFlags,
   type BroadcastOptions,
+  type NativeFanout,
+  type NativeFanoutHost,
   type PrivateSessionId,
   type Room,
   type Session,

@@ -11,9 +11,9 @@ import type { Clock } from "../util/clock.ts";
 import { encodePacket, type Packet } from "../parser/socket_packet.ts";
 import type { PacketEncoder } from "../parser/parser.ts";
 import { messageFrame, type PacketOptions } from "../parser/engine_packet.ts";
-import { type AdapterTopics, TopicFanout } from "./_topic_fanout.ts";
+import { FanoutGroups, type NativeFanout } from "./_native_fanout.ts";
 
-export type { AdapterTopicHub, AdapterTopics } from "./_topic_fanout.ts";
+export type { NativeFanout, NativeFanoutHost } from "./_native_fanout.ts";
 
 /** A socket's public id (not the Engine.IO session id). */
 export type SocketId = string;
@@ -79,11 +79,12 @@ export interface AdapterSocket {
   /** Internal: stops waiting for ACK `id`. */
   _forgetAck(id: number): void;
   /**
-   * Internal: the native topics of the socket's WebSocket while a frame
-   * published to them reaches the client in order and needs nothing else
-   * from the socket (no outgoing listeners); otherwise undefined.
+   * Internal: the socket's WebSocket, for the runtime's native fan-out, while
+   * a frame written past the socket reaches the client in order and needs
+   * nothing else from it (connected, no outgoing listeners, nothing buffered,
+   * no one watching the session's packets); otherwise undefined.
    */
-  _topics?(): AdapterTopics | undefined;
+  _fanoutTarget?(): unknown;
 }
 
 /** What the adapter needs from its namespace. */
@@ -106,6 +107,8 @@ export interface AdapterContext {
   readonly encoder?: PacketEncoder | undefined;
   /** A new ack id, unique within the namespace. */
   nextAckId(): number;
+  /** The runtime's native fan-out (Bun's pub/sub), once the glue installed one. */
+  readonly fanout?: NativeFanout | undefined;
 }
 
 /** The state kept for a disconnected socket so its client can recover it. */
@@ -175,7 +178,7 @@ export class Adapter extends Emitter<AdapterEvents> {
   readonly rooms: Map<Room, Set<SocketId>> = new Map();
   /** Socket id → rooms. */
   readonly sids: Map<SocketId, Set<Room>> = new Map();
-  #topics = new TopicFanout();
+  #groups = new FanoutGroups();
 
   /** Makes the adapter of `nsp`. */
   constructor(readonly nsp: AdapterNamespace) {
@@ -215,7 +218,7 @@ export class Adapter extends Emitter<AdapterEvents> {
   del(id: SocketId, room: Room): Promise<void> | void {
     this.sids.get(id)?.delete(room);
     this.#removeFromRoom(room, id);
-    this.#topics.leave(id, "r" + room);
+    this.#groups.leave(id, "r" + room);
   }
 
   /** Removes socket `id` from every room. */
@@ -224,7 +227,7 @@ export class Adapter extends Emitter<AdapterEvents> {
     if (!joined) return;
     for (const room of joined) this.#removeFromRoom(room, id);
     this.sids.delete(id);
-    this.#topics.leaveAll(id);
+    this.#groups.leaveAll(id);
   }
 
   #removeFromRoom(room: Room, id: SocketId): void {
@@ -245,22 +248,29 @@ export class Adapter extends Emitter<AdapterEvents> {
 
   /**
    * Broadcasts to one room (or the whole namespace) of at least two sockets
-   * through the runtime's topics, where the sockets have them; `false` when the
-   * broadcast does not qualify (volatile, binary, several rooms).
+   * through the runtime's native fan-out, where there is one; `false` when the
+   * broadcast does not qualify (no fan-out, volatile, binary, several rooms).
    */
   #publish(
     opts: BroadcastOptions,
     writeOptions: WriteOptions,
     send: (socket: AdapterSocket) => void,
   ): boolean {
+    const fanout = this.nsp._adapterContext.fanout;
     const frame = writeOptions.wsPreEncoded;
-    if (frame === undefined || writeOptions.volatile || opts.rooms.size > 1) return false;
+    if (fanout === undefined || frame === undefined) return false;
+    if (writeOptions.volatile || opts.rooms.size > 1) return false;
     const [room] = opts.rooms;
     const members = room === undefined ? this.sids : this.rooms.get(room);
     if (!members || members.size < 2) return false;
-    const except = this.#exceptIds(opts.except);
-    const key = room === undefined ? "*" : "r" + room;
-    this.#topics.fanOut(key, members.keys(), this.nsp.sockets, except, frame, send);
+    this.#groups.fanOut(fanout, {
+      key: room === undefined ? "*" : "r" + room,
+      members: members.keys(),
+      sockets: this.nsp.sockets,
+      except: this.#exceptIds(opts.except),
+      frame,
+      send,
+    });
     return true;
   }
 

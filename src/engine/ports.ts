@@ -24,27 +24,6 @@ export interface WebSocketLike {
    * runtime can (a client that stopped reading would never finish one).
    */
   terminate?(): void;
-  /** Native topic fan-out, where the runtime has it (Bun's pub/sub). */
-  readonly topics?: WebSocketTopics | undefined;
-}
-
-/** A runtime's native fan-out to the WebSockets of one server (Bun's `server.publish`). */
-export interface TopicHub {
-  /** Writes one text frame to every WebSocket of the hub subscribed to `topic`. */
-  publish(topic: string, data: string): void;
-}
-
-/**
- * The topics one WebSocket is subscribed to. A published frame and the
- * socket's own sends reach the peer in call order.
- */
-export interface WebSocketTopics {
-  /** Where `publish` goes; the same object for every socket of one server. */
-  readonly hub: TopicHub;
-  /** Subscribes this socket to `topic`. */
-  subscribe(topic: string): void;
-  /** Unsubscribes this socket from `topic` (a no-op once the socket is closed). */
-  unsubscribe(topic: string): void;
 }
 
 /** What the runtime glue calls when something happens on an accepted WebSocket. */

@@ -17,7 +17,7 @@ import {
 import { Heartbeat, type HeartbeatState } from "./heartbeat.ts";
 import { Upgrade, type UpgradingSession } from "./_upgrade.ts";
 import type { Transport, TransportName } from "./transport.ts";
-import type { WebSocketLike, WebSocketTopics } from "./ports.ts";
+import type { WebSocketLike } from "./ports.ts";
 import { WebSocketTransport } from "./websocket.ts";
 import { requestFromHead, type RequestHead, requestHead } from "./request_head.ts";
 
@@ -167,17 +167,17 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   }
 
   /**
-   * The WebSocket's native topics while a frame published to them would reach
-   * the client in order with this session's own packets: the session is open
-   * on a writable WebSocket (nothing is buffered then) and no one watches
-   * `packetCreate` or `flush`, which a published frame bypasses.
+   * The runtime's WebSocket while a frame written straight to it, past this
+   * session (a runtime's native fan-out does that), reaches the client in
+   * order with the session's own packets: the session is open and not
+   * upgrading, on a writable WebSocket (nothing is buffered then), and no one
+   * watches `packetCreate`, `flush` or `drain`, which such a frame skips.
    */
-  get topics(): WebSocketTopics | undefined {
+  get directWebSocket(): WebSocketLike | undefined {
     const transport = this.#transport;
     if (!(transport instanceof WebSocketTransport)) return undefined;
-    const topics = transport.socket?.topics;
-    if (!topics || this.#watched || !transport.writable) return undefined;
-    return this.#readyState === "open" && !this.upgrading ? topics : undefined;
+    if (this.#watched || !transport.writable) return undefined;
+    return this.#readyState === "open" && !this.upgrading ? transport.socket : undefined;
   }
 
   /** Adds a listener; one for `packetCreate`, `flush` or `drain` turns the lean write paths off. */

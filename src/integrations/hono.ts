@@ -46,7 +46,8 @@
 
 import type { Context, MiddlewareHandler } from "hono";
 import type { FetchApp, RequestContext, Upgrader } from "../engine/ports.ts";
-import { type BunServer, bunUpgrade } from "../runtime/bun.ts";
+import type { NativeFanoutHost } from "../adapter/adapter.ts";
+import { bunFanout, type BunServer, bunUpgrade } from "../runtime/bun.ts";
 import { upgrader as denoUpgrader } from "../runtime/deno.ts";
 import { callApp } from "../runtime/glue.ts";
 
@@ -55,7 +56,7 @@ import { callApp } from "../runtime/glue.ts";
  * its own, by `matches(url)` (like `EngineServer`), through its `engine`, or
  * by `path()` (like the Socket.IO `Server`, whose path has no trailing slash).
  */
-export interface MountableApp extends FetchApp {
+export interface MountableApp extends FetchApp, Partial<NativeFanoutHost> {
   /** Whether `url` is under the server's path (e.g. `/socket.io/`). */
   matches?(url: URL): boolean;
   /** The Engine.IO server underneath, whose `matches` is used when the app has none. */
@@ -114,7 +115,7 @@ export function socketIo(
   options: SocketIoOptions = {},
 ): MiddlewareHandler {
   if (!_isFetchApp(app)) return _workerMiddleware(app, options.path ?? "/socket.io/");
-  const context = options.context ?? _runtimeContext(app.maxPayload);
+  const context = options.context ?? _runtimeContext(app);
   const matches = _matcher(app);
   return async (c, next) => {
     if (!matches(new URL(c.req.url))) {
@@ -168,13 +169,16 @@ function _pathMatcher(path: string): (url: URL) => boolean {
 }
 
 /** The request context, read from what each runtime passes Hono as `c.env`. */
-function _runtimeContext(maxPayload: number): (c: Context) => RequestContext {
-  const deno = denoUpgrader({ maxPayload });
+function _runtimeContext(app: MountableApp): (c: Context) => RequestContext {
+  const deno = denoUpgrader({ maxPayload: app.maxPayload });
+  let handed: BunServer | undefined;
   return (c) => {
     const env: unknown = c.env;
     if (!env || typeof env !== "object") return {};
     const bun = _bunServer(env);
     if (bun) {
+      // Bun's pub/sub goes down to a Socket.IO server's adapters once
+      if (handed !== bun) app.useNativeFanout?.(bunFanout(handed = bun));
       return { upgrade: _bunUpgrader(bun), remoteAddress: bun.requestIP(c.req.raw)?.address };
     }
     if (_isDenoInfo(env)) {

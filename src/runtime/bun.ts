@@ -15,14 +15,8 @@
  */
 
 import { debugFromEnv } from "../util/logger.ts";
-import type {
-  FetchApp,
-  RequestContext,
-  TopicHub,
-  WebSocketEvents,
-  WebSocketLike,
-  WebSocketTopics,
-} from "../engine/ports.ts";
+import type { FetchApp, RequestContext, WebSocketEvents, WebSocketLike } from "../engine/ports.ts";
+import type { NativeFanout, NativeFanoutHost } from "../adapter/adapter.ts";
 import { callApp, guardEvents, SERVE_DEFAULTS, type Served, type ServeOptions } from "./glue.ts";
 import { toUint8Array } from "../parser/socket_packet.ts";
 
@@ -39,7 +33,7 @@ export interface BunSocketData {
   /** The app's callbacks for this socket. */
   readonly events: WebSocketEvents;
   /** The server's pub/sub, for broadcasts published once to a room's topic. */
-  readonly hub?: TopicHub | undefined;
+  readonly fanout?: NativeFanout<_BunSocket> | undefined;
 }
 
 /** The part of Bun's `ServerWebSocket` the glue uses. */
@@ -121,13 +115,48 @@ function _bun(): _Bun {
   return bun;
 }
 
-const _hubs = new WeakMap<BunServer, TopicHub>();
+/**
+ * A Bun server's pub/sub as the adapter's native fan-out: a group is a topic,
+ * and only the sockets this server upgraded (through {@link bunUpgrade}) are
+ * accepted. uWS writes a published frame into the same per-socket queue as
+ * `send`, after what the socket sent before, so both reach the peer in call
+ * order.
+ */
+class _BunFanout implements NativeFanout<_BunSocket> {
+  readonly #server: BunServer;
 
-/** The pub/sub of a Bun server as the engine's {@link TopicHub}, one per server. */
-export function bunTopicHub(server: BunServer): TopicHub {
-  let hub = _hubs.get(server);
-  if (!hub) _hubs.set(server, hub = { publish: (topic, data) => void server.publish(topic, data) });
-  return hub;
+  constructor(server: BunServer) {
+    this.#server = server;
+  }
+
+  accepts(ws: unknown): ws is _BunSocket {
+    return ws instanceof _BunSocket && ws.fanout === this && ws.readyState === 1;
+  }
+
+  subscribe(ws: _BunSocket, topic: string): void {
+    ws.subscribe(topic);
+  }
+
+  unsubscribe(ws: _BunSocket, topic: string): void {
+    ws.unsubscribe(topic);
+  }
+
+  publish(topic: string, frame: string): void {
+    this.#server.publish(topic, frame);
+  }
+}
+
+const _fanouts = new WeakMap<BunServer, _BunFanout>();
+
+/** The pub/sub of a Bun server as a native fan-out, one per server. */
+export function bunFanout(server: BunServer): NativeFanout {
+  return _fanoutOf(server);
+}
+
+function _fanoutOf(server: BunServer): _BunFanout {
+  let fanout = _fanouts.get(server);
+  if (!fanout) _fanouts.set(server, fanout = new _BunFanout(server));
+  return fanout;
 }
 
 /**
@@ -142,16 +171,12 @@ export function bunUpgrade(
   events: WebSocketEvents,
   headers?: Headers,
 ): boolean {
-  const data = { events: guardEvents(events), hub: bunTopicHub(server) };
+  const data = { events: guardEvents(events), fanout: _fanoutOf(server) };
   return server.upgrade(req, headers ? { data, headers } : { data });
 }
 
-/**
- * The app's view of a Bun socket (one small object: methods on the prototype).
- * uWS writes a published frame into the same per-socket queue as `send`, after
- * what the socket sent before, so both reach the peer in call order.
- */
-class _BunSocket implements WebSocketLike, WebSocketTopics {
+/** The app's view of a Bun socket (one small object: methods on the prototype). */
+class _BunSocket implements WebSocketLike {
   readonly #ws: BunWebSocket;
 
   constructor(ws: BunWebSocket) {
@@ -183,12 +208,9 @@ class _BunSocket implements WebSocketLike, WebSocketTopics {
     return this.#ws.getBufferedAmount();
   }
 
-  get topics(): WebSocketTopics | undefined {
-    return this.#ws.data.hub && this.#ws.readyState === 1 ? this : undefined;
-  }
-
-  get hub(): TopicHub {
-    return this.#ws.data.hub!;
+  /** The fan-out of the server that upgraded this socket. */
+  get fanout(): NativeFanout<_BunSocket> | undefined {
+    return this.#ws.data.fanout;
   }
 
   subscribe(topic: string): void {
@@ -213,7 +235,8 @@ class _BunSocket implements WebSocketLike, WebSocketTopics {
  * Bun.serve({ port: 3000, ...createBunHandlers(engine) });
  * ```
  */
-export function createBunHandlers(app: FetchApp): BunHandlers {
+export function createBunHandlers(app: FetchApp & Partial<NativeFanoutHost>): BunHandlers {
+  let handed: BunServer | undefined;
   return {
     fetch: async (req, server) => {
       let upgraded = false;
@@ -230,6 +253,8 @@ export function createBunHandlers(app: FetchApp): BunHandlers {
           if (upgraded) return undefined;
           // an upgraded request has no peer any more: remember it first
           if (address === null) address = server.requestIP(req)?.address;
+          // the server's pub/sub goes down to the adapters once, before its first socket
+          if (handed !== server) app.useNativeFanout?.(bunFanout(handed = server));
           upgraded = bunUpgrade(server, request, events, headers);
           // Bun writes the 101 itself; this response is only a placeholder
           return upgraded ? new Response(null) : undefined;

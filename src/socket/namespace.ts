@@ -10,6 +10,7 @@ import type {
   Adapter,
   AdapterContext,
   AdapterNamespace,
+  NativeFanout,
   Room,
   SocketId,
 } from "../adapter/adapter.ts";
@@ -98,6 +99,8 @@ export interface NamespaceContext<
   readonly encoder: PacketEncoder | undefined;
   /** Whether a child namespace is removed once its last socket left. */
   readonly cleanupEmptyChildren: boolean;
+  /** The runtime's native fan-out: set by the server once the glue installs one, read at each broadcast. */
+  fanout: NativeFanout | undefined;
   /** A new adapter for `nsp`, from the server's current adapter setting. */
   makeAdapter(nsp: AdapterNamespace): Adapter;
   /** Records a new (child) namespace and announces it (`new_namespace`). */
@@ -160,6 +163,9 @@ export class Namespace<
       maxDisconnectionDuration: context.recovery?.maxDisconnectionDuration ?? 0,
       encoder: context.encoder,
       nextAckId: () => this.#ids++,
+      get fanout() {
+        return context.fanout;
+      },
     };
     this._initAdapter();
   }

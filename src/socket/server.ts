@@ -10,6 +10,8 @@ import {
   Adapter,
   type AdapterConstructor,
   type AdapterNamespace,
+  type NativeFanout,
+  type NativeFanoutHost,
   type Room,
   type SocketId,
 } from "../adapter/adapter.ts";
@@ -101,7 +103,7 @@ export class Server<
   ServerSideEvents extends EventsMap = DefaultEventsMap,
   // deno-lint-ignore no-explicit-any
   SocketData = any,
-> implements FetchApp {
+> implements FetchApp, NativeFanoutHost {
   /** The main namespace `"/"`. */
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** The Engine.IO server underneath. */
@@ -112,6 +114,7 @@ export class Server<
   #serveClient: boolean;
   #registry: NamespaceRegistry<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   #clientContext: ClientContext<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  #namespaceContext: NamespaceContext<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
 
   /** Makes a server; every Engine.IO option is passed to the engine. */
   constructor(opts: ServerOptions = {}) {
@@ -148,12 +151,13 @@ export class Server<
       EmitEvents,
       ServerSideEvents,
       SocketData
-    > = {
+    > = this.#namespaceContext = {
       server: this,
       clock: this.#settings.clock,
       recovery: this.#settings.connectionStateRecovery,
       encoder: this.#settings.encoder,
       cleanupEmptyChildren: this.#settings.cleanupEmptyChildNamespaces,
+      fanout: undefined,
       makeAdapter: (nsp) => makeAdapter(this.#adapter, nsp),
       register: (nsp) => this.#registry.register(nsp),
       remove: (nsp) => this.#registry.remove(nsp),
@@ -266,6 +270,16 @@ export class Server<
   adopt(conn: EngineSocket, sockets: readonly SocketState[]): void {
     const client = new Client(this.#clientContext, conn);
     for (const state of sockets) client._resume(state);
+  }
+
+  /**
+   * The runtime hook for native fan-out: the glue (`sio-edge/bun`) hands its
+   * listener's pub/sub here once, and every namespace's adapter then writes a
+   * room broadcast once for the WebSocket members that fan-out accepts. The
+   * first fan-out stays (sockets of another listener are reached one by one).
+   */
+  useNativeFanout(fanout: NativeFanout): void {
+    this.#namespaceContext.fanout ??= fanout;
   }
 
   /**

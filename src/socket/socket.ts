@@ -10,7 +10,6 @@ import { type Packet, PacketType } from "../parser/socket_packet.ts";
 import type {
   Adapter,
   AdapterSocket,
-  AdapterTopics,
   BroadcastFlags,
   EncodedPacket,
   PrivateSessionId,
@@ -338,13 +337,14 @@ export class Socket<
     this.client._writeEncoded(encoded, opts);
   }
 
-  /** Internal: the WebSocket's native topics, while a published frame may stand in for `_sendEncoded`. */
-  _topics(): AdapterTopics | undefined {
-    const topics = this.client.conn.topics;
-    if (!topics || this.#state !== "connected" || this.hasAnyOutgoing()) {
-      return undefined;
-    }
-    return topics;
+  /**
+   * Internal: the connection's WebSocket while a frame written past this
+   * socket (the adapter's native fan-out) may stand in for `_sendEncoded`:
+   * connected, no outgoing listeners, and the session lets it by.
+   */
+  _fanoutTarget(): unknown {
+    if (this.#state !== "connected" || this.hasAnyOutgoing()) return undefined;
+    return this.client.conn.directWebSocket;
   }
 
   /** Internal: waits for ACK `id` of a broadcast. */

@@ -5,39 +5,42 @@ import {
   Adapter,
   type AdapterNamespace,
   type AdapterSocket,
-  type AdapterTopicHub,
-  type AdapterTopics,
   type EncodedPacket,
+  type NativeFanout,
   type WriteOptions,
 } from "../../src/adapter/adapter.ts";
 import { type Packet, PacketType } from "../../src/parser/socket_packet.ts";
 
-/** A pub/sub like Bun's: a publish reaches every socket subscribed to the topic. */
-class FakeHub implements AdapterTopicHub {
-  readonly subscribers = new Map<string, Set<FakeTopics>>();
+/** A pub/sub like Bun's: a publish reaches every WebSocket of this hub subscribed to the group. */
+class FakeHub implements NativeFanout<FakeWebSocket> {
+  readonly subscribers = new Map<string, Set<FakeWebSocket>>();
   readonly published: string[] = [];
 
-  publish(topic: string, data: string): void {
-    this.published.push(topic);
-    for (const topics of this.subscribers.get(topic) ?? []) topics.owner.received.push(data);
+  accepts(ws: unknown): ws is FakeWebSocket {
+    return ws instanceof FakeWebSocket && ws.hub === this;
+  }
+
+  subscribe(ws: FakeWebSocket, group: string): void {
+    let set = this.subscribers.get(group);
+    if (!set) this.subscribers.set(group, set = new Set());
+    set.add(ws);
+  }
+
+  unsubscribe(ws: FakeWebSocket, group: string): void {
+    this.subscribers.get(group)?.delete(ws);
+  }
+
+  publish(group: string, frame: string): void {
+    this.published.push(group);
+    for (const ws of this.subscribers.get(group) ?? []) ws.owner.received.push(frame);
   }
 }
 
-/** One socket's subscriptions on a hub. */
-class FakeTopics implements AdapterTopics {
+/** A runtime WebSocket of one hub. */
+class FakeWebSocket {
   constructor(readonly hub: FakeHub, readonly owner: TopicSocket) {}
 
-  subscribe(topic: string): void {
-    let set = this.hub.subscribers.get(topic);
-    if (!set) this.hub.subscribers.set(topic, set = new Set());
-    set.add(this);
-  }
-
-  unsubscribe(topic: string): void {
-    this.hub.subscribers.get(topic)?.delete(this);
-  }
-
-  topicCount(): number {
+  groupCount(): number {
     let n = 0;
     for (const set of this.hub.subscribers.values()) if (set.has(this)) n++;
     return n;
@@ -48,10 +51,11 @@ class FakeTopics implements AdapterTopics {
 class TopicSocket implements AdapterSocket {
   readonly received: string[] = [];
   sent = 0;
-  topics: FakeTopics | undefined;
+  /** What the socket offers the fan-out: its WebSocket, or nothing (polling, listeners, ...). */
+  ws: FakeWebSocket | undefined;
 
   constructor(readonly id: string, readonly adapter: () => Adapter, hub?: FakeHub) {
-    if (hub) this.topics = new FakeTopics(hub, this);
+    if (hub) this.ws = new FakeWebSocket(hub, this);
   }
 
   join(rooms: string | string[]): void {
@@ -69,18 +73,26 @@ class TopicSocket implements AdapterSocket {
   }
   _expectAck(): void {}
   _forgetAck(): void {}
-  _topics(): AdapterTopics | undefined {
-    return this.topics;
+  _fanoutTarget(): unknown {
+    return this.ws;
   }
 }
 
-/** Sockets `ws*` have topics on one hub; the others (polling) have none. */
-function setup(ids: string[], hub = new FakeHub()) {
+/**
+ * Sockets `ws*` have a WebSocket on `hub`; the others (polling) have none.
+ * `fanout` is what the server handed the adapter (null: the runtime has no native fan-out).
+ */
+function setup(ids: string[], hub = new FakeHub(), fanout: NativeFanout | null = hub) {
   const sockets = new Map<string, TopicSocket>();
   const nsp: AdapterNamespace = {
     name: "/",
     sockets,
-    _adapterContext: { clock: new FakeClock(), maxDisconnectionDuration: 0, nextAckId: () => 0 },
+    _adapterContext: {
+      clock: new FakeClock(),
+      maxDisconnectionDuration: 0,
+      nextAckId: () => 0,
+      fanout: fanout ?? undefined,
+    },
   };
   const adapter = new Adapter(nsp);
   for (const id of ids) {
@@ -95,7 +107,7 @@ const event = (...data: unknown[]): Packet => ({ type: PacketType.EVENT, nsp: "/
 const FRAME = '42["m",1]';
 const toRoom = (flags = {}) => ({ rooms: new Set(["room"]), except: new Set<string>(), flags });
 
-describe("Adapter broadcast through native topics", () => {
+describe("Adapter broadcast through a native fan-out", () => {
   it("publishes once for the WebSocket members and sends to the others one by one", () => {
     const { adapter, hub, socket } = setup(["ws1", "ws2", "p1"]);
     adapter.broadcast(event("m", 1), toRoom());
@@ -126,19 +138,19 @@ describe("Adapter broadcast through native topics", () => {
     adapter.broadcast(event("m", 1), toRoom());
     assert.equal(socket("ws2").received.length, 1);
     assert.equal(socket("ws3").received.length, 1);
-    assert.equal(socket("ws2").topics!.topicCount(), 0);
-    assert.equal(socket("ws3").topics!.topicCount(), 0);
+    assert.equal(socket("ws2").ws!.groupCount(), 0);
+    assert.equal(socket("ws3").ws!.groupCount(), 0);
     // ws1 alone in the room: sent to directly, and still only once
     assert.deepEqual(socket("ws1").received, ['42["m",0]', FRAME]);
   });
 
-  it("a socket that loses its topics is unsubscribed and sent to directly", () => {
+  it("a socket that no longer offers its WebSocket is unsubscribed and sent to directly", () => {
     const { adapter, socket } = setup(["ws1", "ws2"]);
     adapter.broadcast(event("m", 0), toRoom());
-    const old = socket("ws2").topics!;
-    socket("ws2").topics = undefined; // e.g. closing, or an outgoing listener was added
+    const old = socket("ws2").ws!;
+    socket("ws2").ws = undefined; // e.g. closing, or an outgoing listener was added
     adapter.broadcast(event("m", 1), toRoom());
-    assert.equal(old.topicCount(), 0);
+    assert.equal(old.groupCount(), 0);
     assert.deepEqual(socket("ws2").received, ['42["m",0]', FRAME]);
     assert.equal(socket("ws2").sent, 1);
   });
@@ -146,17 +158,17 @@ describe("Adapter broadcast through native topics", () => {
   it("a socket whose WebSocket changed moves its subscriptions to the new one", () => {
     const { adapter, hub, socket } = setup(["ws1", "ws2"]);
     adapter.broadcast(event("m", 0), toRoom());
-    const old = socket("ws2").topics!;
-    socket("ws2").topics = new FakeTopics(hub, socket("ws2"));
+    const old = socket("ws2").ws!;
+    socket("ws2").ws = new FakeWebSocket(hub, socket("ws2"));
     adapter.broadcast(event("m", 1), toRoom());
-    assert.equal(old.topicCount(), 0);
+    assert.equal(old.groupCount(), 0);
     assert.deepEqual(socket("ws2").received, ['42["m",0]', FRAME]);
   });
 
   it("sockets of another hub get the frame one by one", () => {
     const other = new FakeHub();
     const { adapter, hub, socket } = setup(["ws1", "ws2"]);
-    socket("ws2").topics = new FakeTopics(other, socket("ws2"));
+    socket("ws2").ws = new FakeWebSocket(other, socket("ws2"));
     adapter.broadcast(event("m", 1), toRoom());
     assert.deepEqual(hub.published.length, 1);
     assert.deepEqual(other.published, []);
@@ -181,5 +193,22 @@ describe("Adapter broadcast through native topics", () => {
     assert.equal(new Set(a.hub.published).size, 2);
     assert.deepEqual(a.socket("ws1").received, [FRAME]);
     assert.deepEqual(b.socket("ws2").received, [FRAME]);
+  });
+
+  it("without a fan-out from the runtime, every member is sent to one by one", () => {
+    const { adapter, hub, socket } = setup(["ws1", "ws2", "p1"], new FakeHub(), null);
+    adapter.broadcast(event("m", 1), toRoom());
+    assert.deepEqual(hub.published, []);
+    for (const id of ["ws1", "ws2", "p1"]) {
+      assert.deepEqual(socket(id).received, [FRAME], id);
+      assert.equal(socket(id).sent, 1, id);
+    }
+  });
+
+  it("a group with nobody the fan-out accepts publishes nothing", () => {
+    const { adapter, hub, socket } = setup(["p1", "p2"]);
+    adapter.broadcast(event("m", 1), toRoom());
+    assert.deepEqual(hub.published, []);
+    assert.deepEqual(socket("p1").received, [FRAME]);
   });
 });

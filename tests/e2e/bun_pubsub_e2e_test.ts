@@ -51,8 +51,11 @@ describe("broadcasts through Bun's pub/sub", () => {
     await until(() => up.io.engine.transport.name === "websocket", 3_000, "the upgrade");
     const got = [w1, w2, p1, up].map((s) => collect(s, "seq"));
     // twice: the first broadcast subscribes the members, the later ones publish
+    await request(w1, "publishes");
     await request(w1, "burst", 5);
     await request(w1, "burst", 5);
+    // each broadcast went out as one publish (the glue handed Bun's pub/sub down)
+    assert.equal(await request(w1, "publishes"), 10);
     const broadcasts = [0, 1, 2, 3, 4].map((i) => `b${i}`);
     const mine = [0, 1, 2, 3, 4].flatMap((i) => [`d${i}`, `b${i}`]);
     await until(() => got.every((g, i) => g.length === (i === 0 ? 20 : 10)), 3_000, "all seq");

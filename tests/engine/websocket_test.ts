@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { EngineSocket } from "../../src/engine/socket.ts";
 import type { EngineOptions } from "../../src/engine/options.ts";
-import { closes, finish, setup, wsRequest } from "./_helpers.ts";
+import { closes, finish, handshake, probe, setup, wsRequest } from "./_helpers.ts";
 
 async function wsSession(options: EngineOptions = {}) {
   const h = setup(options);
@@ -98,6 +98,39 @@ describe("WebSocket transport", () => {
     events.onMessage("4late");
     assert.equal(messages.length, 0);
     assert.deepEqual(reasons.map(([r]) => r), ["forced close"]);
+    finish(h);
+  });
+});
+
+describe("directWebSocket: what a native fan-out may write past the session", () => {
+  it("is the open session's WebSocket, until someone watches packetCreate", async () => {
+    const { h, socket } = await wsSession();
+    assert.ok(socket.directWebSocket !== undefined);
+    assert.equal(socket.directWebSocket, socket.webSocket);
+    socket.on("packetCreate", () => {});
+    assert.equal(socket.directWebSocket, undefined);
+    finish(h);
+  });
+
+  for (const event of ["flush", "drain"] as const) {
+    it(`is undefined once someone watches ${event}`, async () => {
+      const { h, socket } = await wsSession();
+      socket.on(event, () => {});
+      assert.equal(socket.directWebSocket, undefined);
+      finish(h);
+    });
+  }
+
+  it("is undefined on polling, while upgrading, and once closed; the upgraded session's own after 5", async () => {
+    const h = setup();
+    const { sid, socket } = await handshake(h);
+    assert.equal(socket.directWebSocket, undefined);
+    await probe(h, sid);
+    assert.equal(socket.directWebSocket, undefined, "upgrading");
+    h.upgrader.events.onMessage("5");
+    assert.ok(socket.directWebSocket !== undefined, "upgraded");
+    socket.close();
+    assert.equal(socket.directWebSocket, undefined, "closed");
     finish(h);
   });
 });

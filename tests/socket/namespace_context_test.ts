@@ -27,6 +27,7 @@ function context(overrides: Partial<Context> = {}) {
     recovery: undefined,
     encoder: undefined,
     cleanupEmptyChildren: false,
+    fanout: undefined,
     makeAdapter: (nsp) => {
       made.push(nsp);
       return new Adapter(nsp);
@@ -53,6 +54,20 @@ describe("Namespace over a NamespaceContext (no server)", () => {
     assert.equal(nsp.to("room").emit("news", 1), true);
     nsp._initAdapter();
     assert.equal(made.length, 2, "the adapter is made again from the context");
+  });
+
+  it("hands its adapter the native fan-out the server sets on the context later", () => {
+    const { ctx } = context();
+    const nsp = new Namespace(ctx, "/");
+    assert.equal(nsp._adapterContext.fanout, undefined);
+    const fanout = {
+      accepts: (_ws: unknown): _ws is unknown => false,
+      subscribe() {},
+      unsubscribe() {},
+      publish() {},
+    };
+    ctx.fanout = fanout;
+    assert.equal(nsp._adapterContext.fanout, fanout);
   });
 
   it("a parent registers its children through the context, and removes emptied ones", () => {

@@ -4,11 +4,14 @@
  * `burst` (n direct emits interleaved with n broadcasts to `all`, all of
  * event `seq`), `bcast` (`{ to, except, args }` as event `news`), and
  * `watch-outgoing` (adds an `onAnyOutgoing` listener; `outgoing` answers how
- * many events it saw).
+ * many events it saw), and `publishes` (how many frames went out through the
+ * runtime's native fan-out since the last ask, which the glue handed to
+ * `io.useNativeFanout`).
  *
  * @module
  */
 
+import type { NativeFanout } from "../../../src/adapter/adapter.ts";
 import { Server } from "../../../src/socket/server.ts";
 
 type Ack = (...args: unknown[]) => void;
@@ -16,6 +19,15 @@ type Ack = (...args: unknown[]) => void;
 /** Makes the app. */
 export default function makePubSubApp(): Server {
   const io = new Server({ pingInterval: 2_000, pingTimeout: 2_000 });
+  let publishes = 0;
+  const install = io.useNativeFanout.bind(io);
+  io.useNativeFanout = (fanout: NativeFanout) =>
+    install({
+      accepts: (ws): ws is unknown => fanout.accepts(ws),
+      subscribe: (ws, group) => fanout.subscribe(ws, group),
+      unsubscribe: (ws, group) => fanout.unsubscribe(ws, group),
+      publish: (group, frame) => (publishes++, fanout.publish(group, frame)),
+    });
   io.on("connection", (socket) => {
     socket.join("all");
     let outgoing = 0;
@@ -37,6 +49,7 @@ export default function makePubSubApp(): Server {
       ack();
     });
     socket.on("outgoing", (ack: Ack) => ack(outgoing));
+    socket.on("publishes", (ack: Ack) => ack(publishes, publishes = 0));
   });
   return io;
 }
