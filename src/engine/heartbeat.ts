@@ -146,28 +146,61 @@ export class Heartbeat {
     }, delay);
   }
 
-  #armPongTimeout(timeout: number, graced = false): void {
+  /**
+   * Arms the pong deadline `timeout` from now. `limit` is the latest time a
+   * verdict may be put off to while the event loop is congested; by default
+   * one more `pingTimeout` after the deadline. A timer that fires late past
+   * `limit` gets one more look (`graced`), never two.
+   */
+  #armPongTimeout(timeout: number, limit?: number, graced = false): void {
     const clock = this.#timing.clock;
+    const pingTimeout = this.#timing.pingTimeout;
     clock.clearTimeout(this.#pongTimer);
     const due = clock.now() + timeout;
+    const latest = limit ?? due + pingTimeout;
     this.#pongTimer = clock.setTimeout(() => {
       this.#pongTimer = undefined;
       if (this.#stopped) return;
       const now = clock.now();
       // any packet is a sign of life: a pong stuck behind other traffic is not a dead client
       const since = now - this.#lastPacketAt;
-      if (since < timeout) return this.#armPongTimeout(timeout - since, graced);
+      if (since < timeout) return this.#armPongTimeout(timeout - since);
       // A timer that fires late means the event loop was stalled (a busy
       // machine, a burst of work): the pongs that arrived meanwhile still
       // wait to be read, and every session's timer fires in the same turn.
-      // Judge once more after the input has been read, never twice per ping.
+      // Under load the loop may take longer to catch up than it stalled, and
+      // a timer armed after the stall may fire on time while the input is
+      // still unread: so the verdict waits while this timer, or any other
+      // heartbeat of the same clock within the last `pingTimeout`, fired
+      // late — until `latest`; a timer that itself fires late past `latest`
+      // still gets one look after the input has been read.
       const late = now - due;
-      if (!graced && late > _lateBy(timeout)) {
-        return this.#armPongTimeout(Math.min(Math.max(late, 1), timeout), true);
+      const lateBy = _lateBy(pingTimeout);
+      const loop = _loopOf(clock);
+      if (late > lateBy) loop.lateAt = now;
+      const wait = Math.max(late, lateBy);
+      if (now < latest && (late > lateBy || now - loop.lateAt < pingTimeout)) {
+        return this.#armPongTimeout(Math.min(wait, latest - now), latest, graced);
+      }
+      if (late > lateBy && !graced) {
+        return this.#armPongTimeout(Math.min(wait, pingTimeout), now, true);
       }
       this.#callbacks.dead();
     }, timeout);
   }
+}
+
+/** What the heartbeats of one clock saw of its event loop: when a timer last fired late. */
+interface _LoopState {
+  lateAt: number;
+}
+
+const _loops = new WeakMap<Clock, _LoopState>();
+
+function _loopOf(clock: Clock): _LoopState {
+  let loop = _loops.get(clock);
+  if (!loop) _loops.set(clock, loop = { lateAt: -Infinity });
+  return loop;
 }
 
 /** How late a pong timer may fire before the event loop, not the client, is suspected. */

@@ -277,11 +277,12 @@ export interface LimitedServer {
 
 /**
  * Serves the `hostile` test app on `runtime` with `ulimit -n nofile` (bash's
- * builtin, for that child only), or the official server with `runtime:
- * "official"`.
+ * builtin, for that child only), the official server with `runtime:
+ * "official"`, or a bare Deno WebSocket server (`_bare_deno.ts`, idle
+ * scenario only) with `"bare-deno"`.
  */
 export async function startLimited(
-  runtime: "deno" | "bun" | "node" | "official",
+  runtime: "deno" | "bun" | "node" | "official" | "bare-deno",
   nofile: number,
   env: Record<string, string> = {},
 ): Promise<LimitedServer> {
@@ -294,6 +295,8 @@ export async function startLimited(
     bun: `${bin}/bun run tests/_support/serve_fixture.ts hostile bun`,
     node: `node --expose-gc --import tsx tests/_support/serve_fixture.ts hostile node`,
     official: `node --expose-gc --import tsx tests/reliability/_official_hostile.ts`,
+    "bare-deno":
+      `${bin}/deno run -A --quiet --v8-flags=--expose-gc tests/reliability/_bare_deno.ts`,
   }[runtime];
   const root = new URL("../../", import.meta.url).pathname;
   const child = spawn("bash", ["-c", `ulimit -n ${nofile} && exec ${command}`], {

@@ -4,6 +4,9 @@
  * stalls, every pong timer fires in one late turn, before the pongs that
  * arrived meanwhile are read. A late timer now judges once more after the
  * input has been read; a client that really is silent is still dropped.
+ * Under load the loop can stay behind for longer than it stalled: the verdict
+ * waits while any heartbeat timer of the engine fired late within the last
+ * pingTimeout, and at most one pingTimeout past the deadline.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -91,6 +94,42 @@ describe("heartbeats under a stalled event loop", () => {
     clock.stallUntil(clock.time + 2_000); // late turn: one more look
     for (const { events } of sessions.slice(1)) events.onMessage("3");
     clock.stallUntil(clock.time + 2_000);
+    assert.deepEqual(reasons, ["ping timeout"]);
+    engine.close();
+  });
+
+  it("pongs read only after the loop was behind for two turns are still in time", async () => {
+    // the last measurement's failure: after a stall on a loaded machine Deno took longer to
+    // read the input than it had stalled, so one more look after `late` ms came too early
+    const clock = new StallableClock();
+    const engine = new EngineServer({ clock, pingInterval: 1_000, pingTimeout: 1_000 });
+    const sessions = await openSessions(engine);
+    const reasons: string[] = [];
+    for (const { socket } of sessions) socket.on("close", (r) => reasons.push(r));
+    clock.stallUntil(1_000); // pings on time; deadline 2,000
+    clock.stallUntil(2_400); // the timers fire 400 ms late: one more look at 2,800
+    clock.stallUntil(2_900); // the loop is still behind: that look fires late as well
+    for (const { events } of sessions) events.onMessage("3"); // only now the pongs are read
+    clock.stallUntil(3_000);
+    assert.deepEqual(reasons, [], `${reasons.length} healthy sessions dropped`);
+    // the wait is bounded: a silent client goes at most one pingTimeout after its deadline
+    clock.stallUntil(clock.time + 1_000); // pings
+    const pingedAt = clock.time;
+    for (const { events } of sessions.slice(1)) events.onMessage("3");
+    for (let t = 50; t <= 2_000 && !reasons.length; t += 50) clock.stallUntil(pingedAt + t);
+    assert.deepEqual(reasons, ["ping timeout"]);
+    assert.ok(clock.time - pingedAt <= 2_000, `dropped after ${clock.time - pingedAt} ms`);
+    engine.close();
+  });
+
+  it("a silent client is dropped by a late timer at most pingTimeout after its deadline", async () => {
+    const clock = new StallableClock();
+    const engine = new EngineServer({ clock, pingInterval: 1_000, pingTimeout: 500 });
+    const [session] = await openSessions(engine).then((s) => s.slice(0, 1));
+    const reasons: string[] = [];
+    session!.socket.on("close", (r) => reasons.push(r));
+    clock.stallUntil(1_000); // ping; deadline 1,500
+    for (let t = 1_800; t <= 2_000; t += 100) clock.stallUntil(t); // late turns, every 100 ms
     assert.deepEqual(reasons, ["ping timeout"]);
     engine.close();
   });
