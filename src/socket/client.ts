@@ -14,13 +14,49 @@ import type { EngineSocket } from "../engine/socket.ts";
 import type { Clock, TimerHandle } from "../util/clock.ts";
 import { reportListenerError } from "../util/emitter.ts";
 import { createLogger } from "../util/logger.ts";
-import type { Namespace } from "./namespace.ts";
-import type { Socket } from "./socket.ts";
 import type { DisconnectReason, SocketState } from "./socket_types.ts";
 import type { EventsMap } from "./typed_events.ts";
 import { type HandshakeRequest, handshakeRequest } from "./_handshake.ts";
 
 const debug = createLogger("sio-edge:socket:client");
+
+/**
+ * What a client needs of one of its sockets (the `Socket` class fits it):
+ * declared here so the client names no class above it.
+ */
+export interface ClientSocket {
+  /** The socket id. */
+  readonly id: string;
+  /** Its namespace's name. */
+  readonly nsp: { readonly name: string };
+  /** Leaves the namespace. */
+  disconnect(): unknown;
+  /** A packet for this socket's namespace. */
+  _onpacket(packet: Packet): void;
+  /** The connection failed. */
+  _onerror(err: Error): void;
+  /** The connection closed. */
+  _onclose(reason: DisconnectReason, description?: unknown): void;
+}
+
+/** What a client needs of a namespace (the `Namespace` class fits it). */
+export interface ClientNamespace<
+  L extends EventsMap,
+  E extends EventsMap,
+  S extends EventsMap,
+  D,
+> {
+  /** The namespace name. */
+  readonly name: string;
+  /** Admits a socket of `client` (middlewares, recovery); `fn` gets it once connected. */
+  _add(
+    client: Client<L, E, S, D>,
+    auth: Record<string, unknown>,
+    fn: (socket: ClientSocket) => void,
+  ): Promise<void>;
+  /** Takes back a socket a host kept while its process was suspended. */
+  _resume(client: Client<L, E, S, D>, state: SocketState, fn: (socket: ClientSocket) => void): void;
+}
 
 /** What a client needs from its server. */
 export interface ClientContext<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> {
@@ -38,7 +74,7 @@ export interface ClientContext<L extends EventsMap, E extends EventsMap, S exten
   lookupNamespace(
     name: string,
     auth: Record<string, unknown>,
-    fn: (nsp: Namespace<L, E, S, D> | undefined) => void,
+    fn: (nsp: ClientNamespace<L, E, S, D> | undefined) => void,
   ): void;
 }
 
@@ -56,8 +92,8 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
   #context: ClientContext<L, E, S, D>;
   #decoder: Decoder | undefined;
   #custom: PacketDecoder | undefined;
-  #sockets = new Map<string, Socket<L, E, S, D>>();
-  #nsps = new Map<string, Socket<L, E, S, D>>();
+  #sockets = new Map<string, ClientSocket>();
+  #nsps = new Map<string, ClientSocket>();
   #connectTimer: TimerHandle | undefined;
   #detach: () => void;
 
@@ -120,7 +156,7 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
   }
 
   /** Forgets `socket` (it left its namespace). */
-  _remove(socket: Socket<L, E, S, D>): void {
+  _remove(socket: ClientSocket): void {
     if (this.#sockets.get(socket.id) !== socket) return;
     this.#sockets.delete(socket.id);
     this.#nsps.delete(socket.nsp.name);
@@ -222,7 +258,7 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
     });
   }
 
-  #track(name: string, socket: Socket<L, E, S, D>): void {
+  #track(name: string, socket: ClientSocket): void {
     this.#sockets.set(socket.id, socket);
     this.#nsps.set(name, socket);
     this.#context.clock.clearTimeout(this.#connectTimer);
