@@ -6,18 +6,20 @@
  * + @socket.io/redis-adapter on Node) and all-sio-edge fleets on Bun, Node
  * and Deno, in one run.
  *
- * Usage: `bun bench/fleet.ts [--quick] [--reps N] [--clients N] [--messages N] [--only a,b]`.
- * Writes bench/results/fleet-<time>.json and prints the tables for BENCHMARKS.md.
+ * Usage: `bun bench/fleet.ts [--quick] [--reps N] [--clients N] [--messages N] [--fetches N]
+ * [--only a,b]`. Writes bench/results/fleet-<time>.json and prints the tables for BENCHMARKS.md.
+ * With `FLEET_PROFILE_DIR=<dir>`, every Node and Deno server writes a V8 CPU profile there
+ * (`--cpu-prof`, a directory per server; read them with `bun bench/profile_summary.ts <file>`).
  *
  * @module
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import process from "node:process";
 import { io as ioc, type Socket } from "socket.io-client";
-import { startRedis } from "../tests/_support/redis_server.ts";
+import { hasRedisServer, startRedis } from "../tests/_support/redis_server.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const BIN = `${ROOT}node_modules/.bin/`;
@@ -43,7 +45,7 @@ const CONFIG = {
   messages: flag("--messages", QUICK ? 500 : 2_000),
   size: 100,
   warmUp: 200,
-  fetches: QUICK ? 100 : 300,
+  fetches: flag("--fetches", QUICK ? 100 : 300),
   reps: flag("--reps", QUICK ? 1 : 3),
   timeoutMs: 120_000,
 };
@@ -53,11 +55,34 @@ interface Node {
   port: number;
 }
 
+const PROFILE_DIR = process.env.FLEET_PROFILE_DIR;
+let profiled = 0;
+const prof = (kind: FleetKind) =>
+  PROFILE_DIR
+    // one directory per server: Node's tsx loader thread writes a profile of its own
+    ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}/${kind}-${profiled++}`]
+    : [];
+
 function command(kind: FleetKind): [string, string[]] {
-  if (kind === "official-node") return ["node", ["--import", "tsx", ENTRY, "official"]];
+  if (kind === "official-node") {
+    return ["node", [...prof(kind), "--import", "tsx", ENTRY, "official"]];
+  }
   if (kind === "edge-bun") return [`${BIN}bun`, ["run", ENTRY, "edge"]];
-  if (kind === "edge-deno") return [`${BIN}deno`, ["run", "-A", "--quiet", ENTRY, "edge"]];
-  return ["node", ["--import", "tsx", ENTRY, "edge"]];
+  if (kind === "edge-deno") {
+    return [`${BIN}deno`, ["run", "-A", "--quiet", ...prof(kind), ENTRY, "edge"]];
+  }
+  return ["node", [...prof(kind), "--import", "tsx", ENTRY, "edge"]];
+}
+
+/** Ends a node: stdin closed (it exits and writes its profile), SIGKILL after 3 s. */
+async function stopNode(node: Node): Promise<void> {
+  if (node.child.exitCode !== null) return;
+  const exited = new Promise<void>((r) => node.child.once("exit", () => r()));
+  node.child.stdin!.end();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([exited, new Promise<void>((r) => timer = setTimeout(r, 3_000))]);
+  clearTimeout(timer);
+  if (node.child.exitCode === null) node.child.kill("SIGKILL");
 }
 
 async function startNode(kind: FleetKind, redisUrl: string): Promise<Node> {
@@ -122,9 +147,24 @@ const percentile = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
 };
 
+/** CPU time (user + system, ms) of a process so far, from /proc (Linux's 100 ticks/s). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 interface Run {
   deliveriesPerSec: number;
   broadcastMs: number;
+  /** CPU of the three servers per delivery during the measured broadcast (µs). */
+  serverCpuPerDeliveryUs: number;
+  /** CPU of the three servers per fetchSockets() (ms). */
+  serverCpuPerFetchMs: number;
   fetchMedianMs: number;
   fetchP95Ms: number;
 }
@@ -155,8 +195,11 @@ async function runFleet(kind: FleetKind): Promise<Run> {
       void target;
       return performance.now() - start;
     };
+    const nodesCpu = () => nodes.reduce((sum, n) => sum + cpuMs(n.child.pid), 0);
     await broadcast(CONFIG.warmUp);
+    const cpu0 = nodesCpu();
     const broadcastMs = await broadcast(CONFIG.messages);
+    const cpu1 = nodesCpu();
     const fetched = await control.timeout(CONFIG.timeoutMs).emitWithAck(
       "fetch",
       CONFIG.fetches,
@@ -167,22 +210,29 @@ async function runFleet(kind: FleetKind): Promise<Run> {
     if (fetched.sockets !== CONFIG.clients) {
       throw new Error(`fetchSockets found ${fetched.sockets} sockets, not ${CONFIG.clients}`);
     }
+    const cpu2 = nodesCpu();
     // the first calls warm the path up
     const latencies = fetched.latencies.slice(Math.floor(CONFIG.fetches / 10));
     return {
       deliveriesPerSec: (CONFIG.clients * CONFIG.messages) / (broadcastMs / 1000),
       broadcastMs,
+      serverCpuPerDeliveryUs: ((cpu1 - cpu0) * 1000) / (CONFIG.clients * CONFIG.messages),
+      serverCpuPerFetchMs: (cpu2 - cpu1) / CONFIG.fetches,
       fetchMedianMs: median(latencies),
       fetchP95Ms: percentile(latencies, 0.95),
     };
   } finally {
     control?.disconnect();
     for (const c of clients) c.close();
-    for (const n of nodes) n.child.kill("SIGKILL");
+    await Promise.all(nodes.map(stopNode));
     await redis.stop();
   }
 }
 
+if (!hasRedisServer()) {
+  console.error("redis-server is not on the PATH (scripts/ensure_system_tools.sh installs it)");
+  process.exit(1);
+}
 const started = Date.now();
 const results: Record<string, Run[]> = {};
 for (let rep = 0; rep < CONFIG.reps; rep++) {
@@ -192,9 +242,11 @@ for (let rep = 0; rep < CONFIG.reps; rep++) {
     const run = await runFleet(kind);
     (results[kind] ??= []).push(run);
     console.error(
-      `${kind}: ${Math.round(run.deliveriesPerSec)} deliveries/s, fetchSockets ${
-        run.fetchMedianMs.toFixed(2)
-      } ms`,
+      `${kind}: ${Math.round(run.deliveriesPerSec)} deliveries/s (${
+        run.serverCpuPerDeliveryUs.toFixed(2)
+      } µs CPU each), fetchSockets ${run.fetchMedianMs.toFixed(2)} ms (${
+        run.serverCpuPerFetchMs.toFixed(2)
+      } ms CPU each)`,
     );
   }
 }
@@ -203,6 +255,8 @@ const summary = Object.fromEntries(FLEETS.map((kind) => {
   const runs = results[kind]!;
   return [kind, {
     deliveriesPerSec: median(runs.map((r) => r.deliveriesPerSec)),
+    serverCpuPerDeliveryUs: median(runs.map((r) => r.serverCpuPerDeliveryUs)),
+    serverCpuPerFetchMs: median(runs.map((r) => r.serverCpuPerFetchMs)),
     fetchMedianMs: median(runs.map((r) => r.fetchMedianMs)),
     fetchP95Ms: median(runs.map((r) => r.fetchP95Ms)),
   }];
@@ -213,15 +267,17 @@ const lines = [
     loadavg()[0]!.toFixed(1)
   }, ${Math.round((Date.now() - started) / 1000)} s)`,
   "",
-  "| fleet | deliveries/s | × official | fetchSockets median (ms) | p95 (ms) | × official (latency, lower is better) |",
-  "| --- | --- | --- | --- | --- | --- |",
+  "| fleet | deliveries/s | × official | CPU/delivery (µs) | fetchSockets median (ms) | p95 (ms) | × official (latency, lower is better) | CPU/fetch (ms) |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- |",
   ...FLEETS.map((kind) => {
     const s = summary[kind]!;
     return `| ${kind} | ${Math.round(s.deliveriesPerSec)} | ${
       (s.deliveriesPerSec / official.deliveriesPerSec).toFixed(2)
-    }× | ${s.fetchMedianMs.toFixed(2)} | ${s.fetchP95Ms.toFixed(2)} | ${
-      (s.fetchMedianMs / official.fetchMedianMs).toFixed(2)
-    }× |`;
+    }× | ${s.serverCpuPerDeliveryUs.toFixed(2)} | ${s.fetchMedianMs.toFixed(2)} | ${
+      s.fetchP95Ms.toFixed(2)
+    } | ${(s.fetchMedianMs / official.fetchMedianMs).toFixed(2)}× | ${
+      s.serverCpuPerFetchMs.toFixed(2)
+    } |`;
   }),
 ];
 mkdirSync(`${ROOT}bench/results`, { recursive: true });

@@ -11,6 +11,7 @@ import { Buffer } from "node:buffer";
 import { createClient, type RedisClientType } from "redis";
 import { Server } from "../../src/socket/server.ts";
 import { createAdapter, createShardedAdapter, Emitter } from "../../src/adapter/redis/mod.ts";
+import { peekRequestId } from "../../src/adapter/redis/classic_adapter.ts";
 import { hasRedisServer, type RedisServer, startRedis } from "../_support/redis_server.ts";
 
 interface Frame {
@@ -159,5 +160,37 @@ describe("the frames sio-edge publishes", { skip: !hasRedisServer() && "no redis
         name,
       );
     }
+  });
+});
+
+describe("peekRequestId: the request id read off an answer's first bytes", () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+
+  it("reads it from every JSON answer the official adapter published", () => {
+    const answers = fixture<Frame[]>("classic").filter((f) => f.channel.includes("-response#"));
+    const json = answers.filter((f) => f.hex.startsWith("7b"));
+    assert.ok(json.length >= 4, "the fixture holds the JSON answers");
+    for (const frame of json) {
+      const bytes = Buffer.from(frame.hex, "hex");
+      const parsed = JSON.parse(bytes.toString("utf8"));
+      assert.equal(peekRequestId(new Uint8Array(bytes)), parsed.requestId, frame.op);
+    }
+    // msgpack answers are decoded whole
+    for (const frame of answers.filter((f) => !f.hex.startsWith("7b"))) {
+      assert.equal(peekRequestId(new Uint8Array(Buffer.from(frame.hex, "hex"))), undefined);
+    }
+  });
+
+  it("gives up (the answer is then decoded whole) unless the id leads at the top level", () => {
+    assert.equal(peekRequestId(enc('{"requestId":"Ab_-9z","sockets":[]}')), "Ab_-9z");
+    assert.equal(peekRequestId(enc('{"type":8,"requestId":"x1","clientCount":0}')), "x1");
+    assert.equal(peekRequestId(enc('{"requestId":"x1"}')), "x1");
+    assert.equal(peekRequestId(enc('{"sockets":[],"requestId":"x1"}')), undefined);
+    assert.equal(peekRequestId(enc('{"data":{"requestId":"x1"},"requestId":"y"}')), undefined);
+    assert.equal(peekRequestId(enc('{"requestId":"a\\"b","sockets":[]}')), undefined);
+    assert.equal(peekRequestId(enc('{"requestId":"ab"x}')), undefined);
+    assert.equal(peekRequestId(enc('{"requestId":7}')), undefined);
+    assert.equal(peekRequestId(enc(' {"requestId":"x1"}')), undefined);
+    assert.equal(peekRequestId(new Uint8Array()), undefined);
   });
 });

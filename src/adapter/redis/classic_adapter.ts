@@ -86,6 +86,24 @@ export const RequestType = {
   BROADCAST_ACK: 9,
 } as const;
 
+/** `{"requestId":"…"` or `{"type":N,"requestId":"…"` at the start: how every JSON answer begins. */
+const ANSWER_HEAD = /^\{(?:"type":\d{1,2},)?"requestId":"([A-Za-z0-9_-]{1,64})"[,}]/;
+
+/**
+ * The request id of a JSON answer, read from its first bytes when it starts
+ * the way the official adapter and this one write answers; undefined
+ * otherwise (the answer is then decoded whole).
+ */
+export function peekRequestId(message: Uint8Array): string | undefined {
+  if (message[0] !== 0x7b) return undefined;
+  let head = "";
+  const end = Math.min(message.length, 96);
+  for (let i = 0; i < end; i++) head += String.fromCharCode(message[i]!);
+  return ANSWER_HEAD.exec(head)?.[1];
+}
+
+const utf8 = new TextDecoder();
+
 const defaultParser: RedisParser = { encode: msgpackEncode, decode: msgpackDecode };
 
 /**
@@ -252,7 +270,7 @@ export class RedisAdapter extends Adapter {
     try {
       // "{" first: JSON, else the parser (both are accepted on both channels)
       const value = message[0] === 0x7b
-        ? JSON.parse(new TextDecoder().decode(message))
+        ? JSON.parse(utf8.decode(message))
         : this.#parser.decode(message);
       return value && typeof value === "object" ? value as Request : undefined;
     } catch {
@@ -376,6 +394,12 @@ export class RedisAdapter extends Adapter {
   }
 
   #receiveResponse(message: Uint8Array): void {
+    // every server reads the common response channel: an answer to another server's request
+    // (a fetchSockets answer can be tens of KB) is dropped without being decoded
+    const peeked = peekRequestId(message);
+    if (peeked !== undefined && !this.#requests.has(peeked) && !this.#ackRequests.has(peeked)) {
+      return;
+    }
     const response = this.#decodeRequest(message);
     if (!response) return;
     const requestId = response.requestId;
