@@ -26,6 +26,8 @@ import {
   encodeOptions,
   hexId,
   PendingRequests,
+  responsesTimeoutError,
+  serverSideEmitWithAck,
 } from "./cluster_wire.ts";
 import { isRecoverable } from "./session_aware_adapter.ts";
 
@@ -84,9 +86,6 @@ export const MAY_CONTAIN_BINARY: ReadonlySet<number> = new Set([
   MessageType.SERVER_SIDE_EMIT,
   MessageType.SERVER_SIDE_EMIT_RESPONSE,
 ]);
-
-const timeoutError = (received: number, expected: number) =>
-  new Error(`timeout reached: only ${received} responses received out of ${expected}`);
 
 /**
  * A cluster-ready adapter. Unlike the classic Redis adapter, it applies
@@ -249,7 +248,7 @@ export abstract class ClusterAdapter extends Adapter {
         local,
         opts.flags?.timeout || this.requestsTimeout,
         (err, results) => (err ? reject(err) : resolve(results)),
-        timeoutError,
+        responsesTimeoutError,
       );
       void this.#publish({
         type: MessageType.FETCH_SOCKETS,
@@ -266,25 +265,18 @@ export abstract class ClusterAdapter extends Adapter {
       return;
     }
     const args = packet.slice(0, -1);
-    const done = ack as (err: Error | null, responses: unknown[]) => void;
-    void this.serverCount().then((count) => {
-      const expected = count - 1;
-      if (expected <= 0) return done(null, []);
-      const requestId = hexId(8);
-      this.#requests.add<unknown>(
-        requestId,
-        "serverSideEmit",
-        expected,
-        [],
-        this.requestsTimeout,
-        done,
-        timeoutError,
-      );
-      void this.#publish({
-        type: MessageType.SERVER_SIDE_EMIT,
-        data: { requestId, packet: args },
-      });
-    }, (err) => done(err as Error, []));
+    serverSideEmitWithAck(
+      this.#requests,
+      () => this.serverCount(),
+      () => hexId(8),
+      this.requestsTimeout,
+      ack as (err: Error | null, responses: unknown[]) => void,
+      (requestId) =>
+        void this.#publish({
+          type: MessageType.SERVER_SIDE_EMIT,
+          data: { requestId, packet: args },
+        }),
+    );
   }
 
   /**

@@ -186,3 +186,39 @@ export class PendingRequests {
     for (const request of [...this.#requests.values()]) request.finish(err);
   }
 }
+
+/** The error of a request that timed out, worded as the official adapters word it. */
+export function responsesTimeoutError(received: number, expected: number): Error {
+  return new Error(`timeout reached: only ${received} responses received out of ${expected}`);
+}
+
+/**
+ * `serverSideEmit` with an ack, as every adapter does it: counts the
+ * servers, expects one answer from each of the others (none: `done(null,
+ * [])` at once), waits at most `timeoutMs`, and publishes the request (made
+ * by `publish` from the new request id) once it is registered.
+ */
+export function serverSideEmitWithAck(
+  requests: PendingRequests,
+  serverCount: () => Promise<number>,
+  newId: () => string,
+  timeoutMs: number,
+  done: (err: Error | null, responses: unknown[]) => void,
+  publish: (requestId: string) => void,
+): void {
+  serverCount().then((count) => {
+    const expected = count - 1;
+    if (expected <= 0) return done(null, []);
+    const requestId = newId();
+    requests.add<unknown>(
+      requestId,
+      "serverSideEmit",
+      expected,
+      [],
+      timeoutMs,
+      done,
+      responsesTimeoutError,
+    );
+    publish(requestId);
+  }, (err) => done(err as Error, []));
+}

@@ -58,6 +58,15 @@ export function installFleet(io: Any, name: string): void {
     emit: (req) => select(req).emit(req.event, ...(req.args ?? [])),
     emitWithAck: (req) =>
       select(req).timeout(req.timeout ?? 2000).emitWithAck(req.event, ...(req.args ?? [])),
+    // the callback form: timeout().emit(event, ...args, (err, answers) => …)
+    emitWithCallback: (req) =>
+      new Promise((resolve, reject) =>
+        select(req).timeout(req.timeout ?? 2000).emit(
+          req.event,
+          ...(req.args ?? []),
+          (err: Error | null, answers: unknown[]) => (err ? reject(err) : resolve(answers)),
+        )
+      ),
     fetchSockets: async (req) =>
       (await select(req).fetchSockets()).map((s: Any) => ({
         id: s.id,

@@ -286,18 +286,28 @@ export function fleetSuite(adapter: AdapterKind, opts: FleetSuiteOptions = {}): 
       },
     );
 
-    it("emitWithAck from any node gets one answer per client, without a timeout", T, async () => {
-      for (const { node } of members) {
-        const answers = await node.op("emitWithAck", { event: "ask", timeout: 3000 });
-        assert.deepEqual(
-          (answers as string[]).sort(),
-          members.map((m) => "answer-" + m.node.name).sort(),
-          `emitWithAck on ${node.name}`,
-        );
-        const blue = await node.op("emitWithAck", { to: ["blue"], event: "ask", timeout: 3000 });
-        assert.equal((blue as string[]).length, 2);
-      }
-    });
+    it(
+      "emitWithAck and timeout().emit(…, cb) from any node get one answer per client, without a timeout",
+      T,
+      async () => {
+        for (const { node } of members) {
+          const answers = await node.op("emitWithAck", { event: "ask", timeout: 3000 });
+          assert.deepEqual(
+            (answers as string[]).sort(),
+            members.map((m) => "answer-" + m.node.name).sort(),
+            `emitWithAck on ${node.name}`,
+          );
+          const blue = await node.op("emitWithAck", { to: ["blue"], event: "ask", timeout: 3000 });
+          assert.equal((blue as string[]).length, 2);
+          const called = await node.op("emitWithCallback", { event: "ask", timeout: 3000 });
+          assert.equal(
+            (called as string[]).length,
+            members.length,
+            `timeout().emit on ${node.name}`,
+          );
+        }
+      },
+    );
 
     it(
       "disconnectSockets from any node disconnects the selected clients everywhere",

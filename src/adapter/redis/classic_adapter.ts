@@ -25,6 +25,7 @@ import {
   describeSocket,
   encodeOptions,
   PendingRequests,
+  serverSideEmitWithAck,
   shortId,
   stringify,
 } from "../cluster_wire.ts";
@@ -545,26 +546,18 @@ export class RedisAdapter extends Adapter {
       );
     }
     const data = packet.slice(0, -1);
-    const done = ack as (err: Error | null, responses: unknown[]) => void;
-    void this.serverCount().then((count) => {
-      const expected = count - 1;
-      if (expected <= 0) return done(null, []);
-      const requestId = shortId(6);
-      this.#requests.add<unknown>(
-        requestId,
-        "serverSideEmit",
-        expected,
-        [],
-        this.requestsTimeout,
-        done,
-        (received, total) =>
-          new Error(`timeout reached: only ${received} responses received out of ${total}`),
-      );
-      this.#publish(
-        this.#requestChannel,
-        stringify({ uid: this.uid, requestId, type: RequestType.SERVER_SIDE_EMIT, data }),
-      );
-    }, (err) => done(err as Error, []));
+    serverSideEmitWithAck(
+      this.#requests,
+      () => this.serverCount(),
+      () => shortId(6),
+      this.requestsTimeout,
+      ack as (err: Error | null, responses: unknown[]) => void,
+      (requestId) =>
+        this.#publish(
+          this.#requestChannel,
+          stringify({ uid: this.uid, requestId, type: RequestType.SERVER_SIDE_EMIT, data }),
+        ),
+    );
   }
 
   /** How many servers serve this namespace: the subscribers of its request channel. */
