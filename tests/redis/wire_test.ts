@@ -11,7 +11,7 @@ import { Buffer } from "node:buffer";
 import { createClient, type RedisClientType } from "redis";
 import { Server } from "../../src/socket/server.ts";
 import { createAdapter, createShardedAdapter, Emitter } from "../../src/adapter/redis/mod.ts";
-import { peekRequestId } from "../../src/adapter/redis/classic_adapter.ts";
+import { peekRequestId } from "../../src/adapter/redis/classic_wire.ts";
 import { hasRedisServer, type RedisServer, startRedis } from "../_support/redis_server.ts";
 
 interface Frame {

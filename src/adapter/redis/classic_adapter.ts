@@ -8,7 +8,6 @@
  */
 
 import type { Packet } from "../../parser/socket_packet.ts";
-import { decode as msgpackDecode, encode as msgpackEncode } from "../../parser/msgpack_codec.ts";
 import { createLogger } from "../../util/logger.ts";
 import type { Clock, TimerHandle } from "../../util/clock.ts";
 import {
@@ -36,16 +35,17 @@ import {
   redisPort,
   unsubscribeEach,
 } from "./_client.ts";
+import {
+  decodeRequest,
+  defaultParser,
+  peekRequestId,
+  type RedisParser,
+  RequestType,
+} from "./classic_wire.ts";
+
+export { type RedisParser, RequestType };
 
 const log = createLogger("sio-edge:redis");
-
-/** Encodes and decodes broadcasts and ack traffic; notepack.io's format by default. */
-export interface RedisParser {
-  /** Encodes a message. */
-  encode(value: unknown): Uint8Array | string;
-  /** Decodes a message. */
-  decode(message: Uint8Array): unknown;
-}
 
 /** Options of {@link createAdapter}. */
 export interface RedisAdapterOptions {
@@ -72,40 +72,6 @@ export interface RedisAdapterOptions {
    */
   parser?: RedisParser;
 }
-
-/** The request types of the classic protocol (not the ClusterAdapter's numbering). */
-export const RequestType = {
-  SOCKETS: 0,
-  ALL_ROOMS: 1,
-  REMOTE_JOIN: 2,
-  REMOTE_LEAVE: 3,
-  REMOTE_DISCONNECT: 4,
-  REMOTE_FETCH: 5,
-  SERVER_SIDE_EMIT: 6,
-  BROADCAST: 7,
-  BROADCAST_CLIENT_COUNT: 8,
-  BROADCAST_ACK: 9,
-} as const;
-
-/** `{"requestId":"…"` or `{"type":N,"requestId":"…"` at the start: how every JSON answer begins. */
-const ANSWER_HEAD = /^\{(?:"type":\d{1,2},)?"requestId":"([A-Za-z0-9_-]{1,64})"[,}]/;
-
-/**
- * The request id of a JSON answer, read from its first bytes when it starts
- * the way the official adapter and this one write answers; undefined
- * otherwise (the answer is then decoded whole).
- */
-export function peekRequestId(message: Uint8Array): string | undefined {
-  if (message[0] !== 0x7b) return undefined;
-  let head = "";
-  const end = Math.min(message.length, 96);
-  for (let i = 0; i < end; i++) head += String.fromCharCode(message[i]!);
-  return ANSWER_HEAD.exec(head)?.[1];
-}
-
-const utf8 = new TextDecoder();
-
-const defaultParser: RedisParser = { encode: msgpackEncode, decode: msgpackDecode };
 
 /**
  * Makes the adapter of every namespace talk to the other servers through
@@ -268,16 +234,9 @@ export class RedisAdapter extends Adapter {
   }
 
   #decodeRequest(message: Uint8Array): Request | undefined {
-    try {
-      // "{" first: JSON, else the parser (both are accepted on both channels)
-      const value = message[0] === 0x7b
-        ? JSON.parse(utf8.decode(message))
-        : this.#parser.decode(message);
-      return value && typeof value === "object" ? value as Request : undefined;
-    } catch {
-      log("ignoring a malformed request");
-      return undefined;
-    }
+    const value = decodeRequest(message, this.#parser);
+    if (!value) log("ignoring a malformed request");
+    return value as Request | undefined;
   }
 
   #receiveRequest(channel: string, message: Uint8Array): void {

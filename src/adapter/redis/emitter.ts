@@ -12,7 +12,7 @@ import { createLogger } from "../../util/logger.ts";
 import type { Room } from "../adapter.ts";
 import { stringify } from "../cluster_wire.ts";
 import { type RedisClient, type RedisPort, redisPort } from "./_client.ts";
-import { RequestType } from "./classic_adapter.ts";
+import { RequestType } from "./classic_wire.ts";
 
 const log = createLogger("sio-edge:redis");
 const UID = "emitter";

@@ -20,12 +20,8 @@
  * @module
  */
 
-export {
-  createAdapter,
-  RedisAdapter,
-  type RedisAdapterOptions,
-  type RedisParser,
-} from "./classic_adapter.ts";
+export { createAdapter, RedisAdapter, type RedisAdapterOptions } from "./classic_adapter.ts";
+export type { RedisParser } from "./classic_wire.ts";
 export {
   createShardedAdapter,
   ShardedRedisAdapter,
