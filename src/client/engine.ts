@@ -360,7 +360,9 @@ export class EngineSocket extends Emitter {
 
   #onClose(reason: string, description?: unknown): void {
     if (this.readyState === "closed") return;
-    timers(this.opts.useNativeTimers)[1](this.#pingTimer);
+    // called as a plain function: workerd refuses a timer function called on another `this`
+    const [, clearTimeout] = timers(this.opts.useNativeTimers);
+    clearTimeout(this.#pingTimer);
     const transport = this.transport;
     if (transport) {
       transport.off("close");
