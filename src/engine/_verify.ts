@@ -23,8 +23,16 @@ export interface Verifier {
   readonly allowRequest: AllowRequest | undefined;
   /** Whether Engine.IO v3 handshakes are served. */
   readonly allowEIO3?: boolean;
-  /** The current transport of the live session `sid`, if there is one. */
-  sessionTransport(sid: string): TransportName | undefined;
+}
+
+/** What the server knows of a request before checking it. */
+export interface RequestFacts {
+  /** Whether it asks for a WebSocket upgrade. */
+  readonly isUpgrade: boolean;
+  /** Its sid ({@link sessionId}); undefined for a handshake. */
+  readonly sid: string | undefined;
+  /** The current transport of that session, if it is live (the one store lookup). */
+  readonly sessionTransport: TransportName | undefined;
 }
 
 /** The sid of a request; an empty `sid=` means a handshake, as for the official server. */
@@ -39,9 +47,10 @@ export function sessionId(query: URLSearchParams): string | undefined {
 export function verifyRequest(
   req: Request,
   query: URLSearchParams,
-  isUpgrade: boolean,
+  facts: RequestFacts,
   verifier: Verifier,
 ): Refusal | undefined | Promise<Refusal | undefined> {
+  const { isUpgrade, sid } = facts;
   const transport = query.get("transport");
   if (transport === null || !verifier.transports.includes(transport)) {
     return { code: ErrorCode.UNKNOWN_TRANSPORT, context: { transport: transport ?? undefined } };
@@ -56,9 +65,8 @@ export function verifyRequest(
     const error = "transport does not handle upgrades";
     return { code: ErrorCode.BAD_REQUEST, context: { name: "TRANSPORT_HANDSHAKE_ERROR", error } };
   }
-  const sid = sessionId(query);
   if (sid !== undefined) {
-    const previousTransport = verifier.sessionTransport(sid);
+    const previousTransport = facts.sessionTransport;
     if (!previousTransport) return { code: ErrorCode.UNKNOWN_SID, context: { sid } };
     if (!isUpgrade && previousTransport !== transport) {
       const context = { name: "TRANSPORT_MISMATCH", transport, previousTransport };

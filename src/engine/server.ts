@@ -103,7 +103,6 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       transports: o.transports,
       allowRequest: o.allowRequest,
       allowEIO3: o.allowEIO3,
-      sessionTransport: (sid) => this.#store.get(sid)?.transport.name,
     };
   }
 
@@ -181,19 +180,16 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       if (cors.preflight) return cors.preflight;
       for (const [k, v] of cors.headers) headers.append(k, v);
     }
-    const verdict = verifyRequest(req, query, isUpgrade, this.#verifier);
+    const sid = sessionId(query);
+    // the one lookup: only a handshake awaits its checks, so the session is still live below
+    const session = sid === undefined ? undefined : this.#store.get(sid);
+    const facts = { isUpgrade, sid, sessionTransport: session?.transport.name };
+    const verdict = verifyRequest(req, query, facts, this.#verifier);
     const refusal = verdict instanceof Promise ? await verdict : verdict;
     if (refusal) return this.#refuse(req, refusal, isUpgrade, headers);
 
-    const sid = sessionId(query);
     const transport = query.get("transport") as TransportName;
-    if (sid === undefined) return this.#handshake(req, transport, ctx, headers);
-    // the session may have closed while `#verify` was awaited
-    const session = this.#store.get(sid);
-    if (!session) {
-      const refusal = { code: ErrorCode.UNKNOWN_SID, context: { sid } };
-      return this.#refuse(req, refusal, isUpgrade, headers);
-    }
+    if (session === undefined) return this.#handshake(req, transport, ctx, headers);
     if (transport === "websocket") return this.#upgrade(req, session, ctx, headers);
     return (session.transport as Polling).onRequest(
       req,

@@ -12,6 +12,8 @@ import {
   settle,
   setup,
 } from "./_helpers.ts";
+import { MemorySessionStore } from "../../src/store/session_store.ts";
+import type { EngineSocket } from "../../src/engine/socket.ts";
 
 const encoder = new TextEncoder();
 
@@ -260,6 +262,31 @@ describe("long-polling", () => {
     abort.abort();
     await settle();
     assert.equal(reasons.length, 0);
+    finish(h);
+  });
+});
+
+describe("the session store on the polling path", () => {
+  it("a GET, a POST and an unknown sid each look the session up once", async () => {
+    let gets = 0;
+    class CountingStore extends MemorySessionStore<EngineSocket> {
+      override get(sid: string): EngineSocket | undefined {
+        gets++;
+        return super.get(sid);
+      }
+    }
+    const h = setup({ store: new CountingStore() });
+    const { sid } = await handshake(h);
+    gets = 0;
+    assert.equal((await post(h, sid, "4hi")).status, 200);
+    assert.equal(gets, 1, "POST");
+    const parked = poll(h, sid);
+    await settle();
+    assert.equal(gets, 2, "GET");
+    assert.equal((await post(h, "nope", "4hi")).status, 400);
+    assert.equal(gets, 3, "unknown sid");
+    h.engine.close();
+    await parked.promise;
     finish(h);
   });
 });
