@@ -244,6 +244,8 @@ export interface NetFuzzFigures {
   requests: number;
   /** Requests answered with a status line (the rest: connection closed without one). */
   answered: number;
+  /** Requests left unanswered, by method (Bun closes an unknown method's connection, SECURITY.md). */
+  unansweredByMethod: Record<string, number>;
   /** Answers that held a stack trace. */
   stackTraces: number;
   statuses: Record<string, number>;
@@ -283,6 +285,7 @@ export async function netFuzz(
   const statuses: Record<string, number> = {};
   let answered = 0;
   let stackTraces = 0;
+  const unansweredByMethod: Record<string, number> = {};
   const { connect } = await import("node:net");
   const one = (i: number) =>
     new Promise<void>((resolve) => {
@@ -312,7 +315,10 @@ export async function netFuzz(
         if (match) {
           answered++;
           statuses[match[1]!] = (statuses[match[1]!] ?? 0) + 1;
-        } else statuses.none = (statuses.none ?? 0) + 1;
+        } else {
+          statuses.none = (statuses.none ?? 0) + 1;
+          unansweredByMethod[spec.method] = (unansweredByMethod[spec.method] ?? 0) + 1;
+        }
         if (/\n\s+at \S+ \(/.test(data)) stackTraces++;
         resolve();
       });
@@ -327,6 +333,7 @@ export async function netFuzz(
     closed,
     requests,
     answered,
+    unansweredByMethod,
     stackTraces,
     statuses,
     serves: await serves(url),
