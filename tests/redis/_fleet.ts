@@ -6,11 +6,10 @@
  * @module
  */
 
-import { type ChildProcess, spawn } from "node:child_process";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { io as ioc, type Socket } from "socket.io-client";
 import type { OpRequest } from "./_fleet_app.ts";
+import { startChildServer } from "../_support/child_server.ts";
 
 /** Who runs a node. */
 export type NodeKind = "official" | "deno" | "bun" | "node";
@@ -59,32 +58,16 @@ export async function startNode(
 ): Promise<FleetNode> {
   const [cmd, args] = command(kind);
   const impl = kind === "official" ? "official" : "edge";
-  const child = spawn(cmd, [...args, impl, adapter, opts.client ?? "redis", name], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1", REDIS_URL: redisUrl, ...opts.env },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr!.setEncoding("utf8");
-  child.stderr!.on("data", (s: string) => (stderr = (stderr + s).slice(-8192)));
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${stderr}`)), 30_000);
-    child.stdout!.setEncoding("utf8");
-    child.stdout!.on("data", (s: string) => {
-      out += s;
-      const match = /\{"port":(\d+)\}/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    child.once("exit", () => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited: ${stderr}`));
-    });
-  });
+  const server = await startChildServer(
+    cmd,
+    [...args, impl, adapter, opts.client ?? "redis", name],
+    {
+      cwd: ROOT,
+      env: { REDIS_URL: redisUrl, ...opts.env },
+      name,
+    },
+  );
+  const { child, port, exited } = server;
   const url = `http://127.0.0.1:${port}`;
   const sockets: Socket[] = [];
   const control = ioc(url + "/control", { transports: ["websocket"], reconnection: false });
@@ -101,7 +84,7 @@ export async function startNode(
     kind,
     url,
     pid: child.pid!,
-    logs: () => stderr,
+    logs: () => server.stderr(),
     async op(opName, req = {}) {
       const answer = await control.timeout(10_000).emitWithAck("op", opName, req) as {
         ok?: unknown;
@@ -121,22 +104,18 @@ export async function startNode(
     },
     async kill() {
       disconnectAll();
-      kill(child, "SIGKILL");
+      server.kill("SIGKILL");
       await exited;
     },
     async close() {
       disconnectAll();
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (!server.alive()) return;
       child.stdin!.write("close\n");
-      const timer = setTimeout(() => kill(child, "SIGKILL"), 5_000);
+      const timer = setTimeout(() => server.kill("SIGKILL"), 5_000);
       await exited;
       clearTimeout(timer);
     },
   };
-}
-
-function kill(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
 }
 
 /** Collects the events `event` a client receives. */
