@@ -84,18 +84,6 @@ interface Handshake {
   maxPayload: number;
 }
 
-/** Turns a query string into an object. */
-function _decodeQuery(query: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of query.split("&")) {
-    if (!pair) continue;
-    const i = pair.indexOf("=");
-    const key = i < 0 ? pair : pair.slice(0, i);
-    out[decodeURIComponent(key)] = i < 0 ? "" : decodeURIComponent(pair.slice(i + 1));
-  }
-  return out;
-}
-
 /** An Engine.IO v4 client connection (engine.io-client's `Socket`). */
 export class EngineSocket extends Emitter {
   /** Whether the last connection upgraded to WebSocket (for `rememberUpgrade`). */
@@ -138,7 +126,10 @@ export class EngineSocket extends Emitter {
     const hostname = opts.hostname ?? url.hostname.replace(/^\[|\]$/g, "");
     const port = String(opts.port ?? (url.port || (secure ? "443" : "80")));
     let query = opts.query ?? (uri ? url.search.slice(1) : {});
-    if (typeof query === "string") query = _decodeQuery(query);
+    // as parseqs: "+" stays "+" (URLSearchParams alone would make it a space)
+    if (typeof query === "string") {
+      query = Object.fromEntries(new URLSearchParams(query.replace(/\+/g, "%2B")));
+    }
     let path = (opts.path ?? "/engine.io").replace(/\/$/, "");
     if (opts.addTrailingSlash !== false) path += "/";
     this.opts = {
