@@ -286,8 +286,8 @@ export async function startLimited(
   nofile: number,
   env: Record<string, string> = {},
 ): Promise<LimitedServer> {
-  const { spawn } = await import("node:child_process");
-  const process = (await import("node:process")).default;
+  // loaded when needed, as the other node: modules here
+  const { startChildServer } = await import("../_support/child_server.ts");
   const bin = "node_modules/.bin";
   const command = {
     deno:
@@ -298,39 +298,20 @@ export async function startLimited(
     "bare-deno":
       `${bin}/deno run -A --quiet --v8-flags=--expose-gc tests/reliability/_bare_deno.ts`,
   }[runtime];
-  const root = new URL("../../", import.meta.url).pathname;
-  const child = spawn("bash", ["-c", `ulimit -n ${nofile} && exec ${command}`], {
-    cwd: root,
-    env: { ...process.env, NO_COLOR: "1", ...env },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr!.setEncoding("utf8");
-  child.stderr!.on("data", (s: string) => (stderr = (stderr + s).slice(-8_192)));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`no port: ${stderr}`)), 20_000);
-    child.stdout!.setEncoding("utf8");
-    child.stdout!.on("data", (s: string) => {
-      out += s;
-      const match = /\{"port":(\d+)\}/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    child.once("exit", () => reject(new Error(`exited: ${stderr}`)));
+  const server = await startChildServer("bash", ["-c", `ulimit -n ${nofile} && exec ${command}`], {
+    env,
+    timeoutMs: 20_000,
+    name: runtime,
   });
   return {
-    port,
-    url: `http://127.0.0.1:${port}`,
-    alive: () => child.exitCode === null && child.signalCode === null,
-    stderr: () => stderr,
+    port: server.port,
+    url: `http://127.0.0.1:${server.port}`,
+    alive: server.alive,
+    stderr: server.stderr,
     async close() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGKILL");
-      await exited;
+      if (!server.alive()) return;
+      server.kill("SIGKILL");
+      await server.exited;
     },
   };
 }
