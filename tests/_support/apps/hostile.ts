@@ -7,16 +7,15 @@
  * (`SIO_PING_INTERVAL`, `SIO_PING_TIMEOUT`, `SIO_MAX_DEPTH`,
  * `SIO_MAX_BUFFERED`, `SIO_BODY_TIMEOUT`), so one app serves every scenario.
  *
- * `tests/reliability/_official_hostile.ts` serves the same handlers on the
- * official socket.io server, for the reference figures.
+ * The handlers live in `hostile_handlers.ts`; `tests/reliability/_official_hostile.ts`
+ * serves them on the official socket.io server, for the reference figures.
  *
  * @module
  */
 
 import process from "node:process";
 import { Server, type ServerOptions } from "../../../src/socket/server.ts";
-
-type Ack = (...args: unknown[]) => void;
+import { attachHostileHandlers } from "./hostile_handlers.ts";
 
 /** The number in environment variable `name`, if set. */
 function envNumber(name: string): number | undefined {
@@ -41,57 +40,12 @@ export function hostileOptions(): Partial<ServerOptions> {
   return opts as Partial<ServerOptions>;
 }
 
-/** What `stats` answers. */
-export interface HostileStats {
-  sessions: number;
-  sockets: number;
-  heapUsed: number;
-  rss: number;
-  /** How many sockets disconnected, by reason. */
-  reasons: Record<string, number>;
-}
+export type { HostileStats } from "./hostile_handlers.ts";
 
 /** Makes the server. */
 export default function makeHostileApp(): Server {
   const io = new Server({ ...hostileOptions() } as ServerOptions);
   const reasons: Record<string, number> = {};
-  io.on("connection", (socket) => {
-    socket.on("disconnect", (reason) => (reasons[reason] = (reasons[reason] ?? 0) + 1));
-    socket.on("echo", (...args: unknown[]) => {
-      const ack = args.pop();
-      if (typeof ack === "function") (ack as Ack)(...args);
-      else socket.emit("echo", ...args, ack);
-    });
-    socket.on("bcast", (...args: unknown[]) => {
-      const ack = args.at(-1);
-      if (typeof ack === "function") args.pop();
-      io.emit("bcast", ...args);
-      if (typeof ack === "function") (ack as Ack)();
-    });
-    socket.on("stall", (ms: number) => {
-      // the event loop is busy for `ms` (a burst of work on a loaded machine)
-      const end = Date.now() + Math.min(ms, 5_000);
-      while (Date.now() < end) { /* busy */ }
-    });
-    socket.on("throw", () => {
-      throw new Error("handler failure");
-    });
-    socket.on("stats", (ack: Ack) => {
-      // a full collection where the runtime offers one (--expose-gc, Bun.gc)
-      const g = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void } };
-      if (g.gc) g.gc();
-      else g.Bun?.gc(true);
-      const memory = process.memoryUsage();
-      ack(
-        {
-          sessions: io.engine.clientsCount,
-          sockets: io.sockets.sockets.size,
-          heapUsed: memory.heapUsed,
-          rss: memory.rss,
-          reasons,
-        } satisfies HostileStats,
-      );
-    });
-  });
+  io.on("connection", (socket) => attachHostileHandlers(io, socket, reasons, true));
   return io;
 }
