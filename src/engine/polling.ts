@@ -11,7 +11,7 @@ import { decodePacket, encodePayload, type Packet, SEPARATOR } from "../parser/e
 import { decodePayloadV3, encodePayloadV3 } from "../parser/engine_packet_v3.ts";
 import type { Clock, TimerHandle } from "../util/clock.ts";
 import { Transport } from "./transport.ts";
-import type { PlainResponseBuilder } from "./ports.ts";
+import type { ClientGoneWatcher, PlainResponseBuilder } from "./ports.ts";
 import { DEFAULT_BODY_TIMEOUT } from "./options.ts";
 import { ErrorCode, errorResponse } from "./errors.ts";
 
@@ -81,6 +81,8 @@ export class Polling extends Transport {
    * answers only, as the official server adds `cache-control` and emits
    * `headers` only when it writes packets or "ok". `wholeBody`: the runtime
    * ends stalled bodies itself (`RequestContext.boundsStalledBodies`).
+   * `watch`: the runtime's watch on a client that went away
+   * (`RequestContext.watchClientGone`), in place of `req.signal`.
    */
   onRequest(
     req: Request,
@@ -88,8 +90,9 @@ export class Polling extends Transport {
     decorate: DecorateHeaders = () => {},
     build: PlainResponseBuilder = _newResponse,
     wholeBody = false,
+    watch?: ClientGoneWatcher,
   ): Promise<Response> {
-    if (req.method === "GET") return this.#onPoll(req, headers, decorate, build);
+    if (req.method === "GET") return this.#onPoll(req, headers, decorate, build, watch);
     if (req.method === "POST") return this.#onData(req, headers, decorate, build, wholeBody);
     // the official server answers any other method on a session with a bare 500
     return Promise.resolve(new Response(null, { status: 500, headers }));
@@ -100,6 +103,7 @@ export class Polling extends Transport {
     headers: Headers,
     decorate: DecorateHeaders,
     build: PlainResponseBuilder,
+    watch: ClientGoneWatcher | undefined,
   ): Promise<Response> {
     if (this.#get) {
       this.onError("overlap from client");
@@ -108,11 +112,15 @@ export class Polling extends Transport {
     let resolve!: (res: Response) => void;
     const promise = new Promise<Response>((r) => (resolve = r));
     const onAbort = () => this.onError("poll connection closed prematurely");
-    // Deno warns on first access to request.signal unless started with
-    // --unstable-no-legacy-abort; its serve info offers no earlier signal of a
-    // client that went away while its answer is still pending
-    const signal = req.signal;
-    signal?.addEventListener("abort", onAbort);
+    let detach = watch?.(req, onAbort);
+    if (!detach) {
+      // Deno warns on first access to request.signal unless started with
+      // --unstable-no-legacy-abort; its serve info offers no earlier signal of a
+      // client that went away while its answer is still pending
+      const signal = req.signal;
+      signal?.addEventListener("abort", onAbort);
+      detach = () => signal?.removeEventListener("abort", onAbort);
+    }
     this.#get = {
       resolve,
       coding: this.#compressThreshold === undefined
@@ -121,7 +129,7 @@ export class Polling extends Transport {
       headers,
       decorate,
       build,
-      detach: () => signal?.removeEventListener("abort", onAbort),
+      detach,
     };
     this.writable = true;
     this.emit("ready");

@@ -75,7 +75,19 @@ export interface RequestContext {
    * session still answers at once, and the runtime ends the read.
    */
   boundsStalledBodies?: boolean | undefined;
+  /**
+   * Watches for the client of `req` going away before its answer was
+   * written (a held polling GET): `gone` is called then, at most once, unless
+   * the returned function stopped the watch first. `undefined` when the
+   * runtime cannot watch this request; the engine then listens to
+   * `req.signal` (what it does where the hook is absent). Node uses it to
+   * spare an `AbortController` per held GET.
+   */
+  watchClientGone?: ClientGoneWatcher | undefined;
 }
+
+/** See {@link RequestContext.watchClientGone}. */
+export type ClientGoneWatcher = (req: Request, gone: () => void) => (() => void) | undefined;
 
 /** Builds a `Response` with a body known in full. */
 export type PlainResponseBuilder = (

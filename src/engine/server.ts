@@ -197,6 +197,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       (h) => this.#pollingHeaders(req, h),
       ctx.plainResponse,
       ctx.boundsStalledBodies === true,
+      ctx.watchClientGone,
     );
   }
 
@@ -278,7 +279,14 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       if (this.opts.cookie) headers.append("set-cookie", serializeCookie(this.opts.cookie, id));
       this.emit("initial_headers", headers, req);
       const decorate = (h: Headers) => this.#pollingHeaders(req, h);
-      response = await transport.onRequest(req, headers, decorate, ctx.plainResponse);
+      response = await transport.onRequest(
+        req,
+        headers,
+        decorate,
+        ctx.plainResponse,
+        false,
+        ctx.watchClientGone,
+      );
     } else {
       copyHeaders(headers, response!);
     }

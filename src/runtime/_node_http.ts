@@ -58,6 +58,22 @@ export class NodeRequest {
     return abort.signal;
   }
 
+  /**
+   * Internal: calls `gone` once if the connection closes before the answer
+   * was written, as `signal` would abort, without an `AbortController`;
+   * returns what stops the watch. `undefined` for an upgrade request.
+   */
+  _watchGone(gone: () => void): (() => void) | undefined {
+    const outgoing = this.#outgoing;
+    if (!outgoing) return undefined;
+    const onClose = () => {
+      if (!outgoing.writableFinished) gone();
+    };
+    // `on`: a response closes once (once's wrapper would cost an object)
+    outgoing.on("close", onClose);
+    return () => void outgoing.off("close", onClose);
+  }
+
   /** Whether the body was read. */
   get bodyUsed(): boolean {
     if (this.#real) return this.#real.bodyUsed;
@@ -283,10 +299,20 @@ export async function writeResponse(res: Response, outgoing: ServerResponse): Pr
 
 function _headerRecord(from: Headers): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
+  let cookies = false;
   from.forEach((value, name) => {
-    if (name !== "set-cookie") headers[name] = value;
+    if (name === "set-cookie") cookies = true;
+    else headers[name] = value;
   });
-  const cookies = from.getSetCookie();
-  if (cookies.length) headers["set-cookie"] = cookies;
+  // each cookie its own line (forEach gives them one by one, but getSetCookie is the list)
+  if (cookies) headers["set-cookie"] = from.getSetCookie();
   return headers;
+}
+
+/**
+ * The `watchClientGone` of Node's requests: a {@link NodeRequest}'s own
+ * watch; any other `Request` (an app that made its own) keeps `req.signal`.
+ */
+export function watchClientGone(req: Request, gone: () => void): (() => void) | undefined {
+  return req instanceof NodeRequest ? req._watchGone(gone) : undefined;
 }

@@ -24,7 +24,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { debugFromEnv } from "../util/logger.ts";
-import { NodeRequest, plainResponse, writeResponse } from "./_node_http.ts";
+import { NodeRequest, plainResponse, watchClientGone, writeResponse } from "./_node_http.ts";
 import type { FetchApp, RequestContext, WebSocketEvents, WebSocketLike } from "../engine/ports.ts";
 import {
   callApp,
@@ -113,7 +113,7 @@ async function _upgrade(
     },
   };
   const req = new NodeRequest(incoming);
-  const res = URL.canParse(req.url)
+  const res = _canParse(incoming, req.url)
     ? await callApp(app, req as unknown as Request, ctx)
     : new Response(null, { status: 400 }); // no valid URL could be built
   if (!events) return _writeRaw(socket, res);
@@ -154,12 +154,31 @@ async function _request(
     plainResponse,
     // requestTimeout (and headersTimeout) end a request whose body stalls
     boundsStalledBodies: true,
+    watchClientGone,
   };
   const req = new NodeRequest(incoming, outgoing);
-  const res = URL.canParse(req.url)
+  const res = _canParse(incoming, req.url)
     ? await callApp(app, req as unknown as Request, ctx)
     : new Response(null, { status: 400 }); // no valid URL could be built
   await writeResponse(res, outgoing);
+}
+
+/** The last `Host` whose origin parsed: requests of one client repeat it. */
+let _validHost: string | undefined;
+
+/**
+ * `URL.canParse(url)` for the URL {@link NodeRequest} built, once per `Host`:
+ * after an authority that parses, a path starting with "/" always parses
+ * too (the WHATWG path, query and fragment states never fail), so only a
+ * new host or another request-target ("*", absolute form) is parsed.
+ */
+function _canParse(incoming: IncomingMessage, url: string): boolean {
+  const host = incoming.headers.host ?? "localhost";
+  const local = incoming.url?.charCodeAt(0) === 47; // "/"
+  if (local && host === _validHost) return true;
+  if (!URL.canParse(url)) return false;
+  if (local) _validHost = host; // the same holds backwards: this authority parses
+  return true;
 }
 
 function _noUpgrade(): undefined {

@@ -251,6 +251,55 @@ describe("long-polling", () => {
     finish(h);
   });
 
+  it("a runtime's client-gone watch replaces the signal and is stopped once the GET is answered", async () => {
+    const h = setup();
+    const { sid, socket } = await handshake(h);
+    const reasons = closes(socket);
+    const watches: { gone: () => void; stopped: boolean }[] = [];
+    const ctx = {
+      ...h.upgrader.ctx,
+      watchClientGone: (_req: Request, gone: () => void) => {
+        const watch = { gone, stopped: false };
+        watches.push(watch);
+        return () => void (watch.stopped = true);
+      },
+    };
+    const abort = new AbortController();
+    const answered = h.engine.handle(pollingRequest(sid, { signal: abort.signal }), ctx);
+    await settle();
+    assert.equal(watches.length, 1, "the held GET is watched");
+    abort.abort(); // the signal is not listened to when the runtime watches
+    await settle();
+    assert.equal(reasons.length, 0);
+    socket.send("x");
+    assert.equal(await (await answered).text(), "4x");
+    assert.equal(watches[0]!.stopped, true, "the watch ends with the answer");
+    const held = h.engine.handle(pollingRequest(sid), ctx);
+    await settle();
+    assert.equal(watches.length, 2);
+    watches[1]!.gone();
+    await settle();
+    assert.deepEqual(reasons.map(([r]) => r), ["transport error"]);
+    assert.equal((reasons[0]![1] as Error).message, "poll connection closed prematurely");
+    await held;
+    finish(h);
+  });
+
+  it("a watch the runtime cannot set up falls back to the signal", async () => {
+    const h = setup();
+    const { sid, socket } = await handshake(h);
+    const reasons = closes(socket);
+    const ctx = { ...h.upgrader.ctx, watchClientGone: () => undefined };
+    const abort = new AbortController();
+    const held = h.engine.handle(pollingRequest(sid, { signal: abort.signal }), ctx);
+    await settle();
+    abort.abort();
+    await settle();
+    assert.deepEqual(reasons.map(([r]) => r), ["transport error"]);
+    await held;
+    finish(h);
+  });
+
   it("an answered GET whose signal aborts later does not close the session", async () => {
     const h = setup();
     const { sid, socket } = await handshake(h);
