@@ -10,28 +10,10 @@
  * @module
  */
 
-import type { Packet as EnginePacket } from "../parser/engine_packet.ts";
-import type { Packet } from "../parser/socket_packet.ts";
+import { type Packet as EnginePacket, PACKET_TYPES as TYPES } from "../parser/engine_packet.ts";
+import { type Packet, RESERVED_EVENTS as RESERVED } from "../parser/socket_packet.ts";
 
-const TYPES: EnginePacket["type"][] = [
-  "open",
-  "close",
-  "ping",
-  "pong",
-  "message",
-  "upgrade",
-  "noop",
-];
-
-/** The event names a server may not send (and a socket may not emit). */
-export const RESERVED: string[] = [
-  "connect",
-  "connect_error",
-  "disconnect",
-  "disconnecting",
-  "newListener",
-  "removeListener",
-];
+export { RESERVED };
 
 /** Encodes one Engine.IO packet: binary stays bytes if `binary`, else `b` + base64. */
 export function encodeEngine(packet: EnginePacket, binary: boolean): string | Uint8Array {
@@ -109,7 +91,7 @@ export function encode(packet: Packet): (string | Uint8Array)[] {
 const _isObject = (v: unknown) => Object.prototype.toString.call(v) === "[object Object]";
 const _isEvent = (v: unknown) =>
   Array.isArray(v) &&
-  (typeof v[0] === "number" || typeof v[0] === "string" && !RESERVED.includes(v[0]));
+  (typeof v[0] === "number" || typeof v[0] === "string" && !RESERVED.has(v[0]));
 /** socket.io-parser's payload rules, by packet type. */
 const _VALID: ((data: unknown) => boolean)[] = [
   _isObject,

@@ -192,7 +192,7 @@ export class Socket<
     ...args: EventParams<EmitEvents, Ev>
   ): this;
   override emit(ev: string, ...args: unknown[]): this {
-    if (RESERVED.includes(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    if (RESERVED.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
     args.unshift(ev);
     const flags = this.flags;
     if (this._opts.retries && !flags.fromQueue && !flags.volatile) {
