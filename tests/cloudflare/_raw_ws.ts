@@ -8,6 +8,7 @@
  */
 
 import { connect, type Socket } from "node:net";
+import { maskedFrame } from "../_support/ws_frame.ts";
 
 /** What the client saw, with times in ms since the 101. */
 export interface RawWsLog {
@@ -30,17 +31,6 @@ export interface RawWs {
   destroy(): void;
 }
 
-function frame(opcode: number, payload: Uint8Array): Uint8Array {
-  const n = payload.length;
-  const head = n < 126 ? [0x80 | opcode, 0x80 | n] : [0x80 | opcode, 0x80 | 126, n >> 8, n & 0xff];
-  const mask = [0x11, 0x22, 0x33, 0x44];
-  const out = new Uint8Array(head.length + 4 + n);
-  out.set(head);
-  out.set(mask, head.length);
-  for (let i = 0; i < n; i++) out[head.length + 4 + i] = payload[i]! ^ mask[i % 4]!;
-  return out;
-}
-
 /**
  * Opens `ws://127.0.0.1:<port><path>`; `answerPings` replies `3` to every
  * Engine.IO `2`.
@@ -54,7 +44,7 @@ export function openRawWs(port: number, path: string, answerPings: boolean): Pro
     let upgraded = false;
     let onEnd: (() => void) | undefined;
     const send = (opcode: number, payload: Uint8Array) => {
-      if (!socket.destroyed) socket.write(frame(opcode, payload));
+      if (!socket.destroyed) socket.write(maskedFrame(opcode, payload));
     };
     const ws: RawWs = {
       log,

@@ -10,6 +10,7 @@
  */
 
 import { connect } from "node:net";
+import { maskedText } from "../_support/ws_frame.ts";
 import { io as ioc } from "socket.io-client";
 import { DEFLATE_PATH, MAIN_PATH } from "../_support/apps/conf_handlers.ts";
 import { conformance, type Scenario } from "./_compare.ts";
@@ -27,19 +28,6 @@ interface Frame {
   rsv1: boolean;
   opcode: number;
   text?: string;
-}
-
-/** A masked client text frame. */
-function clientFrame(text: string): Uint8Array {
-  const payload = new TextEncoder().encode(text);
-  const n = payload.length;
-  const head = n < 126 ? [0x81, 0x80 | n] : [0x81, 0x80 | 126, n >> 8, n & 0xff];
-  const mask = [1, 2, 3, 4];
-  const out = new Uint8Array(head.length + 4 + n);
-  out.set(head);
-  out.set(mask, head.length);
-  for (let i = 0; i < n; i++) out[head.length + 4 + i] = payload[i]! ^ mask[i % 4]!;
-  return out;
 }
 
 /**
@@ -119,11 +107,11 @@ function exchange(
       parse();
       if (!sent && frames.length >= 1) {
         sent = true;
-        socket.write(clientFrame("40"));
+        socket.write(maskedText("40"));
         // one at a time, each after the server answered the previous one
         let i = 0;
         const next = () => {
-          if (i < messages.length) socket.write(clientFrame(messages[i++]!));
+          if (i < messages.length) socket.write(maskedText(messages[i++]!));
         };
         const step = setInterval(() => {
           if (i >= messages.length) clearInterval(step);

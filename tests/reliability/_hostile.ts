@@ -7,6 +7,7 @@
  */
 
 import { openWebSocket, type TestWebSocket } from "../_support/ws_client.ts";
+import { maskedText } from "../_support/ws_frame.ts";
 
 /** `[[[…]]]` with `depth` arrays around `inner`. */
 export function nestedArrays(depth: number, inner = ""): string {
@@ -155,22 +156,7 @@ export async function rawWebSocket(port: number, path = "/socket.io/"): Promise<
   const ws: RawWebSocket = {
     socket,
     sendText(text) {
-      const payload = Buffer.from(text);
-      const mask = crypto.getRandomValues(new Uint8Array(4));
-      const n = payload.length;
-      const head = n < 126
-        ? Buffer.from([0x81, 0x80 | n])
-        : n < 65_536
-        ? Buffer.from([0x81, 0x80 | 126, n >> 8, n & 255])
-        : (() => {
-          const b = Buffer.alloc(10);
-          b[0] = 0x81;
-          b[1] = 0x80 | 127;
-          b.writeBigUInt64BE(BigInt(n), 2);
-          return b;
-        })();
-      for (let i = 0; i < n; i++) payload[i]! ^= mask[i & 3]!;
-      socket.write(Buffer.concat([head, Buffer.from(mask), payload]));
+      socket.write(maskedText(text, crypto.getRandomValues(new Uint8Array(4))));
     },
     get ended() {
       return ended;
