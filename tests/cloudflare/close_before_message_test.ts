@@ -11,7 +11,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { startWorker, type TestWorker } from "./_harness.ts";
-import { openRawWs } from "./_raw_ws.ts";
+import { until } from "../_support/sio_client.ts";
+import { openRawWs, type RawWsLog } from "./_raw_ws.ts";
 
 /** How long a connection may take to end after the close frame, on a loaded machine. */
 const PROMPT = 1_500;
@@ -52,8 +53,7 @@ describe("a hibernatable WebSocket closed before its first message (workerd)", (
       ws.send("hello");
       try {
         const log = await ws.ended(KEPT);
-        assert.ok(log.closeFrame && log.tcpEnd !== undefined, JSON.stringify(log));
-        assert.ok(log.tcpEnd - log.closeFrame.at < PROMPT, JSON.stringify(log));
+        assertEndedPromptly(log);
       } finally {
         ws.destroy();
       }
@@ -63,8 +63,7 @@ describe("a hibernatable WebSocket closed before its first message (workerd)", (
       const ws = await openRawWs(raw.port, "/?accept=plain&after=100", false);
       try {
         const log = await ws.ended(KEPT);
-        assert.ok(log.closeFrame && log.tcpEnd !== undefined, JSON.stringify(log));
-        assert.ok(log.tcpEnd - log.closeFrame.at < PROMPT, JSON.stringify(log));
+        assertEndedPromptly(log);
       } finally {
         ws.destroy();
       }
@@ -79,13 +78,12 @@ describe("a hibernatable WebSocket closed before its first message (workerd)", (
       try {
         const log = await ws.ended(CONNECT_TIMEOUT + KEPT);
         assert.deepEqual(log.texts.map((t) => t.slice(0, 1)), ["0", "2"], "open, then a ping");
-        assert.ok(log.closeFrame && log.tcpEnd !== undefined, JSON.stringify(log));
+        assertEndedPromptly(log);
         assert.ok(log.closeFrame.at >= CONNECT_TIMEOUT - 50, `closed early: ${log.closeFrame.at}`);
         assert.ok(
           log.closeFrame.at < CONNECT_TIMEOUT + PROMPT,
           `closed late: ${log.closeFrame.at}`,
         );
-        assert.ok(log.tcpEnd - log.closeFrame.at < PROMPT, JSON.stringify(log));
       } finally {
         ws.destroy();
       }
@@ -110,11 +108,14 @@ describe("a hibernatable WebSocket closed before its first message (workerd)", (
       const ws = await openRawWs(edge.port, path, true);
       ws.send("40");
       try {
-        await waitFor(() => ws.log.texts.some((t) => t.startsWith("40")));
+        await until(
+          () => ws.log.texts.some((t) => t.startsWith("40")),
+          5_000,
+          "the CONNECT answer",
+        );
         ws.send('42["disconnect-me"]');
         const log = await ws.ended(KEPT);
-        assert.ok(log.closeFrame && log.tcpEnd !== undefined, JSON.stringify(log));
-        assert.ok(log.tcpEnd - log.closeFrame.at < PROMPT, JSON.stringify(log));
+        assertEndedPromptly(log);
         assert.ok(!log.texts.includes("2"), "no ping before the close");
       } finally {
         ws.destroy();
@@ -123,12 +124,10 @@ describe("a hibernatable WebSocket closed before its first message (workerd)", (
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  for (const end = Date.now() + timeoutMs; !condition(); await delay(20)) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-  }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** The server's close frame came, and the TCP connection ended within {@link PROMPT} of it. */
+function assertEndedPromptly(
+  log: RawWsLog,
+): asserts log is RawWsLog & { closeFrame: { at: number }; tcpEnd: number } {
+  assert.ok(log.closeFrame && log.tcpEnd !== undefined, JSON.stringify(log));
+  assert.ok(log.tcpEnd - log.closeFrame.at < PROMPT, JSON.stringify(log));
 }
