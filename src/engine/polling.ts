@@ -114,9 +114,7 @@ export class Polling extends Transport {
     const onAbort = () => this.onError("poll connection closed prematurely");
     let detach = watch?.(req, onAbort);
     if (!detach) {
-      // Deno warns on first access to request.signal unless started with
-      // --unstable-no-legacy-abort; its serve info offers no earlier signal of a
-      // client that went away while its answer is still pending
+      // a Request the runtime cannot watch (Deno's glue watches its own without it)
       const signal = req.signal;
       signal?.addEventListener("abort", onAbort);
       detach = () => signal?.removeEventListener("abort", onAbort);

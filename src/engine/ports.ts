@@ -80,8 +80,8 @@ export interface RequestContext {
    * written (a held polling GET): `gone` is called then, at most once, unless
    * the returned function stopped the watch first. `undefined` when the
    * runtime cannot watch this request; the engine then listens to
-   * `req.signal` (what it does where the hook is absent). Node uses it to
-   * spare an `AbortController` per held GET.
+   * `req.signal` (what it does where the hook is absent). Node and Deno use
+   * it to spare an `AbortController` / `AbortSignal` per held GET.
    */
   watchClientGone?: ClientGoneWatcher | undefined;
 }

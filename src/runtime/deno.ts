@@ -15,7 +15,13 @@
  */
 
 import { debugFromEnv } from "../util/logger.ts";
-import type { FetchApp, RequestContext, Upgrader, WebSocketEvents } from "../engine/ports.ts";
+import type {
+  ClientGoneWatcher,
+  FetchApp,
+  RequestContext,
+  Upgrader,
+  WebSocketEvents,
+} from "../engine/ports.ts";
 import { exceedsPayload, MESSAGE_TOO_BIG } from "../engine/websocket.ts";
 import {
   callApp,
@@ -181,10 +187,67 @@ function _handler(
 ): (req: Request, info: DenoServeInfo) => Promise<Response> {
   const upgrade = _upgrader({ maxPayload: app.maxPayload }, open);
   return (req, info) => {
-    const ctx: RequestContext = { upgrade, remoteAddress: info.remoteAddr.hostname };
+    const ctx: RequestContext = {
+      upgrade,
+      remoteAddress: info.remoteAddr.hostname,
+      watchClientGone,
+    };
     return callApp(app, req, ctx);
   };
 }
+
+/** The part of `Deno.serve`'s inner request that tells of a cancelled request. */
+interface _InnerRequest {
+  onCancel?(callback: () => void): void;
+}
+
+/** The own symbol under which Deno's `Request` keeps its inner request, once found. */
+let _innerKey: symbol | undefined;
+
+/**
+ * The inner request of a `Deno.serve` request: what its `signal` getter asks
+ * to be told of a cancelled request. `undefined` for any other `Request`.
+ */
+function _inner(req: Request): _InnerRequest | undefined {
+  const key = _innerKey ??
+    Object.getOwnPropertySymbols(req).find((s) => s.description === "request");
+  if (key === undefined) return undefined;
+  const inner = (req as unknown as Record<symbol, unknown>)[key] as _InnerRequest | undefined;
+  if (typeof inner?.onCancel !== "function") return undefined;
+  _innerKey = key;
+  return inner;
+}
+
+/**
+ * The `watchClientGone` of `Deno.serve` requests. Reading `req.signal` (the
+ * engine's fallback) makes Deno build an `AbortSignal`, registered with a
+ * `FinalizationRegistry`, for each held GET: most of what a polling round
+ * trip cost over the official port. This asks the request's inner request
+ * directly (`onCancel`, which is what the `signal` getter calls). The handler
+ * info's `completed` cannot serve: it settles only after the answer is
+ * written, also for a client that went away before. Where that inner request
+ * is not found (a `Request` the app made, or another Deno), `undefined`
+ * makes the engine listen to `req.signal` as before.
+ *
+ * Deno also calls back once a request completed normally (its legacy abort
+ * behaviour); the engine stops the watch before it answers, so that call is
+ * ignored.
+ */
+export const watchClientGone: ClientGoneWatcher = (req, gone) => {
+  const inner = _inner(req);
+  if (inner === undefined) return undefined;
+  let watching = true;
+  let armed = false;
+  inner.onCancel!(() => {
+    if (!watching) return;
+    watching = false;
+    // a request already closed calls back at once: tell the engine after the watch is set up
+    if (armed) gone();
+    else queueMicrotask(gone);
+  });
+  armed = true;
+  return () => void (watching = false);
+};
 
 /** The first and the longest wait before listening again after the accept loop failed (ms). */
 const RELISTEN_MIN_MS = 50;
