@@ -20,9 +20,18 @@ export {
   type ServerReservedEventsMap,
 } from "./src/socket/namespace.ts";
 export { ParentNamespace } from "./src/socket/parent_namespace.ts";
-export { type Event, Socket } from "./src/socket/socket.ts";
+export {
+  type Event,
+  type NamespaceServer,
+  Socket,
+  type SocketNamespace,
+} from "./src/socket/socket.ts";
 export type { Client } from "./src/socket/client.ts";
-export { BroadcastOperator, RemoteSocket } from "./src/socket/broadcast_operator.ts";
+export {
+  type Broadcaster,
+  BroadcastOperator,
+  RemoteSocket,
+} from "./src/socket/broadcast_operator.ts";
 export type {
   DisconnectReason,
   Handshake,

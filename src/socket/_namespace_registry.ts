@@ -6,7 +6,8 @@
  */
 
 import { Namespace, type NamespaceContext } from "./namespace.ts";
-import { ParentNamespace, type ParentNspNameMatchFn } from "./parent_namespace.ts";
+import { ParentNamespace } from "./parent_namespace.ts";
+import type { ParentNspNameMatchFn } from "./socket_types.ts";
 import type { Socket } from "./socket.ts";
 import type { EventsMap } from "./typed_events.ts";
 

@@ -21,8 +21,12 @@ import { assertNotReserved } from "./socket_types.ts";
 import type {
   AllButLast,
   DecorateAcknowledgements,
+  DecorateAcknowledgementsWithMultipleResponses,
+  DecorateAcknowledgementsWithTimeoutAndMultipleResponses,
   EventNames,
+  EventNamesWithAck,
   EventNamesWithError,
+  EventNamesWithoutAck,
   EventParams,
   EventsMap,
   FirstNonErrorArg,
@@ -31,6 +35,73 @@ import type {
 } from "./typed_events.ts";
 
 type OperatorFlags = BroadcastFlags & { expectSingleResponse?: boolean };
+
+type Multi<E extends EventsMap, D> = BroadcastOperator<
+  DecorateAcknowledgementsWithMultipleResponses<E>,
+  D
+>;
+
+/**
+ * What a namespace offers for reaching its sockets and the other servers, and
+ * the server for its main namespace: `Namespace` and `Server` implement it.
+ */
+export interface Broadcaster<
+  EmitEvents extends EventsMap,
+  ServerSideEvents extends EventsMap,
+  SocketData,
+> {
+  /** A broadcast to `room` (or rooms). */
+  to(room: Room | Room[]): Multi<EmitEvents, SocketData>;
+  /** Alias of `to`. */
+  in(room: Room | Room[]): Multi<EmitEvents, SocketData>;
+  /** A broadcast to every socket but those in `room` (or rooms). */
+  except(room: Room | Room[]): Multi<EmitEvents, SocketData>;
+  /** A broadcast with the compress flag set. */
+  compress(compress: boolean): Multi<EmitEvents, SocketData>;
+  /** A broadcast whose packets may be dropped for busy clients. */
+  readonly volatile: Multi<EmitEvents, SocketData>;
+  /** A broadcast to this server's sockets only. */
+  readonly local: Multi<EmitEvents, SocketData>;
+  /** A broadcast whose ack callback gets an error after `timeout` ms. */
+  timeout(
+    timeout: number,
+  ): BroadcastOperator<
+    DecorateAcknowledgements<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>>,
+    SocketData
+  >;
+  /** Emits to every socket. */
+  emit<Ev extends EventNamesWithoutAck<EmitEvents>>(
+    ev: Ev,
+    ...args: EventParams<EmitEvents, Ev>
+  ): boolean;
+  /** Sends a `message` event to every socket. */
+  send(...args: EventParams<EmitEvents, "message">): this;
+  /** Alias of `send`. */
+  write(...args: EventParams<EmitEvents, "message">): this;
+  /** Sends an event to the other servers (none on a single server; an ack gets `(null, [])`). */
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(
+    ev: Ev,
+    ...args: EventParams<
+      DecorateAcknowledgementsWithTimeoutAndMultipleResponses<ServerSideEvents>,
+      Ev
+    >
+  ): boolean;
+  /** Like `serverSideEmit`, resolving with one response per other server. */
+  serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<ServerSideEvents, Ev>>
+  ): Promise<FirstNonErrorArg<Last<EventParams<ServerSideEvents, Ev>>>[]>;
+  /** The ids of every socket. @deprecated use `fetchSockets` */
+  allSockets(): Promise<Set<SocketId>>;
+  /** Every socket. */
+  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]>;
+  /** Makes every socket join `room` (or rooms). */
+  socketsJoin(room: Room | Room[]): void;
+  /** Makes every socket leave `room` (or rooms). */
+  socketsLeave(room: Room | Room[]): void;
+  /** Disconnects every socket (closing the connections when `close`). */
+  disconnectSockets(close?: boolean): void;
+}
 
 /**
  * A selection of sockets to emit to: every socket in any of the `to()` rooms

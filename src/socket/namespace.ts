@@ -17,11 +17,16 @@ import type {
 import { type ExtendedError, type Middleware, runMiddlewares } from "./_middleware.ts";
 import { BroadcastOperator, type RemoteSocket } from "./broadcast_operator.ts";
 import type { Client } from "./client.ts";
-import type { Server } from "./server.ts";
 import type { ConnectionStateRecoveryOptions } from "./_settings.ts";
 import type { Clock } from "../util/clock.ts";
 import type { PacketEncoder } from "../parser/parser.ts";
-import { Socket } from "./socket.ts";
+import {
+  type NamespaceReservedEventsMap,
+  type NamespaceServer,
+  type ServerReservedEventsMap,
+  Socket,
+  type SocketNamespace,
+} from "./socket.ts";
 import { assertNotReserved, type SocketState } from "./socket_types.ts";
 import {
   type AllButLast,
@@ -42,29 +47,7 @@ import {
 
 export type { ExtendedError, Middleware };
 
-/** Events a namespace emits locally. */
-export interface NamespaceReservedEventsMap<
-  L extends EventsMap,
-  E extends EventsMap,
-  S extends EventsMap,
-  D,
-> {
-  /** A client connected (passed the middlewares). */
-  connect: (socket: Socket<L, E, S, D>) => void;
-  /** Alias of `connect`. */
-  connection: (socket: Socket<L, E, S, D>) => void;
-}
-
-/** Events the main namespace, and so the server, emits locally. */
-export interface ServerReservedEventsMap<
-  L extends EventsMap,
-  E extends EventsMap,
-  S extends EventsMap,
-  D,
-> extends NamespaceReservedEventsMap<L, E, S, D> {
-  /** A namespace was created. */
-  new_namespace: (namespace: Namespace<L, E, S, D>) => void;
-}
+export type { NamespaceReservedEventsMap, ServerReservedEventsMap };
 
 /** Names `serverSideEmit()` refuses. */
 const NAMESPACE_RESERVED_EVENTS: ReadonlySet<string> = new Set([
@@ -90,7 +73,7 @@ export interface NamespaceContext<
   D,
 > {
   /** The server, for `nsp.server` (official API); the namespace itself reads only the rest. */
-  readonly server: Server<L, E, S, D>;
+  readonly server: NamespaceServer<L, E, S, D>;
   /** The clock of every timer (acks, offsets). */
   readonly clock: Clock;
   /** Connection state recovery settings; `undefined` when disabled. */
@@ -129,14 +112,16 @@ export class Namespace<
   ServerSideEvents,
   RemoveAcknowledgements<EmitEvents>,
   NamespaceReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
-> implements AdapterNamespace {
+> implements
+  AdapterNamespace,
+  SocketNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
   /** The name, starting with "/". */
   readonly name: string;
   /** The connected sockets, by id. */
   readonly sockets: Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> =
     new Map();
   /** The server. */
-  readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  readonly server: NamespaceServer<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** The rooms and fan-out of this namespace. */
   adapter!: Adapter;
   /** Internal: what the adapter needs from the server. */

@@ -19,13 +19,6 @@ import type {
 
 let parentCount = 0;
 
-/** Decides whether a dynamic namespace `name` may be created: `next(null, true)` to allow. */
-export type ParentNspNameMatchFn = (
-  name: string,
-  auth: Record<string, unknown>,
-  next: (err: Error | null, success: boolean) => void,
-) => void;
-
 /**
  * The namespace returned by `io.of(regex | fn)`. Its name is internal
  * ("/_0", "/_1", ...); clients connect to its children.

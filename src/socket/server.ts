@@ -19,7 +19,7 @@ import { SessionAwareAdapter } from "../adapter/session_aware_adapter.ts";
 import { EngineServer } from "../engine/server.ts";
 import type { FetchApp, RequestContext } from "../engine/ports.ts";
 import type { EngineSocket } from "../engine/socket.ts";
-import type { SocketState } from "./socket_types.ts";
+import type { ParentNspNameMatchFn, SocketState } from "./socket_types.ts";
 import {
   type ConnectionStateRecoveryOptions,
   resolveSettings,
@@ -29,10 +29,9 @@ import {
 import type { Middleware } from "./_middleware.ts";
 import type { BroadcastOperator, RemoteSocket } from "./broadcast_operator.ts";
 import { Client, type ClientContext } from "./client.ts";
-import type { Namespace, NamespaceContext, ServerReservedEventsMap } from "./namespace.ts";
+import type { Namespace, NamespaceContext } from "./namespace.ts";
 import { NamespaceRegistry } from "./_namespace_registry.ts";
-import type { ParentNspNameMatchFn } from "./parent_namespace.ts";
-import type { Socket } from "./socket.ts";
+import type { NamespaceServer, ServerReservedEventsMap, Socket } from "./socket.ts";
 import type {
   AllButLast,
   DecorateAcknowledgements,
@@ -103,7 +102,10 @@ export class Server<
   ServerSideEvents extends EventsMap = DefaultEventsMap,
   // deno-lint-ignore no-explicit-any
   SocketData = any,
-> implements FetchApp, NativeFanoutHost {
+> implements
+  FetchApp,
+  NativeFanoutHost,
+  NamespaceServer<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
   /** The main namespace `"/"`. */
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** The Engine.IO server underneath. */
@@ -232,7 +234,7 @@ export class Server<
     }
   }
 
-  /** The largest message a client may send, in bytes. */
+  /** Whether WebSocket compression (permessage-deflate) is negotiated: the engine's option. */
   get perMessageDeflate(): boolean {
     return this.engine.perMessageDeflate;
   }

@@ -9,28 +9,35 @@
 import { type Packet, PacketType } from "../parser/socket_packet.ts";
 import type {
   Adapter,
+  AdapterConstructor,
+  AdapterContext,
   AdapterSocket,
   BroadcastFlags,
   EncodedPacket,
+  NativeFanout,
   PrivateSessionId,
   Room,
   Session,
   SocketId,
   WriteOptions,
 } from "../adapter/adapter.ts";
+import type { EngineServer } from "../engine/server.ts";
 import type { EngineSocket } from "../engine/socket.ts";
+import type { FetchApp, RequestContext } from "../engine/ports.ts";
+import type { Clock } from "../util/clock.ts";
 import { randomId } from "../util/id.ts";
 import { createLogger } from "../util/logger.ts";
 import { AckTable } from "./_acks.ts";
 import { AnyListenersEmitter } from "./_any_listeners.ts";
 import { buildHandshake, type Handshake } from "./_handshake.ts";
 import { type Middleware, runMiddlewares } from "./_middleware.ts";
-import { BroadcastOperator } from "./broadcast_operator.ts";
+import type { ConnectionStateRecoveryOptions } from "./_settings.ts";
+import { type Broadcaster, BroadcastOperator } from "./broadcast_operator.ts";
 import type { Client } from "./client.ts";
-import type { Namespace } from "./namespace.ts";
 import {
   assertNotReserved,
   type DisconnectReason,
+  type ParentNspNameMatchFn,
   RECOVERABLE_DISCONNECT_REASONS,
   type SocketReservedEventsMap,
   type SocketState,
@@ -42,10 +49,15 @@ import type {
   DefaultEventsMap,
   EventNames,
   EventNamesWithAck,
+  EventNamesWithoutAck,
   EventParams,
   EventsMap,
   FirstNonErrorArg,
   Last,
+  RemoveAcknowledgements,
+  ReservedOrUserEventNames,
+  ReservedOrUserListener,
+  StrictEventEmitter,
 } from "./typed_events.ts";
 
 /** An incoming event as `socket.use()` middlewares see it: `[name, ...args]`. */
@@ -97,8 +109,8 @@ export class Socket<
   readonly handshake: Handshake;
   /** Free-form data, included in `fetchSockets()` and kept on recovery. */
   data: SocketData = {} as SocketData;
-  /** The namespace of the socket. */
-  readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  /** The namespace of the socket (a `Namespace`). */
+  readonly nsp: SocketNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** The connection the socket runs on (shared with its other namespaces). */
   readonly client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
 
@@ -110,7 +122,7 @@ export class Socket<
 
   /** Made by the namespace when a client connects; not for applications. */
   constructor(
-    nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    nsp: SocketNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     auth: Record<string, unknown>,
     previousSession?: PreviousSession,
@@ -466,4 +478,203 @@ export class Socket<
   _error(data: unknown): void {
     this.#packet({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data });
   }
+}
+
+/** Events a namespace emits locally. */
+export interface NamespaceReservedEventsMap<
+  L extends EventsMap,
+  E extends EventsMap,
+  S extends EventsMap,
+  D,
+> {
+  /** A client connected (passed the middlewares). */
+  connect: (socket: Socket<L, E, S, D>) => void;
+  /** Alias of `connect`. */
+  connection: (socket: Socket<L, E, S, D>) => void;
+}
+
+/** Events the main namespace, and so the server, emits locally. */
+export interface ServerReservedEventsMap<
+  L extends EventsMap,
+  E extends EventsMap,
+  S extends EventsMap,
+  D,
+> extends NamespaceReservedEventsMap<L, E, S, D> {
+  /**
+   * A namespace was created (a `Namespace`; a method, so that a listener may
+   * declare its parameter as `Namespace`).
+   */
+  new_namespace(namespace: SocketNamespace<L, E, S, D>): void;
+}
+
+/*
+ * `socket.nsp` and `nsp.server` are typed by the two interfaces below, which
+ * `Namespace` and `Server` implement (so they cannot drift). They are not the
+ * classes themselves because namespace.ts makes the sockets and server.ts the
+ * namespaces: naming those classes here would close an import cycle
+ * (ARCHITECTURE.md, rule 5). Where the class type is needed,
+ * `io.of(socket.nsp.name)` is the same object, typed as `Namespace`.
+ */
+
+/**
+ * `socket.nsp`: the socket's namespace, with every public member of
+ * `Namespace` and the same four generics.
+ */
+export interface SocketNamespace<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  // deno-lint-ignore no-explicit-any
+  SocketData = any,
+> extends
+  StrictEventEmitter<
+    ServerSideEvents,
+    RemoveAcknowledgements<EmitEvents>,
+    NamespaceReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+  >,
+  Broadcaster<EmitEvents, ServerSideEvents, SocketData> {
+  /** The name, starting with "/". */
+  readonly name: string;
+  /** The connected sockets, by id. */
+  readonly sockets: Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>;
+  /** The server. */
+  readonly server: NamespaceServer<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  /** The rooms and fan-out of this namespace. */
+  readonly adapter: Adapter;
+  /** Adds a connection middleware: `next()` admits the socket, `next(err)` refuses it. */
+  use(fn: Middleware<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>): this;
+  /** Emits to every socket of the namespace. */
+  emit<Ev extends EventNamesWithoutAck<EmitEvents>>(
+    ev: Ev,
+    ...args: EventParams<EmitEvents, Ev>
+  ): boolean;
+  /** Internal: what the adapter needs from the server. */
+  readonly _adapterContext: AdapterContext;
+  /** Internal: the settings its sockets read. */
+  readonly _context: {
+    readonly clock: Clock;
+    readonly recovery: Required<ConnectionStateRecoveryOptions> | undefined;
+  };
+  /** Internal: forgets a socket that left. */
+  _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void;
+}
+
+type ServerEvents<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> =
+  ServerReservedEventsMap<L, E, S, D>;
+
+/**
+ * `nsp.server`: the server of a namespace, with every public member of
+ * `Server` and the same four generics.
+ */
+export interface NamespaceServer<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  // deno-lint-ignore no-explicit-any
+  SocketData = any,
+> extends FetchApp, Broadcaster<EmitEvents, ServerSideEvents, SocketData> {
+  /** The main namespace `"/"`. */
+  readonly sockets: SocketNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  /** The Engine.IO server underneath. */
+  readonly engine: EngineServer;
+  /** The path the server answers under. */
+  path(): string;
+  /** Gets how long a connection may stay without namespace (ms). */
+  connectTimeout(): number;
+  /** Sets how long a connection may stay without namespace (ms). */
+  connectTimeout(v: number): this;
+  /** Gets the adapter. */
+  adapter(): AdapterConstructor;
+  /** Sets the adapter (re-creating every namespace's adapter). */
+  adapter(v: AdapterConstructor): this;
+  /** Gets whether the official browser client is served under the path. */
+  serveClient(): boolean;
+  /** Sets whether the official browser client is served under the path. */
+  serveClient(v: boolean): this;
+  /** Answers one request. Never throws. */
+  handle(req: Request, ctx?: RequestContext): Promise<Response>;
+  /** A fetch handler: `Deno.serve(io.handler())`. */
+  handler(): (req: Request, ...runtimeArgs: unknown[]) => Promise<Response>;
+  /** Whether WebSocket compression is on. */
+  readonly perMessageDeflate: boolean;
+  /** The namespace `name`, created if needed (a parent namespace for a RegExp or a function). */
+  of(
+    name: string | RegExp | ParentNspNameMatchFn,
+    fn?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+  ): SocketNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  /** The namespaces by name (an official internal, read by tools such as the Admin UI). */
+  readonly _nsps: Map<
+    string,
+    SocketNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+  >;
+  /** The host hook for taking over a live session and its sockets. */
+  adopt(conn: EngineSocket, sockets: readonly SocketState[]): void;
+  /** The runtime hook for native fan-out. */
+  useNativeFanout(fanout: NativeFanout): void;
+  /** Disconnects every socket, closes the adapters and the engine; `fn` is called at the end. */
+  close(fn?: (err?: Error) => void): Promise<void>;
+  /** Adds a listener on the main namespace. */
+  on<
+    Ev extends ReservedOrUserEventNames<
+      ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+      ServerSideEvents
+    >,
+  >(
+    ev: Ev,
+    listener: ReservedOrUserListener<
+      ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+      ServerSideEvents,
+      Ev
+    >,
+  ): this;
+  /** Adds a one-time listener on the main namespace. */
+  once<
+    Ev extends ReservedOrUserEventNames<
+      ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+      ServerSideEvents
+    >,
+  >(
+    ev: Ev,
+    listener: ReservedOrUserListener<
+      ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+      ServerSideEvents,
+      Ev
+    >,
+  ): this;
+  /** Removes a listener from the main namespace. */
+  off<
+    Ev extends ReservedOrUserEventNames<
+      ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+      ServerSideEvents
+    >,
+  >(
+    ev: Ev,
+    listener?: ReservedOrUserListener<
+      ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+      ServerSideEvents,
+      Ev
+    >,
+  ): this;
+  /** Removes every listener of `ev` (or of every event) from the main namespace. */
+  removeAllListeners(
+    ev?: ReservedOrUserEventNames<
+      ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+      ServerSideEvents
+    >,
+  ): this;
+  /** The listeners of `ev` on the main namespace. */
+  listeners<
+    Ev extends ReservedOrUserEventNames<
+      ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+      ServerSideEvents
+    >,
+  >(
+    ev: Ev,
+  ): ReservedOrUserListener<
+    ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    ServerSideEvents,
+    Ev
+  >[];
+  /** Adds a connection middleware to the main namespace. */
+  use(fn: Middleware<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>): this;
 }

@@ -1,5 +1,6 @@
 /**
- * Names shared by the socket layer: disconnect reasons and reserved events.
+ * Names shared by the socket layer: disconnect reasons, reserved events, the
+ * parent-namespace match function and the snapshot a host keeps of a socket.
  *
  * @module
  */
@@ -54,6 +55,13 @@ export function assertNotReserved(
 ): void {
   if (reserved.has(ev)) throw new TypeError(`"${ev}" is a reserved event name`);
 }
+
+/** Decides whether a dynamic namespace `name` may be created: `next(null, true)` to allow. */
+export type ParentNspNameMatchFn = (
+  name: string,
+  auth: Record<string, unknown>,
+  next: (err: Error | null, success: boolean) => void,
+) => void;
 
 /**
  * What a socket is, as a host that suspends its process (a hibernating

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { FakeClock } from "../_support/fake_clock.ts";
 import { Server } from "../../src/socket/server.ts";
 import type { ServerOptions } from "../../src/socket/_settings.ts";
-import type { Namespace } from "../../src/socket/namespace.ts";
+import type { SocketNamespace } from "../../src/socket/socket.ts";
 import { ParentNamespace } from "../../src/socket/parent_namespace.ts";
 import {
   Adapter,
@@ -134,7 +134,7 @@ describe("the adapter option", () => {
     adapter.on("join-room", (room) => events.push("join:" + room));
     adapter.on("leave-room", (room) => events.push("leave:" + room));
     adapter.on("delete-room", (room) => events.push("delete:" + room));
-    let nsp: Namespace | undefined;
+    let nsp: SocketNamespace | undefined;
     io.on("connection", (socket) => {
       nsp = socket.nsp;
       void socket.join("lobby");

@@ -63,6 +63,19 @@ describe("typed events", () => {
       // @ts-expect-error wrong argument type for a server-side event
       void server.serverSideEmit("ping", "1");
       server.on("ping", (n) => sums.push(n));
+      // socket.nsp and nsp.server keep the four generics
+      const name: string = socket.nsp.name;
+      socket.nsp.to("room").emit("news", name, new Date(0));
+      // @ts-expect-error wrong argument type through socket.nsp
+      socket.nsp.emit("news", 1, new Date());
+      const user: string | undefined = socket.nsp.sockets.get(socket.id)?.data.user;
+      socket.nsp.server.of("/typed").emit("news", String(user), new Date(0));
+      // @ts-expect-error wrong argument type through nsp.server
+      socket.nsp.server.emit("news", 1, new Date());
+      // @ts-expect-error wrong argument type for a server-side event through nsp.server
+      void socket.nsp.server.serverSideEmit("ping", "1");
+      socket.nsp.server.on("ping", (n) => sums.push(n));
+      socket.nsp.server.on("new_namespace", (nsp) => void nsp.name.length);
     });
     const client = await WireClient.connect(server);
     await client.connectNsp("/");
