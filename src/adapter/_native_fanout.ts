@@ -64,7 +64,7 @@ export interface GroupDelivery<S extends FanoutMember> {
   readonly send: (socket: S) => void;
 }
 
-interface _Subscription {
+interface Subscription {
   /** The WebSocket subscribed, and the fan-out it was subscribed on. */
   readonly target: unknown;
   readonly fanout: NativeFanout;
@@ -72,13 +72,13 @@ interface _Subscription {
   readonly keys: string[];
 }
 
-let _instances = 0;
+let instances = 0;
 
 /** One adapter's groups on a native fan-out. */
 export class FanoutGroups {
   /** A fan-out's groups are listener-wide: every adapter has its own names. */
-  readonly #prefix = `sio-edge:${_instances++}:`;
-  readonly #subs = new Map<SocketId, _Subscription>();
+  readonly #prefix = `sio-edge:${instances++}:`;
+  readonly #subs = new Map<SocketId, Subscription>();
 
   /**
    * Delivers the frame to the group's members (minus `except`): members the
@@ -88,7 +88,7 @@ export class FanoutGroups {
   fanOut<S extends FanoutMember>(fanout: NativeFanout, d: GroupDelivery<S>): void {
     const group = this.#prefix + d.key;
     let published = false;
-    let paused: _Subscription[] | undefined;
+    let paused: Subscription[] | undefined;
     for (const id of d.members) {
       const socket = d.sockets.get(id);
       if (!socket) continue;

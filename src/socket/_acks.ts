@@ -41,7 +41,7 @@ export class AckTable {
     }
     const timer: TimerHandle = this.#clock.setTimeout(() => {
       this.#acks?.delete(id);
-      _call(ack, [timeoutError()]);
+      callAck(ack, [timeoutError()]);
     }, timeout);
     acks.set(id, (...args: unknown[]) => {
       this.#clock.clearTimeout(timer);
@@ -64,7 +64,7 @@ export class AckTable {
     const ack = this.#acks?.get(id);
     if (!ack) return;
     this.#acks!.delete(id);
-    _call(ack, args);
+    callAck(ack, args);
   }
 
   /**
@@ -77,7 +77,7 @@ export class AckTable {
 }
 
 /** Calls an application's ack callback; what it throws is reported, never rethrown. */
-function _call(ack: AckFn, args: unknown[]): void {
+function callAck(ack: AckFn, args: unknown[]): void {
   try {
     ack(...args);
   } catch (err) {

@@ -60,7 +60,7 @@ export function buildHandshake(
   // spelled out: a spread here costs microseconds per connection on V8
   return {
     headers: snapshot.headers,
-    time: _timeString(issued),
+    time: timeString(issued),
     address,
     xdomain: snapshot.xdomain,
     secure: snapshot.secure,
@@ -71,17 +71,17 @@ export function buildHandshake(
   };
 }
 
-let _second = NaN;
-let _secondString = "";
+let cachedSecond = NaN;
+let cachedTimeString = "";
 
 /** `String(new Date(ms))`, which has a resolution of one second: made once per second. */
-function _timeString(ms: number): string {
+function timeString(ms: number): string {
   const second = Math.floor(ms / 1000);
-  if (second !== _second) {
-    _second = second;
-    _secondString = String(new Date(ms));
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedTimeString = String(new Date(ms));
   }
-  return _secondString;
+  return cachedTimeString;
 }
 
 /** Like Node's `querystring.parse`: a null-prototype object, repeated keys as arrays. */

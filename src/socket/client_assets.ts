@@ -24,10 +24,10 @@ export { CLIENT_VERSION } from "./_client_bundles.generated.ts";
  * The official server's policy: caches may keep the file but must revalidate
  * (cheap, thanks to the ETag) so an upgraded server never serves a stale client.
  */
-const _CACHE_CONTROL = "public, max-age=0";
+const CACHE_CONTROL = "public, max-age=0";
 
 /** Compressed bodies, made once per file and coding (the files never change). */
-const _compressed = new Map<string, Promise<Uint8Array>>();
+const compressedBodies = new Map<string, Promise<Uint8Array>>();
 
 /** The names of the files {@link serveClientAsset} serves. */
 export const CLIENT_FILE_NAMES: readonly string[] = Object.keys(CLIENT_FILES);
@@ -61,11 +61,11 @@ export async function serveClientAsset(
   }
   const coding = negotiateContentCoding(req.headers.get("accept-encoding"));
   const headers = new Headers({
-    "cache-control": _CACHE_CONTROL,
-    etag: _etag(file, coding),
+    "cache-control": CACHE_CONTROL,
+    etag: etagOf(file, coding),
     vary: "Accept-Encoding",
   });
-  if (_notModified(req.headers.get("if-none-match"), file)) {
+  if (notModified(req.headers.get("if-none-match"), file)) {
     return new Response(null, { status: 304, headers });
   }
   const isMap = relativePath.endsWith(".map");
@@ -77,7 +77,7 @@ export async function serveClientAsset(
   if (req.method === "HEAD") return new Response(null, { headers });
   try {
     // a copy per response: a runtime may take over the bytes it is given
-    const body = (await _compress(relativePath, file, coding)).slice();
+    const body = (await compressed(relativePath, file, coding)).slice();
     // `encodeBody: "manual"` tells Cloudflare Workers the body is already
     // encoded; without it workerd compresses it a second time. Other runtimes
     // ignore the member.
@@ -126,7 +126,7 @@ export async function serveClientFile(
 }
 
 /** Each representation gets its own strong validator (RFC 9110 §8.8.3.3). */
-function _etag(file: ClientFile, coding: ContentCoding | undefined): string {
+function etagOf(file: ClientFile, coding: ContentCoding | undefined): string {
   return coding === undefined ? file.etag : `${file.etag.slice(0, -1)}-${coding}"`;
 }
 
@@ -134,7 +134,7 @@ function _etag(file: ClientFile, coding: ContentCoding | undefined): string {
  * `If-None-Match` uses the weak comparison (RFC 9110 §13.1.2): any listed
  * tag naming this file in any representation, with or without `W/`, or `*`.
  */
-function _notModified(header: string | null, file: ClientFile): boolean {
+function notModified(header: string | null, file: ClientFile): boolean {
   if (header === null) return false;
   const base = file.etag.slice(0, -1);
   for (const raw of header.split(",")) {
@@ -145,15 +145,15 @@ function _notModified(header: string | null, file: ClientFile): boolean {
   return false;
 }
 
-function _compress(name: string, file: ClientFile, coding: ContentCoding): Promise<Uint8Array> {
+function compressed(name: string, file: ClientFile, coding: ContentCoding): Promise<Uint8Array> {
   const key = `${coding}:${name}`;
-  let body = _compressed.get(key);
+  let body = compressedBodies.get(key);
   if (!body) {
     const stream = new Blob([file.body]).stream().pipeThrough(new CompressionStream(coding));
     body = new Response(stream).arrayBuffer().then((buffer) => new Uint8Array(buffer));
     // a failure is not kept: the next request tries again
-    body.catch(() => _compressed.delete(key));
-    _compressed.set(key, body);
+    body.catch(() => compressedBodies.delete(key));
+    compressedBodies.set(key, body);
   }
   return body;
 }
