@@ -2,6 +2,8 @@ import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { FakeClock } from "../_support/fake_clock.ts";
 import { Server } from "../../src/socket/server.ts";
+import type { Namespace } from "../../src/socket/namespace.ts";
+import type { NamespaceServer, SocketNamespace } from "../../src/socket/socket.ts";
 import { WireClient } from "../_support/sio_wire.ts";
 
 interface ClientToServerEvents {
@@ -21,6 +23,9 @@ interface InterServerEvents {
 interface SocketData {
   user: string;
 }
+
+/** The public members of `T` that `U` lacks (internal `_` members aside). */
+type Missing<T, U> = Exclude<Exclude<keyof T, `_${string}`>, keyof U>;
 
 let io:
   | Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
@@ -83,5 +88,24 @@ describe("typed events", () => {
     assert.ok(client.takeText().includes("35[5]"));
     const [socket] = await server.fetchSockets();
     assert.equal(socket?.data.user, "ann");
+  });
+
+  it("socket.nsp and nsp.server have every public member of Namespace and Server", async () => {
+    // compile-time: a public member added to a class but not to its interface fails `deno check`
+    const nsp: [Missing<Namespace, SocketNamespace>] extends [never] ? true : never = true;
+    const server: [Missing<Server, NamespaceServer>] extends [never] ? true : never = true;
+    assert.ok(nsp && server);
+    // and at run time they are the classes' own objects
+    const s = new Server({ clock: new FakeClock() });
+    try {
+      let seen: SocketNamespace | undefined;
+      s.on("connection", (socket) => (seen = socket.nsp));
+      const client = await WireClient.connect(s);
+      await client.connectNsp("/");
+      assert.equal(seen, s.of("/"));
+      assert.equal(seen?.server, s);
+    } finally {
+      await s.close();
+    }
   });
 });
