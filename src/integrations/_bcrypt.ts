@@ -15,11 +15,11 @@
 /** 18 P-array words and 4 × 256 S-box words. */
 const WORDS = 18 + 4 * 256;
 
-let _initial: Uint32Array | undefined;
+let cachedInitial: Uint32Array | undefined;
 
 /** The first `WORDS` 32-bit words of π's fractional part. */
 function initialState(): Uint32Array {
-  if (_initial) return _initial;
+  if (cachedInitial) return cachedInitial;
   const guard = 64n;
   const bits = BigInt(WORDS * 32) + guard;
   const one = 1n << bits;
@@ -42,7 +42,7 @@ function initialState(): Uint32Array {
     words[i] = Number(fraction & 0xffffffffn);
     fraction >>= 32n;
   }
-  _initial = words;
+  cachedInitial = words;
   return words;
 }
 

@@ -114,9 +114,9 @@ export function socketIo(
   app: MountableApp | FetchWorker,
   options: SocketIoOptions = {},
 ): MiddlewareHandler {
-  if (!_isFetchApp(app)) return _workerMiddleware(app, options.path ?? "/socket.io/");
-  const context = options.context ?? _runtimeContext(app);
-  const matches = _matcher(app);
+  if (!isFetchApp(app)) return workerMiddleware(app, options.path ?? "/socket.io/");
+  const context = options.context ?? runtimeContext(app);
+  const matches = matcher(app);
   return async (c, next) => {
     if (!matches(new URL(c.req.url))) {
       await next();
@@ -126,15 +126,15 @@ export function socketIo(
   };
 }
 
-function _isFetchApp(app: MountableApp | FetchWorker): app is MountableApp {
+function isFetchApp(app: MountableApp | FetchWorker): app is MountableApp {
   return typeof (app as Partial<MountableApp>).handle === "function";
 }
 
-function _workerMiddleware(worker: FetchWorker, path: string): MiddlewareHandler {
+function workerMiddleware(worker: FetchWorker, path: string): MiddlewareHandler {
   if (typeof worker?.fetch !== "function") {
     throw new TypeError("socketIo() needs a Server (handle) or a Worker router (fetch)");
   }
-  const matches = _pathMatcher(path);
+  const matches = pathMatcher(path);
   return async (c, next) => {
     if (!matches(new URL(c.req.url))) {
       await next();
@@ -154,43 +154,43 @@ function _workerMiddleware(worker: FetchWorker, path: string): MiddlewareHandler
   };
 }
 
-function _matcher(app: MountableApp): (url: URL) => boolean {
+function matcher(app: MountableApp): (url: URL) => boolean {
   if (typeof app.matches === "function") return (url) => app.matches!(url);
   const engine = app.engine;
   if (typeof engine?.matches === "function") return (url) => engine.matches(url);
-  if (typeof app.path === "function") return _pathMatcher(app.path());
+  if (typeof app.path === "function") return pathMatcher(app.path());
   throw new TypeError("socketIo() needs a server with matches(url), an engine, or path()");
 }
 
 /** `/socket.io` and `/socket.io/` both match `/socket.io`, `/socket.io/…` but not `/socket.iox`. */
-function _pathMatcher(path: string): (url: URL) => boolean {
+function pathMatcher(path: string): (url: URL) => boolean {
   const base = path.replace(/\/$/, "");
   return ({ pathname }) => pathname === base || pathname.startsWith(`${base}/`);
 }
 
 /** The request context, read from what each runtime passes Hono as `c.env`. */
-function _runtimeContext(app: MountableApp): (c: Context) => RequestContext {
+function runtimeContext(app: MountableApp): (c: Context) => RequestContext {
   const deno = denoUpgrader({ maxPayload: app.maxPayload });
   let handed: BunServer | undefined;
   return (c) => {
     const env: unknown = c.env;
     if (!env || typeof env !== "object") return {};
-    const bun = _bunServer(env);
+    const bun = bunServer(env);
     if (bun) {
       // Bun's pub/sub goes down to a Socket.IO server's adapters once
       if (handed !== bun) app.useNativeFanout?.(bunFanout(handed = bun));
-      return { upgrade: _bunUpgrader(bun), remoteAddress: bun.requestIP(c.req.raw)?.address };
+      return { upgrade: bunUpgrader(bun), remoteAddress: bun.requestIP(c.req.raw)?.address };
     }
-    if (_isDenoInfo(env)) {
+    if (isDenoInfo(env)) {
       return { upgrade: deno, remoteAddress: env.remoteAddr.hostname };
     }
-    if (_isNodeBindings(env)) return { remoteAddress: env.incoming.socket?.remoteAddress };
+    if (isNodeBindings(env)) return { remoteAddress: env.incoming.socket?.remoteAddress };
     return {};
   };
 }
 
 /** Bun passes its server as `env` (or, with some setups, as `env.server`). */
-function _bunServer(env: object): BunServer | undefined {
+function bunServer(env: object): BunServer | undefined {
   const candidate = "server" in env ? (env as { server: unknown }).server : env;
   const server = candidate as Partial<BunServer> | null | undefined;
   return typeof server?.upgrade === "function" && typeof server.requestIP === "function"
@@ -203,7 +203,7 @@ function _bunServer(env: object): BunServer | undefined {
  * `websocket` handlers of `sio-edge/bun` expect, which is why those handlers
  * must be passed to `Bun.serve`.
  */
-function _bunUpgrader(server: BunServer): Upgrader {
+function bunUpgrader(server: BunServer): Upgrader {
   let upgraded = false;
   return (req, events) => {
     if (upgraded) return undefined;
@@ -214,14 +214,14 @@ function _bunUpgrader(server: BunServer): Upgrader {
   };
 }
 
-function _isDenoInfo(
+function isDenoInfo(
   env: object,
 ): env is { remoteAddr: { hostname?: string } } {
   const addr = (env as { remoteAddr?: unknown }).remoteAddr;
   return typeof addr === "object" && addr !== null;
 }
 
-function _isNodeBindings(
+function isNodeBindings(
   env: object,
 ): env is { incoming: { socket?: { remoteAddress?: string } } } {
   const incoming = (env as { incoming?: unknown }).incoming;

@@ -8,7 +8,7 @@
 // deno-lint-ignore no-explicit-any
 type AnyListener = (...args: any[]) => void;
 
-function _indexOf(list: AnyListener[], listener: AnyListener): number {
+function listenerIndex(list: AnyListener[], listener: AnyListener): number {
   for (let i = 0; i < list.length; i++) {
     const l = list[i]!;
     if (l === listener || (l as { listener?: AnyListener }).listener === listener) return i;
@@ -71,7 +71,7 @@ export class Emitter<Map extends EventsMap> {
     }
     const list = listeners.get(event);
     if (!list) return this;
-    const i = _indexOf(list, listener);
+    const i = listenerIndex(list, listener);
     if (i === -1) return this;
     if (list.length === 1) {
       listeners.delete(event);

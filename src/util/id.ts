@@ -7,9 +7,9 @@
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 // ids drawn per refill: one `getRandomValues` call serves this many ids
-const _BATCH = 64;
-const _pool = new Uint8Array(15 * _BATCH);
-let _offset = _pool.length;
+const BATCH = 64;
+const pool = new Uint8Array(15 * BATCH);
+let offset = pool.length;
 
 /**
  * A random, URL-safe, 20-character id (15 random bytes, base64url), the same
@@ -17,13 +17,13 @@ let _offset = _pool.length;
  * is refilled from `crypto.getRandomValues` once every 64 ids.
  */
 export function randomId(): string {
-  if (_offset === _pool.length) {
-    crypto.getRandomValues(_pool);
-    _offset = 0;
+  if (offset === pool.length) {
+    crypto.getRandomValues(pool);
+    offset = 0;
   }
-  const bytes = _pool;
-  const start = _offset;
-  _offset += 15;
+  const bytes = pool;
+  const start = offset;
+  offset += 15;
   let out = "";
   for (let i = start; i < start + 15; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;

@@ -56,12 +56,12 @@ export interface LoggerOptions {
   now?: (() => number) | undefined;
 }
 
-type _Pattern = { names: RegExp[]; skips: RegExp[] };
+type Pattern = { names: RegExp[]; skips: RegExp[] };
 
-let _pattern: _Pattern = { names: [], skips: [] };
+let enabledPattern: Pattern = { names: [], skips: [] };
 /** Bumped by {@link setDebug}, so loggers recompute `enabled` only after a change. */
-let _generation = 0;
-let _globalSink: LogSink | undefined;
+let generation = 0;
+let globalSink: LogSink | undefined;
 
 /**
  * Enables the namespaces matching `pattern`, with the syntax of `DEBUG`:
@@ -80,8 +80,8 @@ export function setDebug(pattern: string | undefined): void {
       .replaceAll("*", ".*?");
     (skip ? skips : names).push(new RegExp(`^${source}$`));
   }
-  _pattern = { names, skips };
-  _generation++;
+  enabledPattern = { names, skips };
+  generation++;
 }
 
 /**
@@ -108,7 +108,7 @@ export function debugFromEnv(lookup: (name: string) => string | undefined): void
 
 /** Whether `namespace` matches the current pattern (exclusions win). */
 export function isDebugEnabled(namespace: string): boolean {
-  const { names, skips } = _pattern;
+  const { names, skips } = enabledPattern;
   if (skips.some((re) => re.test(namespace))) return false;
   return names.some((re) => re.test(namespace));
 }
@@ -118,7 +118,7 @@ export function isDebugEnabled(namespace: string): boolean {
  * restores the default, `console.error` (standard error, as `debug` does).
  */
 export function setLogSink(sink: LogSink | undefined): void {
-  _globalSink = sink;
+  globalSink = sink;
 }
 
 /** Creates a logger for `namespace`; see {@link LoggerOptions}. */
@@ -129,8 +129,8 @@ export function createLogger(namespace: string, options: LoggerOptions = {}): Lo
   let previous: number | undefined;
   const isEnabled = (): boolean => {
     if (sink) return true;
-    if (seenGeneration !== _generation) {
-      seenGeneration = _generation;
+    if (seenGeneration !== generation) {
+      seenGeneration = generation;
       enabled = isDebugEnabled(namespace);
     }
     return enabled;
@@ -142,7 +142,7 @@ export function createLogger(namespace: string, options: LoggerOptions = {}): Lo
     previous = time;
     const message = `${formatMessage(format, args)} +${diff}ms`;
     try {
-      (sink ?? _globalSink ?? _consoleSink)(namespace, message);
+      (sink ?? globalSink ?? consoleSink)(namespace, message);
     } catch {
       // logging must never break the server
     }
@@ -164,16 +164,16 @@ export function formatMessage(format: string, args: readonly unknown[]): string 
     if (kind === "%") return "%";
     if (i >= args.length) return match;
     const arg = args[i++];
-    if (kind === "s") return typeof arg === "string" ? arg : _inspect(arg);
+    if (kind === "s") return typeof arg === "string" ? arg : inspect(arg);
     if (kind === "d") return String(Number(arg));
     if (kind === "i") return String(Math.trunc(Number(arg)));
-    return _inspect(arg);
+    return inspect(arg);
   });
-  const rest = args.slice(i).map((arg) => typeof arg === "string" ? arg : _inspect(arg));
+  const rest = args.slice(i).map((arg) => typeof arg === "string" ? arg : inspect(arg));
   return rest.length ? `${text} ${rest.join(" ")}` : text;
 }
 
-function _inspect(value: unknown): string {
+function inspect(value: unknown): string {
   if (value instanceof Error) return `${value.name}: ${value.message}`;
   if (typeof value === "bigint") return `${value}n`;
   if (value === undefined || typeof value === "function" || typeof value === "symbol") {
@@ -187,6 +187,6 @@ function _inspect(value: unknown): string {
   }
 }
 
-function _consoleSink(namespace: string, message: string): void {
+function consoleSink(namespace: string, message: string): void {
   console.error(`${namespace} ${message}`);
 }
