@@ -121,7 +121,14 @@ function main(): void {
       newLine: "lf",
       skipLibCheck: true,
     },
-    files: Object.values(deno.exports as Record<string, string>).map((s) => `../../${s}`),
+    // the entry points, plus the browser variants package.json "browser" maps files to
+    // (imported by nothing, so not reached from an entry point)
+    files: [
+      ...Object.values(deno.exports as Record<string, string>),
+      ...Object.values(pkg.browser as Record<string, string> ?? {}).filter((f) =>
+        f.startsWith("./src/")
+      ),
+    ].map((s) => `../../${s}`),
   };
   rmSync(`${ROOT}${DIST}`, { recursive: true, force: true });
   mkdirSync(PACK_DIR, { recursive: true });
@@ -135,6 +142,13 @@ function main(): void {
   for (const entry of Object.values(wanted)) {
     for (const file of [entry.types, entry.import]) {
       if (!emitted.includes(`${ROOT}${file.slice(2)}`)) throw new Error(`${file} was not emitted`);
+    }
+  }
+  for (const [from, to] of Object.entries(pkg.browser as Record<string, string> ?? {})) {
+    for (const file of from.startsWith(`./${DIST}`) ? [from, to] : []) {
+      if (!emitted.includes(`${ROOT}${file.slice(2)}`)) {
+        throw new Error(`package.json "browser" names ${file}, which was not emitted`);
+      }
     }
   }
 

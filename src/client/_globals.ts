@@ -2,13 +2,14 @@
  * What the client reads of its host's globals, in one file.
  * This is the client's one look at the host's globals (browser `location` and window
  * events, the `WebSocket` constructor, the Workers user agent, Node's
- * `Buffer` for `binaryType: "nodebuffer"`). Every one is optional: the
- * client works where it is absent.
+ * `Buffer` and built-in modules). Every one is optional: the client works
+ * where it is absent.
  *
  * @module
  */
 
 interface NodeProcess {
+  versions?: Record<string, string>;
   getBuiltinModule?(name: string): unknown;
 }
 
@@ -24,6 +25,7 @@ interface HostGlobals {
 }
 
 const host: HostGlobals = globalThis as HostGlobals;
+const versions = host.process?.versions;
 
 /** The page's location, in browsers. */
 export function pageLocation(): Location | undefined {
@@ -50,22 +52,18 @@ export function nodeBuffer(): HostGlobals["Buffer"] {
   return host.Buffer;
 }
 
+/** The runtime's versions (`process.versions`): Node, Deno and Bun have them, browsers not. */
+export function runtimeVersions(): Record<string, string> | undefined {
+  return versions;
+}
+
 /** Listens to a window event (`offline`, `online`, `beforeunload`) where there are any. */
 export function onHostEvent(type: string, fn: () => void): () => void {
   host.addEventListener?.(type, fn, false);
   return () => host.removeEventListener?.(type, fn, false);
 }
 
-/**
- * The `ws` package's WebSocket, for Node 20 (which has no global one), loaded
- * through `process.getBuiltinModule("module")` (Node ≥ 20.16) rather than an
- * `import()`: bundlers for browsers and Workers must not see it, and
- * Miniflare refuses a dynamic import whose specifier is not a literal.
- */
-export function nodeWebSocket(): unknown {
-  const mod = host.process?.getBuiltinModule?.("module") as
-    | { createRequire(from: string): (id: string) => { WebSocket?: unknown } }
-    | undefined;
-  const ws = mod?.createRequire(import.meta.url)("ws");
-  return ws?.WebSocket ?? ws;
+/** One of Node's built-in modules (Node ≥ 20.16, Deno, Bun), without an `import()` a bundler would follow. */
+export function builtin(name: string): unknown {
+  return host.process?.getBuiltinModule?.(name);
 }

@@ -7,48 +7,31 @@
  */
 
 import type { EngineKit } from "./engine.ts";
-import { pageLocation } from "./_globals.ts";
 import { Manager, type ManagerOptions } from "./manager.ts";
 import type { Socket, SocketOptions } from "./socket.ts";
 import type { DefaultEventsMap, EventsMap } from "./typed_events.ts";
+import { parseUri, portOf } from "./_uri.ts";
 
 /** The options of `io()`: the Manager's and the Socket's. */
 export type ClientOptions = ManagerOptions & SocketOptions;
 
 /** The parts of a server URI that `io()` uses. */
 export interface ParsedUri {
-  /** `protocol://host:port` as given, with the query. */
-  source: string;
+  /** The whole URI, completed. */
+  url: URL;
   /** The Manager cache key: `protocol://host:port` + the HTTP path. */
   id: string;
   /** The namespace. */
   path: string;
-  /** The query string without "?". */
-  query: string;
 }
 
 /** Completes and parses a server URI, relative to `location` in browsers. */
-export function url(
-  uri: string | undefined,
-  path = "/socket.io",
-  loc = pageLocation(),
-): ParsedUri {
-  let text = uri ?? (loc ? loc.protocol + "//" + loc.host : "");
-  if (text.startsWith("//")) text = (loc?.protocol ?? "https:") + text;
-  else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
-    text = (loc && text.startsWith("/")
-      ? loc.protocol + "//" + loc.host
-      : loc
-      ? loc.protocol + "//"
-      : "https://") + text;
-  }
-  const u = new URL(text);
-  const port = u.port || (/^(https|wss):$/.test(u.protocol) ? "443" : "80");
+export function url(uri: string | undefined, path = "/socket.io", loc?: Location): ParsedUri {
+  const u = parseUri(uri, loc);
   return {
-    source: u.href,
-    id: u.protocol + "//" + u.host.replace(/:\d+$/, "") + ":" + port + path,
+    url: u,
+    id: u.protocol + "//" + u.hostname + ":" + portOf(u) + path,
     path: decodeURIComponent(u.pathname) || "/",
-    query: u.search.slice(1),
   };
 }
 
@@ -80,10 +63,10 @@ export function lookupWith(kit: EngineKit): Lookup {
     const cached = cache[parsed.id];
     const fresh = opts.forceNew || (opts as Record<string, unknown>)["force new connection"] ||
       opts.multiplex === false || (cached && parsed.path in cached.nsps);
-    if (parsed.query && !opts.query) opts.query = parsed.query;
+    // the parsed URI goes down as it is: the engine does not parse it again
     const manager = fresh
-      ? new Manager(parsed.source, opts, kit)
-      : (cache[parsed.id] ??= new Manager(parsed.source, opts, kit));
+      ? new Manager(parsed.url, opts, kit)
+      : (cache[parsed.id] ??= new Manager(parsed.url, opts, kit));
     return manager.socket(parsed.path, opts) as unknown as Socket<ListenEvents, EmitEvents>;
   };
 }

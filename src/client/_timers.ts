@@ -5,19 +5,24 @@
  * @module
  */
 
-/** `setTimeout` at load time. */
-export const nativeSetTimeout: typeof setTimeout = globalThis.setTimeout;
-/** `clearTimeout` at load time. */
-export const nativeClearTimeout: typeof clearTimeout = globalThis.clearTimeout;
+const nativeSetTimeout: typeof setTimeout = globalThis.setTimeout;
+const nativeClearTimeout: typeof clearTimeout = globalThis.clearTimeout;
 
 /**
- * The timer pair to use: the load-time one, or the current globals. Call
- * them as plain functions (`const [set, clear] = timers(…)`), never as
- * `timers(…)[1](…)`: workerd throws "Illegal invocation" when a timer
- * function is called with a `this` other than the global object.
+ * Calls `fn` after `ms` ms, with the load-time timer functions if `native`
+ * (`useNativeTimers`), else the current globals; `unref` lets Node exit
+ * meanwhile (`autoUnref`). Returns the cancel function. The timer functions
+ * are called as plain functions: workerd throws "Illegal invocation" when one
+ * is called with a `this` other than the global object.
  */
-export function timers(native: boolean | undefined): [typeof setTimeout, typeof clearTimeout] {
-  return native
-    ? [nativeSetTimeout, nativeClearTimeout]
-    : [globalThis.setTimeout, globalThis.clearTimeout];
+export function later(
+  fn: () => void,
+  ms: number,
+  opts: { useNativeTimers?: boolean; autoUnref?: boolean },
+): () => void {
+  const set = opts.useNativeTimers ? nativeSetTimeout : globalThis.setTimeout;
+  const clear = opts.useNativeTimers ? nativeClearTimeout : globalThis.clearTimeout;
+  const timer = set(fn, ms);
+  if (opts.autoUnref) (timer as { unref?: () => void }).unref?.();
+  return () => clear(timer);
 }

@@ -32,15 +32,15 @@ export interface TransportOptions {
 export class TransportError extends Error {
   /** Always `"TransportError"`. */
   readonly type = "TransportError";
+  /** What failed: an HTTP status, an event or an error. */
+  declare readonly description: unknown;
+  /** The failed response or socket, when there is one. */
+  declare readonly context?: unknown;
   /** Makes the error. */
-  constructor(
-    reason: string,
-    /** What failed: an HTTP status, an event or an error. */
-    readonly description: unknown,
-    /** The failed response or socket, when there is one. */
-    readonly context?: unknown,
-  ) {
+  constructor(reason: string, description: unknown, context?: unknown) {
     super(reason);
+    this.description = description;
+    this.context = context;
   }
 }
 
@@ -71,9 +71,9 @@ export abstract class Transport extends Emitter {
   /** The current state. */
   readyState: TransportState | "" = "";
   /** The options (and the `query`, which gets the `sid` once known). */
-  readonly opts: TransportOptions;
+  declare readonly opts: TransportOptions;
   /** The query sent on every request (EIO, transport, sid, …). */
-  readonly query: Record<string, string>;
+  declare readonly query: Record<string, string>;
 
   /** Makes a closed transport. */
   constructor(opts: TransportOptions) {
@@ -103,15 +103,11 @@ export abstract class Transport extends Emitter {
     if (this.readyState === "open") this.write(packets);
   }
 
-  /** The packets of `buffer` to write now (polling keeps each payload under `maxPayload`). */
-  pick(buffer: Packet[], _maxPayload: number): Packet[] {
-    return buffer;
-  }
+  /** The packets of `buffer` to write now (polling: one payload under `maxPayload`; default all). */
+  pick?(buffer: Packet[], maxPayload: number): Packet[];
 
-  /** Waits until nothing is in flight, then calls `onPause` (polling only). */
-  pause(onPause: () => void): void {
-    onPause();
-  }
+  /** Waits until nothing is in flight, then calls `onPause` (polling, before an upgrade). */
+  pause?(onPause: () => void): void;
 
   protected abstract doOpen(): void;
   protected abstract doClose(): void;
@@ -146,26 +142,27 @@ export abstract class Transport extends Emitter {
     this.emit("close", details);
   }
 
-  /** The request URI for `schema` ("http(s)" or "ws(s)"), with the query. */
+  /** The request URI for `schema` ("http(s)" or "ws(s)"), with the query (never empty: EIO, transport). */
   protected uri(schema: string, timestamps: boolean): string {
     const o = this.opts;
-    const query: Record<string, string> = { ...this.query };
-    if (timestamps) query[o.timestampParam] = Math.random().toString(36).slice(2, 10);
-    if (o.forceBase64) query.b64 = "1";
-    let qs = "";
-    for (const key in query) {
-      qs += (qs ? "&" : "?") + encodeURIComponent(key) + "=" + encodeURIComponent(query[key]!);
-    }
+    const query = new URLSearchParams(this.query);
+    if (timestamps) query.set(o.timestampParam, Math.random().toString(36).slice(2, 10));
+    if (o.forceBase64) query.set("b64", "1");
     const host = o.hostname.includes(":") ? "[" + o.hostname + "]" : o.hostname;
     const port = o.port && o.port !== (o.secure ? "443" : "80") ? ":" + o.port : "";
-    return schema + (o.secure ? "s" : "") + "://" + host + port + o.path + qs;
+    return schema + (o.secure ? "s" : "") + "://" + host + port + o.path + "?" + query;
   }
 
-  /** `fetch` with the extra headers, credentials mode and abort signal. */
-  protected request(uri: string, init: RequestInit, signal: AbortSignal): Promise<Response> {
+  /** `fetch` (or `using`) with the extra headers, credentials mode and abort signal. */
+  protected request(
+    uri: string,
+    init: RequestInit,
+    signal: AbortSignal,
+    using: typeof fetch | undefined = this.opts.fetch,
+  ): Promise<Response> {
     const o = this.opts;
     const headers = { ...o.extraHeaders, ...(init.headers as Record<string, string>) };
-    return (o.fetch ?? fetch)(uri, {
+    return (using ?? fetch)(uri, {
       ...init,
       headers,
       signal,

@@ -10,7 +10,13 @@
 
 import type { Packet } from "../parser/engine_packet.ts";
 import type { Transport, TransportCtor } from "./_transport.ts";
-import type { EngineSocket } from "./engine.ts";
+import { type EngineOptions, EngineSocket } from "./engine.ts";
+
+/** The first transport: WebSocket if `rememberUpgrade` and the last connection upgraded to it. */
+export function choose(ctors: TransportCtor[], opts: EngineOptions): TransportCtor | undefined {
+  return (opts.rememberUpgrade && EngineSocket.priorWebsocketSuccess &&
+    ctors.find((c) => c.transportName === "websocket")) || ctors[0];
+}
 
 /** Probes each transport the server offers and this client has; upgrades `socket` on success. */
 export function probe(socket: EngineSocket, upgrades: string[]): void {
@@ -23,7 +29,7 @@ function _probe(socket: EngineSocket, Ctor: TransportCtor): void {
   const name = Ctor.transportName;
   let transport: Transport | undefined = socket._createTransport(Ctor);
   let failed = false;
-  setPrior(socket, false);
+  EngineSocket.priorWebsocketSuccess = false;
 
   const onOpen = () => {
     if (failed) return;
@@ -38,8 +44,8 @@ function _probe(socket: EngineSocket, Ctor: TransportCtor): void {
       }
       socket.upgrading = true;
       socket.emit("upgrading", transport);
-      setPrior(socket, name === "websocket");
-      socket.transport.pause(() => {
+      EngineSocket.priorWebsocketSuccess = name === "websocket";
+      socket.transport.pause!(() => {
         if (failed || socket.readyState === "closed") return;
         cleanup();
         socket._setTransport(transport!);
@@ -78,8 +84,4 @@ function _probe(socket: EngineSocket, Ctor: TransportCtor): void {
   transport.once("open", onOpen).once("error", onError).once("close", onTransportClose);
   socket.once("close", onClose).once("upgrading", onUpgrade);
   transport.open();
-}
-
-function setPrior(socket: EngineSocket, value: boolean): void {
-  (socket.constructor as typeof EngineSocket).priorWebsocketSuccess = value;
 }

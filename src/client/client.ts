@@ -13,7 +13,7 @@
  * @module
  */
 
-import { probe } from "./_upgrade.ts";
+import { choose, probe } from "./_upgrade.ts";
 import type { EngineKit } from "./engine.ts";
 import { type Lookup, lookupWith } from "./_lookup.ts";
 import { Manager as BaseManager } from "./manager.ts";
@@ -21,7 +21,11 @@ import { Polling } from "./polling.ts";
 import type { DefaultEventsMap, EventsMap } from "./typed_events.ts";
 import { WebSocketTransport } from "./websocket_transport.ts";
 
-const kit: EngineKit = { transports: { polling: Polling, websocket: WebSocketTransport }, probe };
+const kit: EngineKit = {
+  transports: { polling: Polling, websocket: WebSocketTransport },
+  choose,
+  probe,
+};
 
 /** A connection to a server, with polling, WebSocket and the upgrade between them. */
 export class Manager<

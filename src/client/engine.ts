@@ -10,8 +10,10 @@
 
 import type { Packet, PacketOptions } from "../parser/engine_packet.ts";
 import { Emitter } from "./_emitter.ts";
-import { timers } from "./_timers.ts";
-import { onHostEvent, pageLocation } from "./_globals.ts";
+import { later } from "./_timers.ts";
+import { onHostEvent } from "./_globals.ts";
+import { defaultBinaryType } from "./_node.ts";
+import { isSecure, parseUri } from "./_uri.ts";
 import {
   parserError,
   type Transport,
@@ -67,9 +69,16 @@ export interface EngineOptions {
   useNativeTimers?: boolean;
 }
 
-/** The transports and the upgrade a client entry brings (so a WebSocket-only entry stays small). */
+/**
+ * The transports a client entry brings, and with more than one the code
+ * that chooses between them (`rememberUpgrade`, the upgrade probe), so that
+ * the WebSocket-only entry carries none of it.
+ */
 export interface EngineKit {
   transports: Record<string, TransportCtor>;
+  /** Picks the first transport among those asked for (default: the first). */
+  choose?: (ctors: TransportCtor[], opts: EngineOptions) => TransportCtor | undefined;
+  /** After the handshake: probes the upgrades the server offers. */
   probe?: (socket: EngineSocket, upgrades: string[]) => void;
 }
 
@@ -93,11 +102,14 @@ export class EngineSocket extends Emitter {
   /** The session id, once open. */
   id: string | null = null;
   /** The current transport. */
-  transport!: Transport;
+  declare transport: Transport;
   /** The state of the connection. */
   readyState: EngineState = "opening";
-  /** How binary data is handed over: "arraybuffer" or, where `Buffer` exists, "nodebuffer". */
-  binaryType = "arraybuffer";
+  /**
+   * How binary data is handed over: "arraybuffer", or "nodebuffer" (Node
+   * `Buffer`s), the default where Node's API is, as in the official client.
+   */
+  binaryType: string = defaultBinaryType();
   /** Packets not yet handed to the transport. */
   writeBuffer: Packet[] = [];
   /** Whether an upgrade is in progress. */
@@ -105,27 +117,27 @@ export class EngineSocket extends Emitter {
   /** When the next ping must have arrived (ms since the epoch), 0 before the handshake. */
   _pingTimeoutTime = 0;
   /** The options, completed. */
-  readonly opts: TransportOptions & EngineOptions & { transports: (string | TransportCtor)[] };
+  declare readonly opts: TransportOptions & EngineOptions & {
+    transports: (string | TransportCtor)[];
+  };
   readonly #kit: EngineKit;
-  #upgrades: string[] = [];
-  #pingInterval = 0;
-  #pingTimeout = 0;
-  #maxPayload = 0;
+  #handshake: Partial<Handshake> = {};
   #prevBufferLen = 0;
-  #pingTimer: ReturnType<typeof setTimeout> | undefined;
+  #pingTimer: (() => void) | undefined;
   #unhook: (() => void)[] = [];
 
-  /** Opens a connection to `uri` (or to the host in `opts`). */
-  constructor(uri: string | undefined, opts: EngineOptions, kit: EngineKit) {
+  /**
+   * Opens a connection to `uri` (or to the host in `opts`); `io()` hands
+   * over the URL it has parsed, so it is not parsed again.
+   */
+  constructor(uri: string | URL | undefined, opts: EngineOptions, kit: EngineKit) {
     super();
     this.#kit = kit;
-    const base = pageLocation()?.href;
-    // no URI: the page's host, else localhost
-    const url = new URL(uri ?? base ?? "http://localhost", base);
-    const secure = opts.secure ?? /^(https|wss):$/.test(url.protocol);
+    const url = typeof uri === "object" ? uri : parseUri(uri);
+    const secure = opts.secure ?? isSecure(url);
     const hostname = opts.hostname ?? url.hostname.replace(/^\[|\]$/g, "");
-    const port = String(opts.port ?? (url.port || (secure ? "443" : "80")));
-    let query = opts.query ?? (uri ? url.search.slice(1) : {});
+    // as engine.io-client: the URI's query, else the option's
+    let query = (uri && url.search.slice(1)) || opts.query || {};
     // as parseqs: "+" stays "+" (URLSearchParams alone would make it a space)
     if (typeof query === "string") {
       query = Object.fromEntries(new URLSearchParams(query.replace(/\+/g, "%2B")));
@@ -137,7 +149,7 @@ export class EngineSocket extends Emitter {
       ...opts,
       hostname,
       secure,
-      port,
+      port: String(opts.port ?? (url.port || (secure ? "443" : "80"))),
       path,
       query: query as Record<string, string>,
       transports: opts.transports ?? Object.keys(kit.transports),
@@ -179,8 +191,7 @@ export class EngineSocket extends Emitter {
 
   #open(): void {
     const ctors = this._ctors();
-    const Ctor = (this.opts.rememberUpgrade && EngineSocket.priorWebsocketSuccess &&
-      ctors.find((c) => c.transportName === "websocket")) || ctors[0];
+    const Ctor = this.#kit.choose ? this.#kit.choose(ctors, this.opts) : ctors[0];
     if (!Ctor) return void queueMicrotask(() => this.emit("error", "No transports available"));
     this.readyState = "opening";
     const transport = this._createTransport(Ctor);
@@ -197,16 +208,6 @@ export class EngineSocket extends Emitter {
       .on("packet", (packet: Packet) => this.#onPacket(packet))
       .on("error", (err: unknown) => this.#onError(err))
       .on("close", (details: unknown) => this.#onClose("transport close", details));
-  }
-
-  #onOpen(): void {
-    this.readyState = "open";
-    EngineSocket.priorWebsocketSuccess = this.transport.name === "websocket";
-    this.emit("open");
-    this.flush();
-    if (this.transport.name === "polling" && this.opts.upgrade !== false) {
-      this.#kit.probe?.(this, this.#upgrades);
-    }
   }
 
   #onPacket(packet: Packet): void {
@@ -237,24 +238,24 @@ export class EngineSocket extends Emitter {
   #onHandshake(data: Handshake): void {
     if (typeof data?.sid !== "string") throw new TypeError("bad handshake");
     this.emit("handshake", data);
-    this.id = data.sid;
-    this.transport.query.sid = data.sid;
-    this.#upgrades = data.upgrades ?? [];
-    this.#pingInterval = data.pingInterval;
-    this.#pingTimeout = data.pingTimeout;
-    this.#maxPayload = data.maxPayload;
-    this.#onOpen();
-    if (this.readyState === "closed") return;
-    this.#resetPingTimeout();
+    this.#handshake = data;
+    this.id = this.transport.query.sid = data.sid;
+    this.readyState = "open";
+    EngineSocket.priorWebsocketSuccess = this.transport.name === "websocket";
+    this.emit("open");
+    this.flush();
+    if (this.transport.name === "polling" && this.opts.upgrade !== false) {
+      this.#kit.probe?.(this, data.upgrades ?? []);
+    }
+    // an `open` listener may have closed the connection
+    if ((this.readyState as EngineState) !== "closed") this.#resetPingTimeout();
   }
 
   #resetPingTimeout(): void {
-    const [setTimeout, clearTimeout] = timers(this.opts.useNativeTimers);
-    clearTimeout(this.#pingTimer);
-    const delay = this.#pingInterval + this.#pingTimeout;
+    this.#pingTimer?.();
+    const delay = this.#handshake.pingInterval! + this.#handshake.pingTimeout!;
     this._pingTimeoutTime = Date.now() + delay;
-    this.#pingTimer = setTimeout(() => this.#onClose("ping timeout"), delay);
-    if (this.opts.autoUnref) (this.#pingTimer as { unref?: () => void }).unref?.();
+    this.#pingTimer = later(() => this.#onClose("ping timeout"), delay, this.opts);
   }
 
   /**
@@ -281,12 +282,15 @@ export class EngineSocket extends Emitter {
 
   /** Hands the buffered packets to the transport if it can take them. */
   flush(): void {
+    const transport = this.transport;
     if (
-      this.readyState !== "closed" && this.transport.writable && !this.upgrading &&
+      this.readyState !== "closed" && transport.writable && !this.upgrading &&
       this.writeBuffer.length
     ) {
-      const packets = this.transport.pick(this.writeBuffer, this.#maxPayload);
-      this.transport.send(packets);
+      // polling: what fits one payload under maxPayload; WebSocket: everything
+      const packets = transport.pick?.(this.writeBuffer, this.#handshake.maxPayload!) ??
+        this.writeBuffer;
+      transport.send(packets);
       this.#prevBufferLen = packets.length;
       this.emit("flush");
     }
@@ -337,10 +341,9 @@ export class EngineSocket extends Emitter {
 
   #onError(err: unknown): void {
     EngineSocket.priorWebsocketSuccess = false;
-    if (
-      this.opts.tryAllTransports && this.opts.transports.length > 1 && this.readyState === "opening"
-    ) {
-      this.opts.transports.shift();
+    const transports = this.opts.transports;
+    if (this.opts.tryAllTransports && transports.length > 1 && this.readyState === "opening") {
+      transports.shift();
       this.transport.removeAllListeners();
       this.transport.close();
       return this.#open();
@@ -351,9 +354,7 @@ export class EngineSocket extends Emitter {
 
   #onClose(reason: string, description?: unknown): void {
     if (this.readyState === "closed") return;
-    // called as a plain function: workerd refuses a timer function called on another `this`
-    const [, clearTimeout] = timers(this.opts.useNativeTimers);
-    clearTimeout(this.#pingTimer);
+    this.#pingTimer?.();
     const transport = this.transport;
     if (transport) {
       transport.off("close");

@@ -16,8 +16,9 @@ import { decoder, encode } from "./_codec.ts";
 import { Emitter, type Listener } from "./_emitter.ts";
 import { type EngineKit, type EngineOptions, EngineSocket } from "./engine.ts";
 import { Socket, type SocketManager, type SocketOptions } from "./socket.ts";
-import { timers } from "./_timers.ts";
-import { nodeBuffer, onHostEvent } from "./_globals.ts";
+import { later } from "./_timers.ts";
+import { onHostEvent } from "./_globals.ts";
+import { toBuffer } from "./_node.ts";
 import type { DefaultEventsMap, EventsMap } from "./typed_events.ts";
 
 /** A Socket.IO codec with the official `socket.io-parser` shape (e.g. socket.io-msgpack-parser). */
@@ -65,11 +66,10 @@ function _on(emitter: Emitter, event: string, fn: Listener): Sub {
 
 /** An attachment as `binaryType` asks for it: ArrayBuffer, Node Buffer or Uint8Array. */
 function _binary(value: Uint8Array, type: string): unknown {
-  const B = nodeBuffer();
   return type === "arraybuffer"
     ? value.buffer.byteLength === value.byteLength ? value.buffer : value.slice().buffer
-    : type === "nodebuffer" && B
-    ? B.from(value.buffer as ArrayBuffer, value.byteOffset, value.byteLength)
+    : type === "nodebuffer"
+    ? toBuffer(value)
     : value;
 }
 
@@ -79,9 +79,9 @@ export class Manager<
   EmitEvents extends EventsMap = ListenEvents,
 > extends Emitter implements SocketManager {
   /** The Engine.IO connection (undefined until the first `open`). */
-  engine!: EngineSocket;
+  declare engine: EngineSocket;
   /** The options. */
-  readonly opts: ManagerOptions;
+  declare readonly opts: ManagerOptions;
   /** The sockets, by namespace. */
   readonly nsps: Record<string, Socket> = {};
   /** The reconnection attempts made since the last success. */
@@ -93,8 +93,8 @@ export class Manager<
   /** Whether a reconnection is scheduled or running. */
   _reconnecting = false;
   /** Whether sockets connect on creation. */
-  readonly _autoConnect: boolean;
-  readonly #uri: string | undefined;
+  declare readonly _autoConnect: boolean;
+  readonly #uri: string | URL | undefined;
   readonly #kit: EngineKit;
   #subs: Sub[] = [];
   _skipReconnect = false;
@@ -103,12 +103,12 @@ export class Manager<
 
   /** Makes a Manager for `uri` (and opens it unless `autoConnect` is false). */
   constructor(
-    uri?: string | Partial<ManagerOptions>,
+    uri?: string | URL | Partial<ManagerOptions>,
     opts?: Partial<ManagerOptions>,
     kit?: EngineKit,
   ) {
     super();
-    if (typeof uri === "object") {
+    if (typeof uri === "object" && !(uri instanceof URL)) {
       opts = uri;
       uri = undefined;
     }
@@ -167,25 +167,23 @@ export class Manager<
     const timeout = this._set.timeout as number | false;
     if (timeout !== false) {
       if (timeout === 0) openSub();
-      const [setTimeout, clearTimeout] = timers(this.opts.useNativeTimers);
-      const timer = setTimeout(() => {
-        openSub();
-        onError(new Error("timeout"));
-        engine.close();
-      }, timeout);
-      this.#unref(timer);
+      const cancel = later(
+        () => {
+          openSub();
+          onError(new Error("timeout"));
+          engine.close();
+        },
+        timeout,
+        this.opts,
+      );
       const clear = openSub;
       openSub = () => {
         clear();
-        clearTimeout(timer);
+        cancel();
       };
     }
     this.#subs.push(openSub, errorSub);
     return this;
-  }
-
-  #unref(timer: unknown): void {
-    if (this.opts.autoUnref) (timer as { unref?: () => void }).unref?.();
   }
 
   #onOpen(): void {
@@ -283,22 +281,21 @@ export class Manager<
         }
       });
     };
-    const [setTimeout, clearTimeout] = timers(this.opts.useNativeTimers);
     // capped exponential, the jitter after the cap, the exponent clamped
     const set = this._set as Record<string, number>;
     const ceiling = Math.min(
       set.reconnectionDelayMax!,
       set.reconnectionDelay! * 2 ** Math.min(this._attempts++, 30),
     );
-    const timer = setTimeout(
+    const cancel = later(
       attempt,
       Math.floor(ceiling * (1 - set.randomizationFactor! * Math.random())),
+      this.opts,
     );
-    this.#unref(timer);
     // the browser says the network is back: no reason to wait for the timer
     const offOnline = onHostEvent("online", attempt);
     const clear = () => {
-      clearTimeout(timer);
+      cancel();
       offOnline();
     };
     this.#subs.push(clear);

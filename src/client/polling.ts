@@ -10,6 +10,7 @@
 import type { Packet } from "../parser/engine_packet.ts";
 import { decodePayload, encodePayload } from "./_codec.ts";
 import { parserError, Transport } from "./_transport.ts";
+import { nodeFetch } from "./_node.ts";
 
 /** Long-polling over `fetch`. */
 export class Polling extends Transport {
@@ -121,6 +122,8 @@ export class Polling extends Transport {
         this.uri("http", this.opts.timestampRequests !== false),
         init,
         controller.signal,
+        // on Node, node:http (unref'd with autoUnref), as the official client
+        this.opts.fetch ?? nodeFetch(this.opts.autoUnref as boolean | undefined),
       );
       if (!res.ok) {
         await res.body?.cancel();

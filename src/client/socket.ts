@@ -12,6 +12,7 @@ import type { Packet } from "../parser/socket_packet.ts";
 import { RESERVED } from "./_codec.ts";
 import { Emitter, type Listener } from "./_emitter.ts";
 import type { EngineSocket } from "./engine.ts";
+import { later } from "./_timers.ts";
 import type {
   AllButLast,
   DecorateAcknowledgements,
@@ -34,8 +35,8 @@ import type {
 export interface SocketManager extends Emitter {
   /** The Engine.IO connection. */
   readonly engine: EngineSocket;
-  /** The options. */
-  readonly opts: object;
+  /** The options (the timers read `useNativeTimers` and `autoUnref`). */
+  readonly opts: { useNativeTimers?: boolean; autoUnref?: boolean };
   /** "opening", "open" or "closed". */
   readonly _readyState: string;
   /** Whether a reconnection is under way. */
@@ -100,15 +101,15 @@ export class Socket<
   EmitEvents extends EventsMap = ListenEvents,
 > extends Emitter {
   /** The Manager. */
-  readonly io: SocketManager;
+  declare readonly io: SocketManager;
   /** The session id on this namespace, once connected (≠ the engine's id). */
-  id: string | undefined;
+  declare id: string | undefined;
   /** Whether connected to the namespace. */
   connected = false;
   /** Whether the last connection recovered the previous session (state recovery). */
   recovered = false;
   /** The auth data or function. */
-  auth: SocketOptions["auth"];
+  declare auth: SocketOptions["auth"];
   /** Events received before the CONNECT. */
   receiveBuffer: unknown[][] = [];
   /** Packets emitted while disconnected. */
@@ -118,11 +119,11 @@ export class Socket<
   /** The `retries` queue. */
   _queue: QueuedPacket[] = [];
   /** The namespace. */
-  readonly nsp: string;
+  declare readonly nsp: string;
   /** The flags of the next emit. */
   flags: Flags = {};
   /** The options. */
-  readonly _opts: SocketOptions;
+  declare readonly _opts: SocketOptions;
   #ids = 0;
   #queueSeq = 0;
   #subs: Sub[] | undefined;
@@ -243,14 +244,18 @@ export class Socket<
       this.acks[id] = ack;
       return;
     }
-    const timer = setTimeout(() => {
-      delete this.acks[id];
-      const i = this.sendBuffer.findIndex((p) => p.id === id);
-      if (i >= 0) this.sendBuffer.splice(i, 1);
-      ack.call(this, new Error("operation has timed out"));
-    }, timeout);
+    const cancel = later(
+      () => {
+        delete this.acks[id];
+        const i = this.sendBuffer.findIndex((p) => p.id === id);
+        if (i >= 0) this.sendBuffer.splice(i, 1);
+        ack.call(this, new Error("operation has timed out"));
+      },
+      timeout,
+      this.io.opts,
+    );
     const fn: Ack = (...args) => {
-      clearTimeout(timer);
+      cancel();
       ack.apply(this, args);
     };
     fn.withError = true;

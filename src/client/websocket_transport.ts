@@ -11,7 +11,8 @@
 import type { Packet } from "../parser/engine_packet.ts";
 import { encodeEngine } from "./_codec.ts";
 import { Transport } from "./_transport.ts";
-import { globalWebSocket, hasDocument, isWorkers, nodeWebSocket } from "./_globals.ts";
+import { globalWebSocket, hasDocument, isWorkers } from "./_globals.ts";
+import { nodeWebSocket } from "./_node.ts";
 
 /** What the transport needs of a WebSocket. */
 interface WebSocketLike {

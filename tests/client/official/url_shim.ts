@@ -11,7 +11,7 @@ import { url as parse } from "../../../src/client/_lookup.ts";
 /** `url()` with the official result shape. */
 export function url(uri: string | undefined, path = "", loc?: Location) {
   const parsed = parse(uri, path, loc);
-  const u = new URL(parsed.source);
+  const u = parsed.url;
   const port = u.port || (/^(https|wss):$/.test(u.protocol) ? "443" : "80");
   return {
     protocol: u.protocol.slice(0, -1),
@@ -20,7 +20,7 @@ export function url(uri: string | undefined, path = "", loc?: Location) {
     path: parsed.path,
     id: parsed.id,
     href: u.protocol + "//" + u.host + (u.port ? "" : ":" + port) + u.pathname + u.search,
-    query: parsed.query,
-    source: parsed.source,
+    query: u.search.slice(1),
+    source: u.href,
   };
 }
