@@ -51,7 +51,7 @@ export function decodePayload(payload: string): EnginePacket[] {
 }
 
 /** Replaces binary values by placeholders (copying only what holds binary). */
-function _deconstruct(value: unknown, out: Uint8Array[]): unknown {
+function deconstruct(value: unknown, out: Uint8Array[]): unknown {
   if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
     out.push(
       value instanceof ArrayBuffer
@@ -63,8 +63,8 @@ function _deconstruct(value: unknown, out: Uint8Array[]): unknown {
   if (value && typeof value === "object" && !(value instanceof Date)) {
     const n = out.length;
     const copy = Array.isArray(value)
-      ? value.map((v) => _deconstruct(v, out))
-      : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, _deconstruct(v, out)]));
+      ? value.map((v) => deconstruct(v, out))
+      : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deconstruct(v, out)]));
     if (out.length > n) return copy;
   }
   return value;
@@ -79,7 +79,7 @@ export function encode(packet: Packet): (string | Uint8Array)[] {
   let type: number = packet.type;
   let data = packet.data;
   if (type === 2 || type === 3) {
-    data = _deconstruct(data, out);
+    data = deconstruct(data, out);
     if (out.length) type += 3;
   }
   const nsp = packet.nsp;
@@ -88,35 +88,35 @@ export function encode(packet: Packet): (string | Uint8Array)[] {
   return [text, ...out];
 }
 
-const _isObject = (v: unknown) => Object.prototype.toString.call(v) === "[object Object]";
-const _isEvent = (v: unknown) =>
+const isObject = (v: unknown) => Object.prototype.toString.call(v) === "[object Object]";
+const isEvent = (v: unknown) =>
   Array.isArray(v) &&
   (typeof v[0] === "number" || typeof v[0] === "string" && !RESERVED.has(v[0]));
 /** socket.io-parser's payload rules, by packet type. */
-const _VALID: ((data: unknown) => boolean)[] = [
-  _isObject,
+const VALID: ((data: unknown) => boolean)[] = [
+  isObject,
   (v) => v === undefined,
-  _isEvent,
+  isEvent,
   Array.isArray,
-  (v) => typeof v === "string" || _isObject(v),
-  _isEvent,
+  (v) => typeof v === "string" || isObject(v),
+  isEvent,
   Array.isArray,
 ];
 
-function _fail(): never {
+function fail(): never {
   throw new SyntaxError("invalid packet");
 }
 
 /** Puts the attachments in place of their placeholders. */
-function _fill(value: unknown, parts: unknown[]): unknown {
+function fill(value: unknown, parts: unknown[]): unknown {
   if (value && typeof value === "object") {
     const v = value as Record<string, unknown>;
     if (v._placeholder === true) {
       return typeof v.num === "number" && v.num >= 0 && v.num < parts.length
         ? parts[v.num]
-        : _fail();
+        : fail();
     }
-    for (const k in v) if (k !== "__proto__") v[k] = _fill(v[k], parts);
+    for (const k in v) if (k !== "__proto__") v[k] = fill(v[k], parts);
   }
   return value;
 }
@@ -136,26 +136,26 @@ export function decoder(binary: (bytes: Uint8Array) => unknown): {
   return {
     add(chunk) {
       if (typeof chunk === "string") {
-        if (pending) _fail();
+        if (pending) fail();
         const m = /^([0-6])(?:([1-9]\d*)-)?(?:(\/[^,]*),?)?(\d*)([^]*)$/.exec(chunk);
-        if (!m || +m[1]! > 4 !== !!m[2] || +m[2]! > 10) _fail();
+        if (!m || +m[1]! > 4 !== !!m[2] || +m[2]! > 10) fail();
         const type = +m[1]! as Packet["type"];
         pending = { type, nsp: m[3] ?? "/" };
         if (m[4]) pending.id = +m[4];
         if (m[5]) {
           const data: unknown = JSON.parse(m[5]);
-          if (!_VALID[type]!(data)) _fail();
+          if (!VALID[type]!(data)) fail();
           pending.data = data;
         }
         if (m[2]) pending.attachments = +m[2];
         parts = [];
       } else if (pending) parts.push(binary(chunk));
-      else _fail();
+      else fail();
       const packet = pending;
       if (parts.length < (packet.attachments ?? 0)) return;
       pending = undefined;
       if (packet.attachments !== undefined) {
-        packet.data = _fill(packet.data, parts);
+        packet.data = fill(packet.data, parts);
         packet.type -= 3;
         delete packet.attachments;
       }

@@ -94,3 +94,9 @@ export interface Emitter {
 const proto = Emitter.prototype;
 proto.addEventListener = proto.on;
 proto.removeListener = proto.removeAllListeners = proto.removeEventListener = proto.off;
+
+/** Listens to `event` on `emitter`; returns the function that stops it. */
+export function subscribe(emitter: Emitter, event: string, fn: Listener): () => void {
+  emitter.on(event, fn);
+  return () => emitter.off(event, fn);
+}

@@ -6,8 +6,7 @@
  * @module
  */
 
-import type { EngineKit } from "./engine.ts";
-import { Manager, type ManagerOptions } from "./manager.ts";
+import { type EngineCtor, Manager, type ManagerOptions } from "./manager.ts";
 import type { Socket, SocketOptions } from "./socket.ts";
 import type { DefaultEventsMap, EventsMap } from "./typed_events.ts";
 import { parseUri, portOf } from "./_uri.ts";
@@ -44,8 +43,8 @@ export type Lookup = <
   opts?: Partial<ClientOptions>,
 ) => Socket<ListenEvents, EmitEvents>;
 
-/** Makes the `io()` of an entry, over its transports. */
-export function lookupWith(kit: EngineKit): Lookup {
+/** Makes the `io()` of an entry, over its engine. */
+export function lookupWith(Engine: EngineCtor): Lookup {
   const cache: Record<string, Manager> = {};
   return function io<
     ListenEvents extends EventsMap = DefaultEventsMap,
@@ -65,8 +64,8 @@ export function lookupWith(kit: EngineKit): Lookup {
       opts.multiplex === false || (cached && parsed.path in cached.nsps);
     // the parsed URI goes down as it is: the engine does not parse it again
     const manager = fresh
-      ? new Manager(parsed.url, opts, kit)
-      : (cache[parsed.id] ??= new Manager(parsed.url, opts, kit));
+      ? new Manager(parsed.url, opts, Engine)
+      : (cache[parsed.id] ??= new Manager(parsed.url, opts, Engine));
     return manager.socket(parsed.path, opts) as unknown as Socket<ListenEvents, EmitEvents>;
   };
 }

@@ -9,48 +9,9 @@
 import type { Packet } from "../parser/engine_packet.ts";
 import { decodeEngine } from "./_codec.ts";
 import { Emitter } from "./_emitter.ts";
+import { parserError, requestUri, TransportError, type TransportOptions } from "./_request.ts";
 
-/** The engine options a transport reads (see `EngineOptions` in engine.ts). */
-export interface TransportOptions {
-  hostname: string;
-  secure: boolean;
-  port: string;
-  path: string;
-  query: Record<string, string>;
-  timestampRequests?: boolean;
-  timestampParam: string;
-  forceBase64?: boolean;
-  withCredentials?: boolean;
-  extraHeaders?: Record<string, string>;
-  protocols?: string | string[];
-  requestTimeout?: number;
-  fetch?: typeof fetch;
-  [option: string]: unknown;
-}
-
-/** The details of a transport error, as in engine.io-client's `TransportError`. */
-export class TransportError extends Error {
-  /** Always `"TransportError"`. */
-  readonly type = "TransportError";
-  /** What failed: an HTTP status, an event or an error. */
-  declare readonly description: unknown;
-  /** The failed response or socket, when there is one. */
-  declare readonly context?: unknown;
-  /** Makes the error. */
-  constructor(reason: string, description: unknown, context?: unknown) {
-    super(reason);
-    this.description = description;
-    this.context = context;
-  }
-}
-
-/**
- * What a malformed packet from the server becomes: engine.io-client's
- * `Error("server error")` with `code: "parser error"`.
- */
-export function parserError(): Error {
-  return Object.assign(new Error("server error"), { code: "parser error" });
-}
+export { parserError, TransportError, type TransportOptions } from "./_request.ts";
 
 /** The states of a transport. */
 export type TransportState = "opening" | "open" | "closed" | "pausing" | "paused";
@@ -91,7 +52,7 @@ export abstract class Transport extends Emitter {
 
   /** Closes the transport (sending the close packet where the transport has one). */
   close(): this {
-    if (this.readyState === "opening" || this.readyState === "open") {
+    if (this.readyState.startsWith("open")) { // "opening" or "open"
       this.doClose();
       this.onClose();
     }
@@ -113,60 +74,37 @@ export abstract class Transport extends Emitter {
   protected abstract doClose(): void;
   protected abstract write(packets: Packet[]): void;
 
-  protected onOpen(): void {
+  /** Reported by the transport itself (and `_ws.ts`). */
+  onOpen(): void {
     this.readyState = "open";
     this.writable = true;
     this.emit("open");
   }
 
-  protected onData(data: string | Uint8Array): void {
+  /** Reported by the transport itself (and `_ws.ts`). */
+  onData(data: string | Uint8Array): void {
     let packet: Packet;
     try {
       packet = decodeEngine(data);
     } catch {
       return void this.emit("error", parserError());
     }
-    this.onPacket(packet);
-  }
-
-  protected onPacket(packet: Packet): void {
     this.emit("packet", packet);
   }
 
-  protected onError(reason: string, description: unknown, context?: unknown): void {
+  /** Reported by the transport itself (and `_ws.ts`). */
+  onError(reason: string, description: unknown, context?: unknown): void {
     this.emit("error", new TransportError(reason, description, context));
   }
 
-  protected onClose(details?: unknown): void {
+  /** Reported by the transport itself (and `_ws.ts`). */
+  onClose(details?: unknown): void {
     this.readyState = "closed";
     this.emit("close", details);
   }
 
-  /** The request URI for `schema` ("http(s)" or "ws(s)"), with the query (never empty: EIO, transport). */
+  /** The request URI for `schema` ("http(s)" or "ws(s)"), with the query. */
   protected uri(schema: string, timestamps: boolean): string {
-    const o = this.opts;
-    const query = new URLSearchParams(this.query);
-    if (timestamps) query.set(o.timestampParam, Math.random().toString(36).slice(2, 10));
-    if (o.forceBase64) query.set("b64", "1");
-    const host = o.hostname.includes(":") ? "[" + o.hostname + "]" : o.hostname;
-    const port = o.port && o.port !== (o.secure ? "443" : "80") ? ":" + o.port : "";
-    return schema + (o.secure ? "s" : "") + "://" + host + port + o.path + "?" + query;
-  }
-
-  /** `fetch` (or `using`) with the extra headers, credentials mode and abort signal. */
-  protected request(
-    uri: string,
-    init: RequestInit,
-    signal: AbortSignal,
-    using: typeof fetch | undefined = this.opts.fetch,
-  ): Promise<Response> {
-    const o = this.opts;
-    const headers = { ...o.extraHeaders, ...(init.headers as Record<string, string>) };
-    return (using ?? fetch)(uri, {
-      ...init,
-      headers,
-      signal,
-      credentials: o.withCredentials ? "include" : "omit",
-    });
+    return requestUri(this.opts, this.query, schema, timestamps);
   }
 }

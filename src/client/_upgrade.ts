@@ -10,41 +10,40 @@
 
 import type { Packet } from "../parser/engine_packet.ts";
 import type { Transport, TransportCtor } from "./_transport.ts";
-import { type EngineOptions, EngineSocket } from "./engine.ts";
+import type { EngineCore } from "./_engine_core.ts";
 
-/** The first transport: WebSocket if `rememberUpgrade` and the last connection upgraded to it. */
-export function choose(ctors: TransportCtor[], opts: EngineOptions): TransportCtor | undefined {
-  return (opts.rememberUpgrade && EngineSocket.priorWebsocketSuccess &&
-    ctors.find((c) => c.transportName === "websocket")) || ctors[0];
+/** What the probe uses of the full engine (engine.ts imports this file, not the reverse). */
+interface EngineSocket extends EngineCore {
+  transport: Transport;
+  _ctors(): TransportCtor[];
+  _createTransport(Ctor: TransportCtor): Transport;
+  _setTransport(transport: Transport): void;
 }
 
 /** Probes each transport the server offers and this client has; upgrades `socket` on success. */
 export function probe(socket: EngineSocket, upgrades: string[]): void {
   for (const Ctor of socket._ctors()) {
-    if (upgrades.includes(Ctor.transportName)) _probe(socket, Ctor);
+    if (upgrades.includes(Ctor.transportName)) probeOne(socket, Ctor);
   }
 }
 
-function _probe(socket: EngineSocket, Ctor: TransportCtor): void {
+function probeOne(socket: EngineSocket, Ctor: TransportCtor): void {
   const name = Ctor.transportName;
   let transport: Transport | undefined = socket._createTransport(Ctor);
   let failed = false;
-  EngineSocket.priorWebsocketSuccess = false;
+  setPrior(socket, false);
 
+  const fail = (message: string) =>
+    socket.emit("upgradeError", Object.assign(new Error(message), { transport: name }));
   const onOpen = () => {
     if (failed) return;
     transport!.send([{ type: "ping", data: "probe" }]);
     transport!.once("packet", (packet: Packet) => {
       if (failed) return;
-      if (packet.type !== "pong" || packet.data !== "probe") {
-        return socket.emit(
-          "upgradeError",
-          Object.assign(new Error("probe error"), { transport: name }),
-        );
-      }
+      if (packet.type !== "pong" || packet.data !== "probe") return fail("probe error");
       socket.upgrading = true;
       socket.emit("upgrading", transport);
-      EngineSocket.priorWebsocketSuccess = name === "websocket";
+      setPrior(socket, name === "websocket");
       socket.transport.pause!(() => {
         if (failed || socket.readyState === "closed") return;
         cleanup();
@@ -65,11 +64,8 @@ function _probe(socket: EngineSocket, Ctor: TransportCtor): void {
     transport = undefined;
   };
   const onError = (err: unknown) => {
-    const error = Object.assign(new Error("probe error: " + ((err as Error)?.message ?? err)), {
-      transport: name,
-    });
     freeze();
-    socket.emit("upgradeError", error);
+    fail("probe error: " + ((err as Error)?.message ?? err));
   };
   const onTransportClose = () => onError("transport closed");
   const onClose = () => onError("socket closed");
@@ -84,4 +80,10 @@ function _probe(socket: EngineSocket, Ctor: TransportCtor): void {
   transport.once("open", onOpen).once("error", onError).once("close", onTransportClose);
   socket.once("close", onClose).once("upgrading", onUpgrade);
   transport.open();
+}
+
+/** `priorWebsocketSuccess`, on the socket's class. */
+function setPrior(socket: EngineSocket, value: boolean): void {
+  (socket.constructor as unknown as { priorWebsocketSuccess: boolean }).priorWebsocketSuccess =
+    value;
 }

@@ -13,31 +13,22 @@
  * @module
  */
 
-import { choose, probe } from "./_upgrade.ts";
-import type { EngineKit } from "./engine.ts";
+import { EngineSocket } from "./engine.ts";
 import { type Lookup, lookupWith } from "./_lookup.ts";
-import { Manager as BaseManager } from "./manager.ts";
-import { Polling } from "./polling.ts";
+import { type EngineCtor, Manager as BaseManager } from "./manager.ts";
 import type { DefaultEventsMap, EventsMap } from "./typed_events.ts";
-import { WebSocketTransport } from "./websocket_transport.ts";
-
-const kit: EngineKit = {
-  transports: { polling: Polling, websocket: WebSocketTransport },
-  choose,
-  probe,
-};
 
 /** A connection to a server, with polling, WebSocket and the upgrade between them. */
 export class Manager<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
 > extends BaseManager<ListenEvents, EmitEvents> {
-  /** The transports of this entry. */
-  static kit: EngineKit = kit;
+  /** The engine of this entry. */
+  static Engine: EngineCtor = EngineSocket;
 }
 
 /** Connects to a server and returns the socket of the URI's namespace. */
-export const io: Lookup = lookupWith(kit);
+export const io: Lookup = lookupWith(EngineSocket);
 
 export { protocol } from "../parser/socket_packet.ts";
 export { Socket, type SocketOptions } from "./socket.ts";

@@ -13,8 +13,8 @@
 
 import type { Packet } from "../parser/socket_packet.ts";
 import { decoder, encode } from "./_codec.ts";
-import { Emitter, type Listener } from "./_emitter.ts";
-import { type EngineKit, type EngineOptions, EngineSocket } from "./engine.ts";
+import { Emitter, subscribe } from "./_emitter.ts";
+import type { EngineCore, EngineOptions } from "./_engine_core.ts";
 import { Socket, type SocketManager, type SocketOptions } from "./socket.ts";
 import { later } from "./_timers.ts";
 import { onHostEvent } from "./_globals.ts";
@@ -59,13 +59,11 @@ export interface ManagerOptions extends EngineOptions {
 
 type Sub = () => void;
 
-function _on(emitter: Emitter, event: string, fn: Listener): Sub {
-  emitter.on(event, fn);
-  return () => emitter.off(event, fn);
-}
+/** An engine class: the full one (`EngineSocket`) or the WebSocket-only one. */
+export type EngineCtor = new (uri: string | URL | undefined, opts: EngineOptions) => EngineCore;
 
 /** An attachment as `binaryType` asks for it: ArrayBuffer, Node Buffer or Uint8Array. */
-function _binary(value: Uint8Array, type: string): unknown {
+function asBinaryType(value: Uint8Array, type: string): unknown {
   return type === "arraybuffer"
     ? value.buffer.byteLength === value.byteLength ? value.buffer : value.slice().buffer
     : type === "nodebuffer"
@@ -79,7 +77,7 @@ export class Manager<
   EmitEvents extends EventsMap = ListenEvents,
 > extends Emitter implements SocketManager {
   /** The Engine.IO connection (undefined until the first `open`). */
-  declare engine: EngineSocket;
+  declare engine: EngineCore;
   /** The options. */
   declare readonly opts: ManagerOptions;
   /** The sockets, by namespace. */
@@ -95,7 +93,7 @@ export class Manager<
   /** Whether sockets connect on creation. */
   declare readonly _autoConnect: boolean;
   readonly #uri: string | URL | undefined;
-  readonly #kit: EngineKit;
+  readonly #Engine: EngineCtor;
   #subs: Sub[] = [];
   _skipReconnect = false;
   #encode: (packet: Packet) => unknown[];
@@ -105,14 +103,14 @@ export class Manager<
   constructor(
     uri?: string | URL | Partial<ManagerOptions>,
     opts?: Partial<ManagerOptions>,
-    kit?: EngineKit,
+    Engine?: EngineCtor,
   ) {
     super();
     if (typeof uri === "object" && !(uri instanceof URL)) {
       opts = uri;
       uri = undefined;
     }
-    this.#kit = kit ?? (this.constructor as unknown as { kit: EngineKit }).kit;
+    this.#Engine = Engine ?? (this.constructor as unknown as { Engine: EngineCtor }).Engine;
     this.opts = opts = { ...opts, path: opts?.path ?? "/socket.io" };
     this.#uri = uri;
     this.reconnection(opts.reconnection !== false)
@@ -131,7 +129,7 @@ export class Manager<
       this.#decoder = decoder;
     } else {
       this.#encode = encode;
-      const d = decoder((bytes) => _binary(bytes, this.engine.binaryType));
+      const d = decoder((bytes) => asBinaryType(bytes, this.engine.binaryType));
       this.#decoder = {
         add: (chunk) => {
           const packet = d.add(chunk as string);
@@ -147,10 +145,10 @@ export class Manager<
   /** Opens the connection; `fn` gets the error, if any (then no reconnection is scheduled). */
   open(fn?: (err?: Error) => void): this {
     if (this._readyState.includes("open")) return this;
-    const engine = this.engine = new EngineSocket(this.#uri, this.opts, this.#kit);
+    const engine = this.engine = new this.#Engine(this.#uri, this.opts);
     this._readyState = "opening";
     this._skipReconnect = false;
-    let openSub = _on(engine, "open", () => {
+    let openSub = subscribe(engine, "open", () => {
       this.#onOpen();
       fn?.();
     });
@@ -163,7 +161,7 @@ export class Manager<
         this.#reconnect();
       }
     };
-    const errorSub = _on(engine, "error", onError);
+    const errorSub = subscribe(engine, "error", onError);
     const timeout = this._set.timeout as number | false;
     if (timeout !== false) {
       if (timeout === 0) openSub();
@@ -192,16 +190,16 @@ export class Manager<
     this.emitReserved("open");
     const engine = this.engine;
     this.#subs.push(
-      _on(engine, "ping", () => this.emitReserved("ping")),
-      _on(engine, "data", (data: unknown) => {
+      subscribe(engine, "ping", () => this.emitReserved("ping")),
+      subscribe(engine, "data", (data: unknown) => {
         try {
           this.#decoder.add(data);
         } catch (err) {
           this.#onClose("parse error", err as Error);
         }
       }),
-      _on(engine, "error", (err: Error) => this.emitReserved("error", err)),
-      _on(
+      subscribe(engine, "error", (err: Error) => this.emitReserved("error", err)),
+      subscribe(
         engine,
         "close",
         (reason: string, description: unknown) => this.#onClose(reason, description),

@@ -10,6 +10,7 @@
 import type { Packet } from "../parser/engine_packet.ts";
 import { decodePayload, encodePayload } from "./_codec.ts";
 import { parserError, Transport } from "./_transport.ts";
+import { request } from "./_request.ts";
 import { nodeFetch } from "./_node.ts";
 
 /** Long-polling over `fetch`. */
@@ -97,7 +98,7 @@ export class Polling extends Transport {
       if (packet.type === "close") {
         return this.onClose({ description: "transport closed by the server" });
       }
-      this.onPacket(packet);
+      this.emit("packet", packet);
     }
     if (this.readyState === "closed") return;
     this.#polling = false;
@@ -118,7 +119,8 @@ export class Polling extends Transport {
         init.body = body;
         init.headers = { "content-type": "text/plain;charset=UTF-8" };
       }
-      const res = await this.request(
+      const res = await request(
+        this.opts,
         this.uri("http", this.opts.timestampRequests !== false),
         init,
         controller.signal,

@@ -10,8 +10,8 @@
 
 import type { Packet } from "../parser/socket_packet.ts";
 import { RESERVED } from "./_codec.ts";
-import { Emitter, type Listener } from "./_emitter.ts";
-import type { EngineSocket } from "./engine.ts";
+import { Emitter, type Listener, subscribe } from "./_emitter.ts";
+import type { EngineCore } from "./_engine_core.ts";
 import { later } from "./_timers.ts";
 import type {
   AllButLast,
@@ -34,7 +34,7 @@ import type {
  */
 export interface SocketManager extends Emitter {
   /** The Engine.IO connection. */
-  readonly engine: EngineSocket;
+  readonly engine: EngineCore;
   /** The options (the timers read `useNativeTimers` and `autoUnref`). */
   readonly opts: { useNativeTimers?: boolean; autoUnref?: boolean };
   /** "opening", "open" or "closed". */
@@ -157,17 +157,14 @@ export class Socket<
     if (this.connected) return this;
     const io = this.io;
     if (!this.#subs) {
-      const on = (event: string, fn: Listener): Sub => {
-        io.on(event, fn);
-        return () => io.off(event, fn);
-      };
       this.#subs = [
-        on("open", () => this.#onOpen()),
-        on("packet", (packet: Packet) => this.onpacket(packet)),
-        on("error", (err: Error) => {
+        subscribe(io, "open", () => this.#onOpen()),
+        subscribe(io, "packet", (packet: Packet) => this.onpacket(packet)),
+        subscribe(io, "error", (err: Error) => {
           if (!this.connected) this.emitReserved("connect_error", err);
         }),
-        on(
+        subscribe(
+          io,
           "close",
           (reason: DisconnectReason, description?: DisconnectDescription) =>
             this.#onClose(reason, description),

@@ -1,0 +1,153 @@
+/**
+ * `sio-edge/client/websocket`, the WebSocket-only entry, in the runtime
+ * running this file against the official server and sio-edge: its engine is
+ * one WebSocket (no polling, no upgrade, no transport classes, which its
+ * import graph shows), and it keeps the client's behaviour: acks and
+ * timeouts, binary both ways, an engine close recovered, a server restart
+ * survived with the buffered emit sent once and `auth` called again.
+ */
+
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { readFileSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { type ClientOptions, io, type Socket } from "../../src/client/websocket.ts";
+import { type RunningServer, targets } from "./_servers.ts";
+
+const CLIENT = fileURLToPath(new URL("../../src/client/", import.meta.url));
+
+/** The client files `file` imports values from, transitively (type-only imports left out). */
+function valueImports(file: string, seen = new Set<string>()): Set<string> {
+  const text = readFileSync(CLIENT + file, "utf8");
+  for (const m of text.matchAll(/^(?:import|export) (?!type\b)[^;]*?from "\.\/([\w.]+\.ts)"/gms)) {
+    const dep = m[1]!;
+    if (!seen.has(dep)) {
+      seen.add(dep);
+      valueImports(dep, seen);
+    }
+  }
+  return seen;
+}
+
+function once<T = unknown[]>(socket: Socket, event: string, timeoutMs = 5_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no "${event}" in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    socket.once(event, (...args: unknown[]) => {
+      clearTimeout(timer);
+      resolve(args as T);
+    });
+  });
+}
+
+function connect(url: string, opts: Partial<ClientOptions> = {}): Promise<Socket> {
+  const socket = io(url, {
+    forceNew: true,
+    reconnectionDelay: 100,
+    reconnectionDelayMax: 200,
+    ...opts,
+  });
+  return once(socket, "connect").then(() => socket);
+}
+
+describe("sio-edge/client/websocket", () => {
+  it("imports no polling, upgrade or transport-layer code", () => {
+    const files = valueImports("websocket.ts");
+    for (
+      const file of [
+        "polling.ts",
+        "_upgrade.ts",
+        "_transport.ts",
+        "engine.ts",
+        "websocket_transport.ts",
+      ]
+    ) {
+      assert.ok(!files.has(file), `websocket.ts reaches ${file}`);
+    }
+    assert.ok(files.has("websocket_engine.ts") && files.has("_engine_core.ts"));
+    // the full entry does reach them (the check above can fail)
+    assert.ok(valueImports("client.ts").has("polling.ts"));
+  });
+});
+
+for (const target of targets()) {
+  describe(`sio-edge/client/websocket against ${target.name}`, () => {
+    let server: RunningServer;
+    before(async () => {
+      server = await target.start();
+    });
+    after(() => server.close());
+
+    it("emit with ack, emitWithAck with a timeout, binary both ways, over one WebSocket", async () => {
+      const socket = await connect(server.url);
+      try {
+        assert.equal(socket.io.engine.transport.name, "websocket");
+        const bytes = new Uint8Array([0, 1, 254, 255]);
+        const answer = await new Promise<unknown[]>((resolve) =>
+          socket.emit("echo", "héllo ✓", { b: bytes }, (...args: unknown[]) => resolve(args))
+        );
+        assert.equal(answer[0], "héllo ✓");
+        const back = (answer[1] as { b: Buffer }).b;
+        assert.ok(Buffer.isBuffer(back));
+        assert.deepEqual(new Uint8Array(back), bytes);
+        assert.equal(await socket.timeout(2_000).emitWithAck("echo", 42), 42);
+        await assert.rejects(socket.timeout(50).emitWithAck("silent"), {
+          message: "operation has timed out",
+        });
+        socket.io.engine.binaryType = "arraybuffer";
+        const echoed = once<[ArrayBuffer]>(socket, "echo");
+        socket.emit("emit-back", new Uint16Array([513]));
+        const [buffer] = await echoed;
+        assert.ok(buffer instanceof ArrayBuffer);
+        assert.deepEqual([...new Uint8Array(buffer)], [1, 2]);
+      } finally {
+        socket.disconnect();
+      }
+    });
+
+    it("an engine close: recovered === true, the same id, missed events delivered", async () => {
+      const socket = await connect(server.url);
+      try {
+        const id = socket.id;
+        await socket.emitWithAck("join", "r");
+        const missed = once<unknown[]>(socket, "missed");
+        const disconnected = once<[string]>(socket, "disconnect");
+        socket.emit("drop");
+        assert.equal((await disconnected)[0], "transport close");
+        await once(socket, "connect");
+        assert.equal(socket.recovered, true);
+        assert.equal(socket.id, id);
+        assert.equal((await missed)[0], 1);
+      } finally {
+        socket.disconnect();
+      }
+    });
+
+    it("a server restart: reconnects, the buffered emit delivered once, auth called each time", async () => {
+      let calls = 0;
+      const socket = await connect(server.url, { auth: (cb) => cb({ n: ++calls }) });
+      try {
+        const port = server.port;
+        const down = once<[string]>(socket, "disconnect");
+        await server.close();
+        assert.match((await down)[0], /^transport (close|error)$/);
+        const received: unknown[] = [];
+        socket.on("echo", (...args: unknown[]) => received.push(args[0]));
+        socket.emit("emit-back", "buffered");
+        assert.equal(socket.sendBuffer.length, 1);
+        await new Promise((r) => setTimeout(r, 300));
+        server = await target.start(port);
+        await once(socket, "connect", 10_000);
+        assert.equal(((await socket.emitWithAck("auth")) as { n: number }).n, calls);
+        assert.ok(calls >= 2);
+        await new Promise((r) => setTimeout(r, 100));
+        assert.deepEqual(received, ["buffered"]);
+      } finally {
+        socket.disconnect();
+      }
+    });
+  });
+}
