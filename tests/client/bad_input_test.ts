@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { io, type Socket } from "../../src/client/client.ts";
+import { io as ioWebSocket } from "../../src/client/websocket.ts";
 
 const HANDSHAKE = "0" + JSON.stringify({
   sid: "sid1",
@@ -155,5 +156,82 @@ describe("client: bad input from a server", () => {
     await closed;
     assert.equal(server.state.hanging, 0);
     assert.deepEqual(server.posts.slice(-2), ["41", "1"]);
+  });
+});
+
+/**
+ * A WebSocket server as the `fetch` option sees one on Workers: the answer
+ * carries a `webSocket` (here a fake) that, once accepted, sends `frames`;
+ * later frames are sent by `push`. Records what the client sends and whether
+ * it closed the socket.
+ */
+function scriptedWebSocket(frames: string[]) {
+  const sent: unknown[] = [];
+  const ws = {
+    binaryType: "blob",
+    closed: false,
+    onopen: null as ((e: unknown) => void) | null,
+    onclose: null as ((e: unknown) => void) | null,
+    onmessage: null as ((e: { data: unknown }) => void) | null,
+    onerror: null as ((e: unknown) => void) | null,
+    send: (data: unknown) => sent.push(data),
+    close: () => (ws.closed = true),
+    accept: () => setTimeout(() => frames.forEach(push)),
+  };
+  const push = (data: string) => ws.onmessage?.({ data });
+  const fetch =
+    (() => Promise.resolve({ status: 101, webSocket: ws })) as unknown as typeof globalThis.fetch;
+  return { fetch, ws, sent, push };
+}
+
+describe("client/websocket: bad input from a server", () => {
+  const OPTS = { forceNew: true, reconnection: false };
+
+  it("a server that never answers the handshake: connect_error 'timeout', the socket closed", async () => {
+    const server = scriptedWebSocket([]);
+    const socket = ioWebSocket("http://sio.test", { ...OPTS, fetch: server.fetch, timeout: 50 });
+    const [err] = await next<[Error]>(socket, "connect_error");
+    assert.equal(err.message, "timeout");
+    assert.equal(server.ws.closed, true);
+    socket.disconnect();
+  });
+
+  it("a malformed handshake: connect_error 'server error' (code 'parser error')", async () => {
+    const server = scriptedWebSocket(["0{not json"]);
+    const socket = ioWebSocket("http://sio.test", { ...OPTS, fetch: server.fetch });
+    const [err] = await next<[Error & { code?: string }]>(socket, "connect_error");
+    assert.equal(err.message, "server error");
+    assert.equal(err.code, "parser error");
+    assert.equal(server.ws.closed, true);
+    socket.disconnect();
+  });
+
+  it("no WebSocket in the answer: connect_error 'websocket error' with the status", async () => {
+    const refusing = (() => Promise.resolve(new Response("no", { status: 400 }))) as typeof fetch;
+    const socket = ioWebSocket("http://sio.test", { ...OPTS, fetch: refusing });
+    const [err] = await next<[Error & { type?: string; description?: unknown }]>(
+      socket,
+      "connect_error",
+    );
+    assert.equal(err.message, "websocket error");
+    assert.equal(err.type, "TransportError");
+    assert.equal(err.description, 400);
+    socket.disconnect();
+  });
+
+  it("malformed packets once connected: 'transport error' (Engine.IO), 'parse error' (Socket.IO)", async () => {
+    for (const [bad, reason] of [["9garbage", "transport error"], ['42["ok"', "parse error"]]) {
+      const server = scriptedWebSocket([HANDSHAKE, '40{"sid":"a"}']);
+      const socket = ioWebSocket("http://sio.test", { ...OPTS, fetch: server.fetch });
+      await next(socket, "connect");
+      assert.equal(socket.id, "a");
+      assert.equal(socket.io.engine.transport.name, "websocket");
+      assert.deepEqual(server.sent, ["40"]);
+      const closed = next<[string]>(socket, "disconnect");
+      server.push(bad!);
+      assert.equal((await closed)[0], reason);
+      assert.equal(server.ws.closed, true);
+      socket.disconnect();
+    }
   });
 });
