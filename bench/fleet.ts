@@ -7,9 +7,11 @@
  * and Deno, in one run.
  *
  * Usage: `bun bench/fleet.ts [--quick] [--reps N] [--clients N] [--messages N] [--fetches N]
- * [--only a,b]`. Writes bench/results/fleet-<time>.json and prints the tables for BENCHMARKS.md.
+ * [--only a,b] [--client redis|ioredis]`. Writes bench/results/fleet-<time>.json and prints the tables for BENCHMARKS.md.
  * With `FLEET_PROFILE_DIR=<dir>`, every Node and Deno server writes a V8 CPU profile there
  * (`--cpu-prof`, a directory per server; read them with `bun bench/profile_summary.ts <file>`).
+ * With `FLEET_TRACE_DIR=<dir>`, every server writes the timestamps of its fetchSockets traffic
+ * there (node-redis only; `bun bench/fleet_trace.ts <dir>` lines them up).
  *
  * @module
  */
@@ -34,6 +36,12 @@ const flag = (name: string, fallback: number) => {
   return i === -1 ? fallback : Number(args[i + 1]);
 };
 const QUICK = args.includes("--quick");
+const clientAt = args.indexOf("--client");
+/** `--client ioredis`: every server of every fleet on ioredis 5 instead of node-redis 5. */
+const CLIENT = clientAt === -1 ? "redis" : args[clientAt + 1]!;
+if (CLIENT !== "redis" && CLIENT !== "ioredis") {
+  throw new Error(`--client redis|ioredis, not ${CLIENT}`);
+}
 const onlyAt = args.indexOf("--only");
 /** `--only edge-node,official-node` runs some fleets (the first one is the reference). */
 const FLEETS: FleetKind[] = onlyAt === -1
@@ -47,6 +55,7 @@ const CONFIG = {
   warmUp: 200,
   fetches: flag("--fetches", QUICK ? 100 : 300),
   reps: flag("--reps", QUICK ? 1 : 3),
+  client: CLIENT,
   timeoutMs: 120_000,
 };
 
@@ -56,6 +65,13 @@ interface Node {
 }
 
 const PROFILE_DIR = process.env.FLEET_PROFILE_DIR;
+const TRACE_DIR = process.env.FLEET_TRACE_DIR;
+let traced = 0;
+/** `<dir>/<fleet>-<run>-<node>.jsonl`; node 0 is the one that broadcasts and fetches. */
+const traceFile = (kind: FleetKind) => {
+  const n = traced++;
+  return `${TRACE_DIR}/${kind}-${Math.floor(n / CONFIG.nodes)}-${n % CONFIG.nodes}.jsonl`;
+};
 let profiled = 0;
 const prof = (kind: FleetKind) =>
   PROFILE_DIR
@@ -89,7 +105,12 @@ async function startNode(kind: FleetKind, redisUrl: string): Promise<Node> {
   const [cmd, argv] = command(kind);
   const child = spawn(cmd, argv, {
     cwd: ROOT,
-    env: { ...process.env, REDIS_URL: redisUrl },
+    env: {
+      ...process.env,
+      REDIS_URL: redisUrl,
+      FLEET_REDIS_CLIENT: CLIENT,
+      ...(TRACE_DIR ? { FLEET_TRACE: traceFile(kind) } : {}),
+    },
     stdio: ["pipe", "pipe", "inherit"],
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -263,7 +284,7 @@ const summary = Object.fromEntries(FLEETS.map((kind) => {
 }));
 const official = summary["official-node"] ?? summary[FLEETS[0]!]!;
 const lines = [
-  `Fleet: ${CONFIG.nodes} nodes, ${CONFIG.clients} clients, ${CONFIG.messages} broadcasts of ${CONFIG.size} B from one node, ${CONFIG.fetches} fetchSockets; median of ${CONFIG.reps} (${cpus().length} cores, load ${
+  `Fleet: ${CONFIG.nodes} nodes, ${CONFIG.clients} clients, ${CONFIG.messages} broadcasts of ${CONFIG.size} B from one node, ${CONFIG.fetches} fetchSockets, ${CONFIG.client}; median of ${CONFIG.reps} (${cpus().length} cores, load ${
     loadavg()[0]!.toFixed(1)
   }, ${Math.round((Date.now() - started) / 1000)} s)`,
   "",

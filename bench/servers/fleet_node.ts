@@ -2,7 +2,8 @@
  * One node of the fleet benchmark: `fleet_node.ts <edge|official>` with
  * `REDIS_URL`. `official` is socket.io 4.8 with @socket.io/redis-adapter 8.3
  * on Node; `edge` is sio-edge with `sio-edge/redis` on whichever runtime runs
- * this file. Both use node-redis. Prints `listening <port>`.
+ * this file. Both use node-redis (ioredis with `FLEET_REDIS_CLIENT=ioredis`).
+ * Prints `listening <port>`.
  *
  * Control, over the "/control" namespace (acknowledged):
  * `broadcast(count, size)` emits `count` messages of `size` bytes to every
@@ -20,10 +21,61 @@ type Any = any;
 const impl = process.argv[2];
 const url = process.env.REDIS_URL!;
 
-const pub = createClient({ url });
-const sub = pub.duplicate();
-for (const c of [pub, sub]) c.on("error", () => {});
-await Promise.all([pub.connect(), sub.connect()]);
+/** `FLEET_REDIS_CLIENT=ioredis`: ioredis 5 instead of node-redis 5, for both kinds of node. */
+const IOREDIS = process.env.FLEET_REDIS_CLIENT === "ioredis";
+let pub: Any;
+let sub: Any;
+if (IOREDIS) {
+  const { Redis } = await import("ioredis");
+  pub = new Redis(url);
+  sub = pub.duplicate();
+  for (const c of [pub, sub]) c.on("error", () => {});
+  await Promise.all(
+    [pub, sub].map((c: Any) =>
+      new Promise((r) => c.status === "ready" ? r(0) : c.once("ready", r))
+    ),
+  );
+} else {
+  pub = createClient({ url });
+  sub = pub.duplicate();
+  for (const c of [pub, sub]) c.on("error", () => {});
+  await Promise.all([pub.connect(), sub.connect()]);
+}
+
+/**
+ * `FLEET_TRACE=<file>`: timestamps (ms since the epoch, sub-ms) of every
+ * fetchSockets call, PUBLISH, PUBSUB command and received message, written on
+ * exit as JSON lines, for `bench/fleet_trace.ts` to line up across the nodes
+ * (node-redis only: the hooks are its methods).
+ */
+const TRACE = IOREDIS ? undefined : process.env.FLEET_TRACE;
+const trace: [number, string, string, number][] = [];
+const now = () => performance.timeOrigin + performance.now();
+if (TRACE) {
+  const c = pub as Any;
+  const publish = c.publish.bind(c);
+  c.publish = (channel: string, message: { length: number }) => {
+    trace.push([now(), "pub", channel, message.length]);
+    return publish(channel, message);
+  };
+  const send = c.sendCommand.bind(c);
+  c.sendCommand = (args: string[], ...rest: unknown[]) => {
+    trace.push([now(), "cmd", args.join(" "), 0]);
+    const reply = send(args, ...rest);
+    reply.then(() => trace.push([now(), "reply", args.join(" "), 0]));
+    return reply;
+  };
+  const s = sub as Any;
+  for (const name of ["subscribe", "pSubscribe"]) {
+    const original = s[name].bind(s);
+    s[name] = (channels: unknown, listener: Any, buffers: unknown) =>
+      original(channels, (message: { length: number }, channel: string) => {
+        trace.push([now(), "recv", String(channel), message.length]);
+        listener(message, channel);
+        trace.push([now(), "handled", String(channel), 0]);
+      }, buffers);
+  }
+}
 
 function install(io: Any): void {
   io.of("/control").on("connection", (socket: Any) => {
@@ -37,7 +89,9 @@ function install(io: Any): void {
       let sockets = 0;
       for (let i = 0; i < times; i++) {
         const start = performance.now();
+        if (TRACE) trace.push([now(), "fetch", "", i]);
         sockets = (await io.fetchSockets()).length;
+        if (TRACE) trace.push([now(), "fetched", "", i]);
         latencies.push(performance.now() - start);
       }
       ack({ latencies, sockets });
@@ -66,5 +120,11 @@ if (impl === "official") {
   port = (await serve(io, { port: 0, hostname: "127.0.0.1" })).port;
 }
 process.stdout.write(`listening ${port}\n`);
-process.stdin.on("end", () => process.exit(0));
+process.stdin.on("end", async () => {
+  if (TRACE) {
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(TRACE, trace.map((t) => JSON.stringify(t)).join("\n") + "\n");
+  }
+  process.exit(0);
+});
 process.stdin.resume();
