@@ -236,24 +236,22 @@ export abstract class ClusterAdapter extends Adapter {
 
   /** The matching sockets of every server (others as {@link SocketDetails}). */
   override async fetchSockets(opts: BroadcastOptions): Promise<(AdapterSocket | SocketDetails)[]> {
-    const [local, count] = await Promise.all([super.fetchSockets(opts), this.serverCount()]);
-    const expected = count - 1;
-    if (opts.flags?.local || expected <= 0) return local;
-    const requestId = hexId(8);
+    const local = await super.fetchSockets(opts);
+    if (opts.flags?.local) return local;
     return await new Promise((resolve, reject) => {
-      this.#requests.add<AdapterSocket | SocketDetails>(
-        requestId,
-        "fetch",
-        expected,
-        local,
-        opts.flags?.timeout || this.requestsTimeout,
-        (err, results) => (err ? reject(err) : resolve(results)),
-        responsesTimeoutError,
-      );
-      void this.#publish({
-        type: MessageType.FETCH_SOCKETS,
-        data: { opts: encodeOptions(opts), requestId },
-      });
+      this.#requests.ask<AdapterSocket | SocketDetails>({
+        kind: "fetch",
+        newId: () => hexId(8),
+        results: local,
+        timeoutMs: opts.flags?.timeout || this.requestsTimeout,
+        timeoutError: responsesTimeoutError,
+        serverCount: () => this.serverCount(),
+        publish: (requestId) =>
+          void this.#publish({
+            type: MessageType.FETCH_SOCKETS,
+            data: { opts: encodeOptions(opts), requestId },
+          }),
+      }, (err, results) => (err ? reject(err) : resolve(results)));
     });
   }
 

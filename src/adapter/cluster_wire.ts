@@ -8,7 +8,7 @@
  */
 
 import type { Clock, TimerHandle } from "../util/clock.ts";
-import { isBinary, toUint8Array } from "../parser/socket_packet.ts";
+import { hasBinary, isBinary, toUint8Array } from "../parser/socket_packet.ts";
 import type {
   AdapterSocket,
   BroadcastFlags,
@@ -63,10 +63,12 @@ export function describeSocket(socket: AdapterSocket): SocketDetails {
 /**
  * `JSON.stringify` with binary written as `{"type":"Buffer","data":[...]}`,
  * which is what an official node sends for a Buffer in a JSON request.
+ * `binary`: whether `value` holds binary, when the caller knows it more
+ * cheaply than the walk over all of it.
  */
-export function stringify(value: unknown): string {
+export function stringify(value: unknown, binary: boolean = hasBinary(value)): string {
   // a replacer costs a call per key: only when there is binary to rewrite
-  if (!hasBinary(value)) return JSON.stringify(value);
+  if (!binary) return JSON.stringify(value);
   return JSON.stringify(value, function (this: unknown, key: string, v: unknown) {
     const raw = (this as Record<string, unknown>)[key];
     if (isBinary(raw)) return { type: "Buffer", data: [...toUint8Array(raw)] };
@@ -74,16 +76,18 @@ export function stringify(value: unknown): string {
   });
 }
 
-/** Whether `value` holds binary (the official `hasBinary`, `toJSON` included). */
-export function hasBinary(value: unknown, viaToJSON = false): boolean {
-  if (!value || typeof value !== "object") return false;
-  if (isBinary(value)) return true;
-  if (Array.isArray(value)) return value.some((v) => hasBinary(v));
-  for (const key of Object.keys(value)) {
-    if (hasBinary((value as Record<string, unknown>)[key])) return true;
+/**
+ * Whether described sockets hold binary: only in `data` or the handshake's
+ * `auth` can they (the id and rooms are strings, the rest of the handshake is
+ * the request's text, numbers and booleans), so only those are walked.
+ */
+export function socketsHaveBinary(sockets: SocketDetails[]): boolean {
+  for (const socket of sockets) {
+    if (hasBinary(socket.data)) return true;
+    const handshake = socket.handshake as { auth?: unknown } | undefined;
+    if (handshake && typeof handshake === "object" && hasBinary(handshake.auth)) return true;
   }
-  const toJSON = (value as { toJSON?: unknown }).toJSON;
-  return !viaToJSON && typeof toJSON === "function" && hasBinary(toJSON.call(value), true);
+  return false;
 }
 
 /** A random id of `bytes` random bytes, in hex (the ClusterAdapter's uids and request ids). */
@@ -108,18 +112,38 @@ export function shortId(length = 6): string {
 export interface PendingRequest<T> {
   /** Answers so far. */
   received: number;
-  /** Answers that complete the request. */
-  expected: number;
+  /** Answers that complete the request; undefined while the server count is not known. */
+  expected: number | undefined;
   /** Collected results. */
   results: T[];
   /** Settles the request. */
   finish(err: Error | null): void;
 }
 
+/** What {@link PendingRequests.ask} sends, and how long it waits. */
+export interface Ask<T> {
+  /** What the request is (`kind()` tells it to whoever reads an answer). */
+  kind: string;
+  /** A new request id. */
+  newId: () => string;
+  /** The results so far (the local ones); answers are appended. */
+  results: T[];
+  /** How long to wait for the answers (ms). */
+  timeoutMs: number;
+  /** The error when they do not all come in time. */
+  timeoutError: (received: number, expected: number | undefined) => Error;
+  /** How many servers there are, this one included. */
+  serverCount: () => Promise<number>;
+  /** Publishes the request with the given id. */
+  publish: (requestId: string) => void;
+}
+
 /** Requests by id, each settled by its last answer or by its timer, whichever comes first. */
 export class PendingRequests {
   #requests = new Map<string, PendingRequest<unknown> & { timer: TimerHandle; kind: string }>();
   #clock: Clock;
+  /** The server count the last request saw (0 before the first). */
+  #servers = 0;
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -136,17 +160,51 @@ export class PendingRequests {
   }
 
   /**
-   * Waits for `expected` answers to request `id`, at most `timeoutMs`:
+   * Asks the other servers, one answer expected from each: `done(null,
+   * results)` with `results` (the local ones) plus their answers, or
+   * `done(timeoutError(…), results so far)` after `timeoutMs`, or the count's
+   * error. When the last request saw other servers, the request is published
+   * together with the count (PUBSUB NUMSUB) instead of after its reply: the
+   * two go out in one write, the request does not wait a Redis round trip,
+   * and an answer that comes in before the count is kept until the count says
+   * how many to wait for. When the last count saw this server alone (and on
+   * the first request), the count comes first, and nothing is published when
+   * no other server serves the namespace.
+   */
+  ask<T>(spec: Ask<T>, done: (err: Error | null, results: T[]) => void): void {
+    const count = spec.serverCount();
+    if (this.#servers > 1) {
+      const id = spec.newId();
+      this.add(id, spec.kind, undefined, spec.results, spec.timeoutMs, done, spec.timeoutError);
+      spec.publish(id);
+      count.then((n) => {
+        this.#servers = n;
+        this.expect(id, n - 1);
+      }, (err) => this.#requests.get(id)?.finish(err as Error));
+      return;
+    }
+    count.then((n) => {
+      this.#servers = n;
+      if (n <= 1) return done(null, spec.results);
+      const id = spec.newId();
+      this.add(id, spec.kind, n - 1, spec.results, spec.timeoutMs, done, spec.timeoutError);
+      spec.publish(id);
+    }, (err) => done(err as Error, spec.results));
+  }
+
+  /**
+   * Waits for `expected` answers to request `id` (undefined: until
+   * {@link PendingRequests.expect} says), at most `timeoutMs`:
    * `done(null, results)`, or `done(timeoutError(received, expected), results)`.
    */
   add<T>(
     id: string,
     kind: string,
-    expected: number,
+    expected: number | undefined,
     results: T[],
     timeoutMs: number,
     done: (err: Error | null, results: T[]) => void,
-    timeoutError: (received: number, expected: number) => Error,
+    timeoutError: (received: number, expected: number | undefined) => Error,
   ): PendingRequest<T> {
     const request = {
       kind,
@@ -172,13 +230,23 @@ export class PendingRequests {
     return request;
   }
 
+  /** Sets how many answers request `id` waits for; settles it if they are already in. */
+  expect(id: string, expected: number): void {
+    const request = this.#requests.get(id);
+    if (!request) return;
+    request.expected = expected;
+    if (request.received >= expected) request.finish(null);
+  }
+
   /** Counts one answer to `id` with its `items`; settles the request at the last one. */
   answer(id: unknown, items: unknown[]): void {
     const request = typeof id === "string" ? this.#requests.get(id) : undefined;
     if (!request) return;
     request.received++;
-    request.results.push(...items);
-    if (request.received >= request.expected) request.finish(null);
+    for (const item of items) request.results.push(item);
+    if (request.expected !== undefined && request.received >= request.expected) {
+      request.finish(null);
+    }
   }
 
   /** Settles every request with `err` (the adapter is closing). */
@@ -188,15 +256,19 @@ export class PendingRequests {
 }
 
 /** The error of a request that timed out, worded as the official adapters word it. */
-export function responsesTimeoutError(received: number, expected: number): Error {
-  return new Error(`timeout reached: only ${received} responses received out of ${expected}`);
+export function responsesTimeoutError(received: number, expected: number | undefined): Error {
+  return new Error(
+    `timeout reached: only ${received} responses received out of ${
+      expected ?? "an unknown number"
+    }`,
+  );
 }
 
 /**
- * `serverSideEmit` with an ack, as every adapter does it: counts the
- * servers, expects one answer from each of the others (none: `done(null,
- * [])` at once), waits at most `timeoutMs`, and publishes the request (made
- * by `publish` from the new request id) once it is registered.
+ * `serverSideEmit` with an ack, as every adapter does it: one answer expected
+ * from each other server (none: `done(null, [])`), at most `timeoutMs`, the
+ * request made by `publish` from the new request id (see
+ * {@link PendingRequests.ask}).
  */
 export function serverSideEmitWithAck(
   requests: PendingRequests,
@@ -206,19 +278,13 @@ export function serverSideEmitWithAck(
   done: (err: Error | null, responses: unknown[]) => void,
   publish: (requestId: string) => void,
 ): void {
-  serverCount().then((count) => {
-    const expected = count - 1;
-    if (expected <= 0) return done(null, []);
-    const requestId = newId();
-    requests.add<unknown>(
-      requestId,
-      "serverSideEmit",
-      expected,
-      [],
-      timeoutMs,
-      done,
-      responsesTimeoutError,
-    );
-    publish(requestId);
-  }, (err) => done(err as Error, []));
+  requests.ask<unknown>({
+    kind: "serverSideEmit",
+    newId,
+    results: [],
+    timeoutMs,
+    timeoutError: responsesTimeoutError,
+    serverCount,
+    publish,
+  }, done);
 }

@@ -13,8 +13,11 @@
 
 import { deconstruct } from "./_binary.ts";
 
-/** What Socket.IO calls binary, and its bytes as a plain `Uint8Array` (no copy). */
-export { type BinaryValue, isBinary, toUint8Array } from "./_binary.ts";
+/**
+ * What Socket.IO calls binary, its bytes as a plain `Uint8Array` (no copy),
+ * and whether data holds any (the bounded walk).
+ */
+export { type BinaryValue, hasBinary, isBinary, toUint8Array } from "./_binary.ts";
 
 /** The Socket.IO protocol revision this codec speaks. */
 export const protocol = 5;

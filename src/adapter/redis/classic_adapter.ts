@@ -26,6 +26,7 @@ import {
   PendingRequests,
   serverSideEmitWithAck,
   shortId,
+  socketsHaveBinary,
   stringify,
 } from "../cluster_wire.ts";
 import {
@@ -266,10 +267,13 @@ export class RedisAdapter extends Adapter {
         return this.#receiveRemoteOperation(request);
       case RequestType.REMOTE_FETCH: {
         if (this.#requests.has(request.requestId)) return;
-        void super.fetchSockets(decodeOptions(request.opts)).then((found) => {
+        super.fetchSockets(decodeOptions(request.opts)).then((found) => {
           const sockets = (found as AdapterSocket[]).map(describeSocket);
-          this.#respond(request, stringify({ requestId: request.requestId, sockets }));
-        });
+          this.#respond(
+            request,
+            stringify({ requestId: request.requestId, sockets }, socketsHaveBinary(sockets)),
+          );
+        }).catch((err) => log("describing the sockets failed: %s", (err as Error)?.message));
         return;
       }
       case RequestType.SERVER_SIDE_EMIT:
@@ -418,55 +422,47 @@ export class RedisAdapter extends Adapter {
 
   /** Every room of every server. */
   async allRooms(): Promise<Set<Room>> {
-    const rooms = new Set<Room>(this.rooms.keys());
-    const numSub = await this.serverCount();
-    if (numSub <= 1) return rooms;
-    const requestId = shortId(6);
     const found = await new Promise<Room[]>((resolve, reject) => {
-      this.#requests.add<Room>(
-        requestId,
-        "rooms",
-        numSub - 1,
-        [],
-        this.requestsTimeout,
-        (err, results) => (err ? reject(err) : resolve(results)),
-        () => new Error("timeout reached while waiting for allRooms response"),
-      );
-      this.#publish(
-        this.#requestChannel,
-        stringify({ uid: this.uid, requestId, type: RequestType.ALL_ROOMS }),
-      );
+      this.#requests.ask<Room>({
+        kind: "rooms",
+        newId: () => shortId(6),
+        results: [...this.rooms.keys()],
+        timeoutMs: this.requestsTimeout,
+        timeoutError: () => new Error("timeout reached while waiting for allRooms response"),
+        serverCount: () => this.serverCount(),
+        publish: (requestId) =>
+          this.#publish(
+            this.#requestChannel,
+            stringify({ uid: this.uid, requestId, type: RequestType.ALL_ROOMS }),
+          ),
+      }, (err, results) => (err ? reject(err) : resolve(results)));
     });
-    for (const room of found) rooms.add(room);
-    return rooms;
+    return new Set(found);
   }
 
   /** The matching sockets of every server (others as {@link SocketDetails}). */
   override async fetchSockets(opts: BroadcastOptions): Promise<(AdapterSocket | SocketDetails)[]> {
     const local = await super.fetchSockets(opts);
     if (opts.flags?.local) return local;
-    const numSub = await this.serverCount();
-    if (numSub <= 1) return local;
-    const requestId = shortId(6);
     return await new Promise((resolve, reject) => {
-      this.#requests.add<AdapterSocket | SocketDetails>(
-        requestId,
-        "fetch",
-        numSub - 1,
-        local,
-        this.requestsTimeout,
-        (err, results) => (err ? reject(err) : resolve(results)),
-        () => new Error("timeout reached while waiting for fetchSockets response"),
-      );
-      this.#publish(
-        this.#requestChannel,
-        stringify({
-          uid: this.uid,
-          requestId,
-          type: RequestType.REMOTE_FETCH,
-          opts: encodeOptions(opts, false),
-        }),
-      );
+      this.#requests.ask<AdapterSocket | SocketDetails>({
+        kind: "fetch",
+        newId: () => shortId(6),
+        results: local,
+        timeoutMs: this.requestsTimeout,
+        timeoutError: () => new Error("timeout reached while waiting for fetchSockets response"),
+        serverCount: () => this.serverCount(),
+        publish: (requestId) =>
+          this.#publish(
+            this.#requestChannel,
+            stringify({
+              uid: this.uid,
+              requestId,
+              type: RequestType.REMOTE_FETCH,
+              opts: encodeOptions(opts, false),
+            }),
+          ),
+      }, (err, results) => (err ? reject(err) : resolve(results)));
     });
   }
 

@@ -8,6 +8,7 @@
  */
 
 import { decode as msgpackDecode, encode as msgpackEncode } from "../../parser/msgpack_codec.ts";
+import { hasBinary } from "../../parser/socket_packet.ts";
 import { createLogger } from "../../util/logger.ts";
 import type { AdapterNamespace, Room } from "../adapter.ts";
 import {
@@ -17,7 +18,7 @@ import {
   MAY_CONTAIN_BINARY,
   MessageType,
 } from "../cluster_adapter.ts";
-import { hasBinary, stringify } from "../cluster_wire.ts";
+import { stringify } from "../cluster_wire.ts";
 import {
   type MessageListener,
   type RedisClient,
@@ -149,9 +150,9 @@ export class ShardedRedisAdapter extends ClusterAdapter {
   }
 
   #encode(message: ClusterMessage): Uint8Array | string {
-    return MAY_CONTAIN_BINARY.has(message.type) && hasBinary(message.data)
-      ? msgpackEncode(message)
-      : stringify(message);
+    if (!MAY_CONTAIN_BINARY.has(message.type)) return stringify(message);
+    // walked once: the rest of the message (uid, nsp, type) is never binary
+    return hasBinary(message.data) ? msgpackEncode(message) : stringify(message, false);
   }
 
   /** The namespace channel, or a room's channel for a broadcast (without ack) to one room. */

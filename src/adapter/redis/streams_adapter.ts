@@ -10,6 +10,7 @@
  */
 
 import { decode as msgpackDecode, encode as msgpackEncode } from "../../parser/msgpack_codec.ts";
+import { hasBinary } from "../../parser/socket_packet.ts";
 import { createLogger } from "../../util/logger.ts";
 import type { AdapterNamespace, PrivateSessionId, Session, SessionToPersist } from "../adapter.ts";
 import { reaches } from "../recovery_log.ts";
@@ -20,7 +21,7 @@ import {
   MAY_CONTAIN_BINARY,
   MessageType,
 } from "../cluster_adapter.ts";
-import { hasBinary, stringify } from "../cluster_wire.ts";
+import { stringify } from "../cluster_wire.ts";
 import { base64, decodeEntry, readEntries, RedisStreamRecoveryLog } from "./_streams_log.ts";
 import {
   type MessageListener,
@@ -344,9 +345,11 @@ export class RedisStreamsAdapter extends ClusterAdapter {
   }
 
   #encodeData(message: ClusterMessage): string {
-    const binary = !this.#opts.onlyPlaintext && MAY_CONTAIN_BINARY.has(message.type) &&
-      hasBinary(message.data);
-    return binary ? base64(msgpackEncode(message.data)) : stringify(message.data);
+    if (!MAY_CONTAIN_BINARY.has(message.type)) return stringify(message.data);
+    const binary = hasBinary(message.data);
+    return binary && !this.#opts.onlyPlaintext
+      ? base64(msgpackEncode(message.data))
+      : stringify(message.data, binary);
   }
 
   protected override async doPublishResponse(
