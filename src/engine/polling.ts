@@ -130,7 +130,7 @@ export class Polling extends Transport {
       detach,
     };
     this.writable = true;
-    this.emit("ready");
+    this.onReady();
     // a close requested while no GET was parked rides on this one
     if (this.writable && this.#shouldClose) this.send([{ type: "noop" }]);
     return promise;
@@ -191,14 +191,14 @@ export class Polling extends Transport {
       try {
         packet = decodePacket(segment);
       } catch {
-        this.emit("parseError");
+        this.onParseError();
         return;
       }
       if (packet.type === "close") {
         this.onClose();
         return;
       }
-      this.emit("packet", packet);
+      this.onPacket(packet);
     }
   }
 
@@ -208,7 +208,7 @@ export class Polling extends Transport {
     try {
       packets = decodePayloadV3(payload);
     } catch {
-      this.emit("parseError");
+      this.onParseError();
       return;
     }
     for (const packet of packets) {
@@ -217,7 +217,7 @@ export class Polling extends Transport {
         this.onClose();
         return;
       }
-      this.emit("packet", packet);
+      this.onPacket(packet);
     }
   }
 

@@ -14,9 +14,14 @@ import {
   type PacketOptions,
   type PacketType,
 } from "../parser/engine_packet.ts";
-import { Heartbeat, type HeartbeatState } from "./heartbeat.ts";
+import {
+  Heartbeat,
+  type HeartbeatCallbacks,
+  type HeartbeatState,
+  type HeartbeatTiming,
+} from "./heartbeat.ts";
 import { Upgrade, type UpgradingSession } from "./_upgrade.ts";
-import type { Transport, TransportName } from "./transport.ts";
+import type { Transport, TransportName, TransportSink } from "./transport.ts";
 import type { WebSocketLike } from "./ports.ts";
 import { WebSocketTransport } from "./websocket.ts";
 import { requestFromHead, type RequestHead, requestHead } from "./request_head.ts";
@@ -72,6 +77,11 @@ export type { HeartbeatState };
 
 const debug = createLogger("sio-edge:engine:socket");
 
+// module-private entry points into EngineSocket, set by its static block
+let sessionPacket!: (session: EngineSocket, packet: Packet) => void;
+let sessionReady!: (session: EngineSocket) => void;
+let sessionPing!: (session: EngineSocket) => void;
+
 /**
  * One Engine.IO session, as the server's `connection` event hands it over.
  *
@@ -104,7 +114,6 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   #heartbeat: Heartbeat;
   /** The upgrade in progress, if any. */
   #upgrade: Upgrade | undefined;
-  #detachTransport: (() => void) | undefined;
   /** Whether anyone ever listened to `packetCreate`, `flush` or `drain`. */
   #watched = false;
 
@@ -123,16 +132,20 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     this.#head = request instanceof Request ? requestHead(request) : request;
     this.remoteAddress = remoteAddress;
     this.#settings = settings;
-    this.#heartbeat = new Heartbeat(
-      {
-        clock: settings.heartbeatClock ?? settings.clock,
-        pingInterval: settings.pingInterval,
-        pingTimeout: settings.pingTimeout,
-      },
-      { ping: () => this.#sendPacket("ping"), dead: () => this.onClose("ping timeout") },
-    );
+    const sink = new SessionSink(this);
+    this.#sink = sink;
+    this.#heartbeat = new Heartbeat(timingOf(settings), sink);
     this.#transport = transport;
     this.#attach(transport);
+  }
+
+  /** What the transport and the heartbeat report to (one object, no closures). */
+  readonly #sink: SessionSink;
+
+  static {
+    sessionPacket = (session, packet) => session.#onPacket(packet);
+    sessionReady = (session) => session.#flush();
+    sessionPing = (session) => session.#sendPacket("ping");
   }
 
   /** The handshake request (rebuilt, without body, at the first access). */
@@ -385,22 +398,11 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
 
   #attach(transport: Transport): void {
     transport.maxBuffered = this.#settings.maxBufferedBytes ?? Infinity;
-    const onPacket = (p: Packet) => this.#onPacket(p);
-    const onReady = () => this.#flush();
-    const onParseError = () => this.onClose("parse error");
-    const onError = (message: string, description?: unknown) => this.onError(message, description);
-    const onClose = () => this.onClose("transport close");
-    transport.on("packet", onPacket).on("ready", onReady).on("parseError", onParseError);
-    transport.on("error", onError).on("close", onClose);
-    this.#detachTransport = () => {
-      transport.off("packet", onPacket).off("ready", onReady).off("parseError", onParseError);
-      transport.off("error", onError).off("close", onClose);
-    };
+    transport.sink = this.#sink;
   }
 
   #clearTransport(): void {
-    this.#detachTransport?.();
-    this.#detachTransport = undefined;
+    if (this.#transport.sink === this.#sink) this.#transport.sink = undefined;
     // nobody can reach this transport any more (the session is closed or
     // upgraded): an orderly close must not wait 30 s for a GET that never comes
     this.#transport.discard();
@@ -443,4 +445,61 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     this.#flush();
     if (this.#readyState === "closing") next.close(() => this.onClose("forced close"));
   }
+}
+
+/**
+ * What a session's transport and heartbeat report to: one object per session
+ * in place of five transport listeners, a closure to remove them and two
+ * heartbeat callbacks.
+ */
+class SessionSink implements TransportSink, HeartbeatCallbacks {
+  readonly #session: EngineSocket;
+
+  constructor(session: EngineSocket) {
+    this.#session = session;
+  }
+
+  onPacket(packet: Packet): void {
+    sessionPacket(this.#session, packet);
+  }
+
+  onReady(): void {
+    sessionReady(this.#session);
+  }
+
+  onParseError(): void {
+    this.#session.onClose("parse error");
+  }
+
+  onError(message: string, description?: unknown): void {
+    this.#session.onError(message, description);
+  }
+
+  onClose(): void {
+    this.#session.onClose("transport close");
+  }
+
+  ping(): void {
+    sessionPing(this.#session);
+  }
+
+  dead(): void {
+    this.#session.onClose("ping timeout");
+  }
+}
+
+/** The heartbeat timing of the sessions of one server's settings: one object for all of them. */
+const timings = new WeakMap<SessionSettings, HeartbeatTiming>();
+
+function timingOf(settings: SessionSettings): HeartbeatTiming {
+  let timing = timings.get(settings);
+  if (!timing) {
+    timing = {
+      clock: settings.heartbeatClock ?? settings.clock,
+      pingInterval: settings.pingInterval,
+      pingTimeout: settings.pingTimeout,
+    };
+    timings.set(settings, timing);
+  }
+  return timing;
 }

@@ -27,8 +27,29 @@ export type TransportEvents = {
   error: (message: string, description?: unknown) => void;
 };
 
+/**
+ * Where a transport reports to the session it serves: one object per session
+ * (the session's own), set while the session is attached, instead of five
+ * listeners and a closure to remove them. The {@link TransportEvents} still
+ * fire, after the sink, for anyone else watching (an upgrade in progress).
+ */
+export interface TransportSink {
+  /** A decoded packet from the client. */
+  onPacket(packet: Packet): void;
+  /** A malformed packet arrived. */
+  onParseError(): void;
+  /** The transport can take packets now. */
+  onReady(): void;
+  /** The transport failed. */
+  onError(message: string, description?: unknown): void;
+  /** The transport is closed. */
+  onClose(): void;
+}
+
 /** The base of both transports. */
 export abstract class Transport extends Emitter<TransportEvents> {
+  /** The session this transport serves, while attached to it. */
+  sink: TransportSink | undefined;
   /** "open" until `close()` starts, then "closing", then "closed". */
   readyState: "open" | "closing" | "closed" = "open";
   /** Whether `send()` would write now. */
@@ -83,8 +104,27 @@ export abstract class Transport extends Emitter<TransportEvents> {
   /** The transport-specific part of `close`. */
   protected abstract doClose(fn: () => void): void;
 
+  /** Hands a decoded packet to the session. */
+  protected onPacket(packet: Packet): void {
+    this.sink?.onPacket(packet);
+    this.emit("packet", packet);
+  }
+
+  /** Reports a malformed packet; the session closes with "parse error". */
+  protected onParseError(): void {
+    this.sink?.onParseError();
+    this.emit("parseError");
+  }
+
+  /** Tells the session that the transport can take packets now. */
+  protected onReady(): void {
+    this.sink?.onReady();
+    this.emit("ready");
+  }
+
   /** Reports a failure; the session closes with "transport error". */
   protected onError(message: string, description?: unknown): void {
+    this.sink?.onError(message, description);
     if (this.listenerCount("error")) this.emit("error", message, description);
   }
 
@@ -93,6 +133,7 @@ export abstract class Transport extends Emitter<TransportEvents> {
     if (this.readyState === "closed") return;
     this.readyState = "closed";
     this.writable = false;
+    this.sink?.onClose();
     this.emit("close");
   }
 }

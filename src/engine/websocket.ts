@@ -66,7 +66,7 @@ export class WebSocketTransport extends Transport {
       return;
     }
     this.writable = true;
-    this.emit("ready");
+    this.onReady();
   }
 
   /** Internal: the runtime's socket closed. */
@@ -97,10 +97,10 @@ export class WebSocketTransport extends Transport {
     try {
       packet = this.v3 ? decodePacketV3(data) : decodePacket(data);
     } catch {
-      this.emit("parseError");
+      this.onParseError();
       return;
     }
-    this.emit("packet", packet);
+    this.onPacket(packet);
   }
 
   override get congested(): boolean {

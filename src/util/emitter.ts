@@ -16,6 +16,9 @@ function listenerIndex(list: AnyListener[], listener: AnyListener): number {
   return -1;
 }
 
+/** An emitter's listeners by event name (a null-prototype object). */
+type _Table = { [event: string]: AnyListener[] | undefined };
+
 /** A map from event name to listener signature. */
 export type EventsMap = { [event: string]: AnyListener };
 
@@ -39,15 +42,19 @@ export type EventNames<Map extends EventsMap> = keyof Map & string;
  * ```
  */
 export class Emitter<Map extends EventsMap> {
-  // made on the first `on`: most emitters of an idle connection never get one
-  #listeners: globalThis.Map<string, AnyListener[]> | undefined;
+  // made on the first `on`: most emitters of an idle connection never get one.
+  // A null-prototype object, not a Map: a JSC Map keeps a hash table of about
+  // 0.2–0.9 KiB per emitter, an object with a few keys about a tenth of that.
+  // An event without listeners is set to undefined, never deleted (a delete
+  // would turn the object into a slow dictionary).
+  #listeners: _Table | undefined;
 
   /** Adds a listener for `event`. */
   on<E extends EventNames<Map>>(event: E, listener: Map[E]): this {
-    const listeners = this.#listeners ??= new globalThis.Map();
-    const list = listeners.get(event);
+    const listeners = this.#listeners ??= Object.create(null) as _Table;
+    const list = listeners[event];
     if (list) list.push(listener);
-    else listeners.set(event, [listener]);
+    else listeners[event] = [listener];
     return this;
   }
 
@@ -66,34 +73,34 @@ export class Emitter<Map extends EventsMap> {
     const listeners = this.#listeners;
     if (!listeners) return this;
     if (!listener) {
-      listeners.delete(event);
+      listeners[event] = undefined;
       return this;
     }
-    const list = listeners.get(event);
+    const list = listeners[event];
     if (!list) return this;
     const i = listenerIndex(list, listener);
     if (i === -1) return this;
     if (list.length === 1) {
-      listeners.delete(event);
+      listeners[event] = undefined;
       return this;
     }
     // copy on write: an emit in progress keeps iterating its own snapshot
     const next = list.slice();
     next.splice(i, 1);
-    listeners.set(event, next);
+    listeners[event] = next;
     return this;
   }
 
   /** Removes every listener of `event`, or of every event. */
   removeAllListeners(event?: EventNames<Map>): this {
     if (event === undefined) this.#listeners = undefined;
-    else this.#listeners?.delete(event);
+    else if (this.#listeners) this.#listeners[event] = undefined;
     return this;
   }
 
   /** Calls every listener of `event`; returns whether there was any. */
   emit<E extends EventNames<Map>>(event: E, ...args: Parameters<Map[E]>): boolean {
-    const list = this.#listeners?.get(event);
+    const list = this.#listeners?.[event];
     if (!list) return false;
     if (list.length === 1) {
       this.#call(list[0]!, args);
@@ -105,13 +112,13 @@ export class Emitter<Map extends EventsMap> {
 
   /** The listeners of `event`, in call order. */
   listeners<E extends EventNames<Map>>(event: E): Map[E][] {
-    const list = this.#listeners?.get(event) ?? [];
+    const list = this.#listeners?.[event] ?? [];
     return list.map((l) => ((l as { listener?: AnyListener }).listener ?? l) as Map[E]);
   }
 
   /** How many listeners `event` has. */
   listenerCount(event: EventNames<Map>): number {
-    return this.#listeners?.get(event)?.length ?? 0;
+    return this.#listeners?.[event]?.length ?? 0;
   }
 
   #call(listener: AnyListener, args: unknown[]): void {
