@@ -17,9 +17,10 @@ type Wrapped = Listener & { fn?: Listener };
 export class Emitter {
   #map: Record<string, Wrapped[]> = {};
 
-  /** Adds a listener. */
+  /** Adds a listener (not called by an emit already in progress). */
   on(event: string, fn: Listener): this {
-    (this.#map[event] ??= []).push(fn);
+    // copy on write, as in off(): an emit in progress keeps its own snapshot
+    this.#map[event] = [...this.#map[event] ?? [], fn];
     return this;
   }
 
@@ -39,7 +40,6 @@ export class Emitter {
     if (event === undefined) this.#map = {};
     else if (!fn) delete map[event];
     else {
-      // copy on write: an emit in progress keeps its own snapshot
       const list = map[event] ?? [];
       const i = list.findIndex((l) => l === fn || l.fn === fn);
       if (i >= 0) map[event] = list.filter((_, j) => j !== i);

@@ -344,6 +344,8 @@ export class Socket<
   onpacket(packet: Packet): void {
     if (packet.nsp !== this.nsp) return;
     const data = packet.data as { sid?: string; pid?: string; message?: string; data?: unknown };
+    // an EVENT's or ACK's arguments
+    const args = Array.isArray(data) ? data as unknown[] : [];
     switch (packet.type) {
       case 0 /* CONNECT */:
         if (typeof data?.sid === "string") this.#onConnect(data.sid, data.pid);
@@ -358,7 +360,6 @@ export class Socket<
         break;
       case 2 /* EVENT */:
       case 5 /* BINARY_EVENT */: {
-        const args = Array.isArray(packet.data) ? packet.data as unknown[] : [];
         if (packet.id != null) args.push(this.#ack(packet.id));
         if (this.connected) this.#emitEvent(args);
         else this.receiveBuffer.push(Object.freeze(args) as unknown[]);
@@ -369,7 +370,6 @@ export class Socket<
         const ack = this.acks[packet.id!];
         if (typeof ack !== "function") return;
         delete this.acks[packet.id!];
-        const args = Array.isArray(packet.data) ? packet.data as unknown[] : [];
         if (ack.withError) args.unshift(null);
         ack.apply(this, args);
         break;
