@@ -17,7 +17,7 @@ function listenerIndex(list: AnyListener[], listener: AnyListener): number {
 }
 
 /** An emitter's listeners by event name (a null-prototype object). */
-type _Table = { [event: string]: AnyListener[] | undefined };
+type ListenerTable = { [event: string]: AnyListener[] | undefined };
 
 /** A map from event name to listener signature. */
 export type EventsMap = { [event: string]: AnyListener };
@@ -47,11 +47,11 @@ export class Emitter<Map extends EventsMap> {
   // 0.2–0.9 KiB per emitter, an object with a few keys about a tenth of that.
   // An event without listeners is set to undefined, never deleted (a delete
   // would turn the object into a slow dictionary).
-  #listeners: _Table | undefined;
+  #listeners: ListenerTable | undefined;
 
   /** Adds a listener for `event`. */
   on<E extends EventNames<Map>>(event: E, listener: Map[E]): this {
-    const listeners = this.#listeners ??= Object.create(null) as _Table;
+    const listeners = this.#listeners ??= Object.create(null) as ListenerTable;
     const list = listeners[event];
     if (list) list.push(listener);
     else listeners[event] = [listener];
