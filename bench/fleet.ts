@@ -7,7 +7,8 @@
  * and Deno, in one run.
  *
  * Usage: `bun bench/fleet.ts [--quick] [--reps N] [--clients N] [--messages N] [--fetches N]
- * [--only a,b] [--client redis|ioredis]`. Writes bench/results/fleet-<time>.json and prints the tables for BENCHMARKS.md.
+ * [--only a,b] [--client redis|ioredis] [--specific-response]`. Writes
+ * bench/results/fleet-<time>.json and prints the tables for BENCHMARKS.md.
  * With `FLEET_PROFILE_DIR=<dir>`, every Node and Deno server writes a V8 CPU profile there
  * (`--cpu-prof`, a directory per server; read them with `bun bench/profile_summary.ts <file>`).
  * With `FLEET_TRACE_DIR=<dir>`, every server writes the timestamps of its fetchSockets traffic
@@ -42,6 +43,8 @@ const CLIENT = clientAt === -1 ? "redis" : args[clientAt + 1]!;
 if (CLIENT !== "redis" && CLIENT !== "ioredis") {
   throw new Error(`--client redis|ioredis, not ${CLIENT}`);
 }
+/** `--specific-response`: every adapter of every fleet with `publishOnSpecificResponseChannel: true`. */
+const SPECIFIC = args.includes("--specific-response");
 const onlyAt = args.indexOf("--only");
 /** `--only edge-node,official-node` runs some fleets (the first one is the reference). */
 const FLEETS: FleetKind[] = onlyAt === -1
@@ -56,6 +59,7 @@ const CONFIG = {
   fetches: flag("--fetches", QUICK ? 100 : 300),
   reps: flag("--reps", QUICK ? 1 : 3),
   client: CLIENT,
+  specificResponse: SPECIFIC,
   timeoutMs: 120_000,
 };
 
@@ -109,6 +113,7 @@ async function startNode(kind: FleetKind, redisUrl: string): Promise<Node> {
       ...process.env,
       REDIS_URL: redisUrl,
       FLEET_REDIS_CLIENT: CLIENT,
+      FLEET_SPECIFIC_RESPONSE: SPECIFIC ? "1" : "0",
       ...(TRACE_DIR ? { FLEET_TRACE: traceFile(kind) } : {}),
     },
     stdio: ["pipe", "pipe", "inherit"],
@@ -284,9 +289,11 @@ const summary = Object.fromEntries(FLEETS.map((kind) => {
 }));
 const official = summary["official-node"] ?? summary[FLEETS[0]!]!;
 const lines = [
-  `Fleet: ${CONFIG.nodes} nodes, ${CONFIG.clients} clients, ${CONFIG.messages} broadcasts of ${CONFIG.size} B from one node, ${CONFIG.fetches} fetchSockets, ${CONFIG.client}; median of ${CONFIG.reps} (${cpus().length} cores, load ${
-    loadavg()[0]!.toFixed(1)
-  }, ${Math.round((Date.now() - started) / 1000)} s)`,
+  `Fleet: ${CONFIG.nodes} nodes, ${CONFIG.clients} clients, ${CONFIG.messages} broadcasts of ${CONFIG.size} B from one node, ${CONFIG.fetches} fetchSockets, ${CONFIG.client}${
+    SPECIFIC ? ", publishOnSpecificResponseChannel" : ""
+  }; median of ${CONFIG.reps} (${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}, ${
+    Math.round((Date.now() - started) / 1000)
+  } s)`,
   "",
   "| fleet | deliveries/s | × official | CPU/delivery (µs) | fetchSockets median (ms) | p95 (ms) | × official (latency, lower is better) | CPU/fetch (ms) |",
   "| --- | --- | --- | --- | --- | --- | --- | --- |",

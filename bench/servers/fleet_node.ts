@@ -42,6 +42,9 @@ if (IOREDIS) {
   await Promise.all([pub.connect(), sub.connect()]);
 }
 
+/** `FLEET_SPECIFIC_RESPONSE=1`: `publishOnSpecificResponseChannel: true` on every node. */
+const OPTIONS = { publishOnSpecificResponseChannel: process.env.FLEET_SPECIFIC_RESPONSE === "1" };
+
 /**
  * `FLEET_TRACE=<file>`: timestamps (ms since the epoch, sub-ms) of every
  * fetchSockets call, PUBLISH, PUBSUB command and received message, written on
@@ -105,14 +108,17 @@ if (impl === "official") {
   const { Server } = await import("socket.io");
   const { createAdapter } = await import("@socket.io/redis-adapter");
   const http = createServer();
-  const io = new Server(http, { adapter: createAdapter(pub, sub), transports: ["websocket"] });
+  const io = new Server(http, {
+    adapter: createAdapter(pub, sub, OPTIONS),
+    transports: ["websocket"],
+  });
   install(io);
   await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
   port = (http.address() as { port: number }).port;
 } else {
   const { Server } = await import("../../src/socket/server.ts");
   const { createAdapter } = await import("../../src/adapter/redis/mod.ts");
-  const io = new Server({ adapter: createAdapter(pub, sub), transports: ["websocket"] });
+  const io = new Server({ adapter: createAdapter(pub, sub, OPTIONS), transports: ["websocket"] });
   install(io);
   const g = globalThis as { Bun?: unknown; Deno?: unknown };
   const runtime = g.Bun ? "bun" : g.Deno ? "deno" : "node";
