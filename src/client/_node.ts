@@ -12,6 +12,8 @@
 import { builtin, isWorkers, nodeBuffer, runtimeVersions } from "./_globals.ts";
 
 const versions = isWorkers() ? undefined : runtimeVersions();
+/** Node itself (Deno and Bun provide Node's API too, with their own fetch and WebSocket). */
+const onNode = !!versions?.node && !versions.bun && !versions.deno;
 
 /**
  * The default `binaryType`: `"nodebuffer"` (binary as `Buffer`s, as the
@@ -29,17 +31,25 @@ export function toBuffer(bytes: Uint8Array): unknown {
 }
 
 /**
- * The `ws` package's WebSocket, for Node 20 (which has no global one), loaded
- * through `process.getBuiltinModule("module")` (Node ≥ 20.16) rather than an
+ * On Node, the `ws` package's WebSocket (a dependency of sio-edge), as the
+ * official client uses: Node 20 has no global one, and Node 22's (undici's)
+ * cannot be unref'd for `autoUnref`. Loaded through
+ * `process.getBuiltinModule("module")` (Node ≥ 20.16) rather than an
  * `import()`: bundlers for browsers and Workers must not see it, and
  * Miniflare refuses a dynamic import whose specifier is not a literal.
+ * Undefined elsewhere, or where `ws` cannot be found (the global one is used).
  */
 export function nodeWebSocket(): unknown {
+  if (!onNode) return;
   const mod = builtin("module") as
     | { createRequire(from: string): (id: string) => { WebSocket?: unknown } }
     | undefined;
-  const ws = mod?.createRequire(import.meta.url)("ws");
-  return ws?.WebSocket ?? ws;
+  try {
+    const ws = mod?.createRequire(import.meta.url)("ws");
+    return ws?.WebSocket ?? ws;
+  } catch {
+    return undefined;
+  }
 }
 
 interface NodeRequest {
@@ -66,7 +76,7 @@ interface Consumers {
  * Undefined elsewhere.
  */
 export function nodeFetch(unref?: boolean): typeof fetch | undefined {
-  if (!versions?.node || versions.bun || versions.deno || !builtin("http")) return;
+  if (!onNode || !builtin("http")) return;
   return ((uri: string, init: RequestInit) =>
     new Promise((resolve, reject) => {
       const http = builtin(uri.startsWith("https") ? "https" : "http") as NodeHttp;

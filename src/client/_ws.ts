@@ -1,7 +1,7 @@
 /**
  * Opening a WebSocket to the server, shared by the WebSocket transport (full
  * entry) and the WebSocket-only engine: the runtime's global `WebSocket`; on
- * Node 20, which has none, the `ws` package, loaded lazily; on Cloudflare
+ * Node the `ws` package, loaded lazily; on Cloudflare
  * Workers (and with a custom `fetch`, such as a Durable Object stub or a
  * service binding) a `fetch` carrying `Upgrade: websocket`, which also
  * carries `extraHeaders`.
@@ -69,7 +69,8 @@ export async function openWebSocket(
     ws.accept!();
     openNow = true;
   } else {
-    const Ctor = (globalWebSocket() ?? nodeWebSocket()) as WebSocketCtor | undefined;
+    // on Node `ws` first, as the official client (see _node.ts)
+    const Ctor = (nodeWebSocket() ?? globalWebSocket()) as WebSocketCtor | undefined;
     if (!Ctor) throw new TypeError("No WebSocket (nor `ws`)");
     const headers = o.extraHeaders;
     // a browser cannot set headers; Deno, Bun, undici and `ws` take an options object
