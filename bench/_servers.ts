@@ -172,8 +172,8 @@ export const SERVERS: readonly ServerSpec[] = [
 /**
  * `spec`'s command line with a CPU profiler on, writing into `dir`: Bun and
  * Node write `.cpuprofile` files (Bun also a markdown summary; Node one per
- * thread, in a folder named after the server), Deno a V8
- * tick log (`node --prof-process` reads it).
+ * thread, in a folder named after the server), Deno one `.cpuprofile`
+ * (`deno run --cpu-prof`, written when the server exits).
  */
 export function profiledArgv(spec: ServerSpec, dir: string, name: string): string[] {
   const [runtime, ...rest] = spec.argv;
@@ -192,9 +192,16 @@ export function profiledArgv(spec: ServerSpec, dir: string, name: string): strin
       // tsx's loader thread writes a profile too: a folder per server keeps both
       return [runtime!, "--cpu-prof", `--cpu-prof-dir=${dir}/${name}`, ...rest];
     case "deno": {
-      const flags =
-        `--v8-flags=--expose-gc,--prof,--no-logfile-per-isolate,--logfile=${dir}/${name}.v8.log`;
-      return [runtime!, ...rest.map((arg) => arg.startsWith("--v8-flags=") ? flags : arg)];
+      // after `run`: Deno's own profiler, written when the server exits (stdin ends)
+      const [run, ...args] = rest;
+      return [
+        runtime!,
+        run!,
+        "--cpu-prof",
+        `--cpu-prof-dir=${dir}`,
+        `--cpu-prof-name=${name}.cpuprofile`,
+        ...args,
+      ];
     }
   }
 }

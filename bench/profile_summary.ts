@@ -1,6 +1,6 @@
 /**
  * Prints the functions with the most self time in a V8 `.cpuprofile`
- * (Node's `--cpu-prof`, Bun's `--cpu-prof`): `bun bench/profile_summary.ts
+ * (`--cpu-prof` of Node, Bun and Deno): `bun bench/profile_summary.ts
  * <file> [top]`. Idle and GC are listed like any function.
  *
  * @module
