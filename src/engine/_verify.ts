@@ -10,6 +10,7 @@ import { runAllowRequest } from "./_allow_request.ts";
 import { ErrorCode } from "./errors.ts";
 import type { AllowRequest } from "./options.ts";
 import type { TransportName } from "./transport.ts";
+import type { QueryParams } from "./_query.ts";
 
 /** A refused request: its error code and the `connection_error` context. */
 export interface Refusal {
@@ -36,7 +37,7 @@ export interface RequestFacts {
 }
 
 /** The sid of a request; an empty `sid=` means a handshake, as for the official server. */
-export function sessionId(query: URLSearchParams): string | undefined {
+export function sessionId(query: QueryParams): string | undefined {
   return query.get("sid") || undefined;
 }
 
@@ -46,7 +47,7 @@ export function sessionId(query: URLSearchParams): string | undefined {
  */
 export function verifyRequest(
   req: Request,
-  query: URLSearchParams,
+  query: QueryParams,
   facts: RequestFacts,
   verifier: Verifier,
 ): Refusal | undefined | Promise<Refusal | undefined> {
@@ -79,7 +80,7 @@ export function verifyRequest(
 
 async function verifyHandshake(
   req: Request,
-  query: URLSearchParams,
+  query: QueryParams,
   transport: string,
   isUpgrade: boolean,
   verifier: Verifier,

@@ -13,6 +13,7 @@ import type { Clock, TimerHandle } from "../util/clock.ts";
 import { Transport } from "./transport.ts";
 import type { ClientGoneWatcher, PlainResponseBuilder } from "./ports.ts";
 import { DEFAULT_BODY_TIMEOUT } from "./options.ts";
+import { Deadlines } from "./_deadlines.ts";
 import { ErrorCode, errorResponse } from "./errors.ts";
 
 const encoder = new TextEncoder();
@@ -50,7 +51,10 @@ export class Polling extends Transport {
   #posting = false;
   #shouldClose: (() => void) | undefined;
   #closeTimer: TimerHandle | undefined;
-  #bodyTimeout: number;
+  /** The body timeouts of the server's POSTs, one timer for all. */
+  #bodyDeadlines: Deadlines;
+  /** Whether this transport still counts as a user of {@link #bodyDeadlines}. */
+  #usesDeadlines = true;
   /** Cancels the body read in progress (the session ended). */
   #cancelBody: (() => void) | undefined;
   /** Engine.IO v3 (`allowEIO3`): its payload format; binary payloads unless `b64=1`. */
@@ -59,20 +63,22 @@ export class Polling extends Transport {
   /**
    * @param compressThreshold payloads of at least this many bytes are
    * compressed for clients that accept gzip or deflate; `undefined` never
-   * @param bodyTimeout milliseconds a POST may take to deliver its body
+   * @param bodyDeadlines how long a POST may take to deliver its body: the
+   * server's shared {@link Deadlines} (one timer for every POST)
    */
   constructor(
     maxPayload: number,
     clock: Clock,
     compressThreshold?: number,
-    bodyTimeout: number = DEFAULT_BODY_TIMEOUT,
+    bodyDeadlines: Deadlines = new Deadlines(clock, DEFAULT_BODY_TIMEOUT),
     v3?: { readonly supportsBinary: boolean },
   ) {
     super(maxPayload);
     this.#v3 = v3;
     this.#clock = clock;
     this.#compressThreshold = compressThreshold;
-    this.#bodyTimeout = bodyTimeout;
+    this.#bodyDeadlines = bodyDeadlines;
+    bodyDeadlines.retain();
   }
 
   /**
@@ -156,7 +162,7 @@ export class Polling extends Transport {
     this.#posting = true;
     let body: string | Uint8Array | typeof TOO_LARGE | typeof TIMED_OUT | typeof CANCELLED;
     const read = new BodyRead(req, this.maxPayload, wholeBody);
-    const timer = this.#clock.setTimeout(() => read.cancel(TIMED_OUT), this.#bodyTimeout);
+    const deadline = this.#bodyDeadlines.add(() => read.cancel(TIMED_OUT));
     this.#cancelBody = () => read.cancel(CANCELLED);
     try {
       body = await read.text(binary);
@@ -164,7 +170,7 @@ export class Polling extends Transport {
       this.onError("data request connection closed prematurely", err);
       return new Response(null, { status: 400, headers });
     } finally {
-      this.#clock.clearTimeout(timer);
+      deadline.cancel();
       this.#cancelBody = undefined;
       this.#posting = false;
     }
@@ -270,6 +276,7 @@ export class Polling extends Transport {
 
   override discard(): void {
     super.discard();
+    this.#releaseDeadlines();
     const pending = this.#shouldClose;
     this.#shouldClose = undefined;
     pending?.();
@@ -322,7 +329,14 @@ export class Polling extends Transport {
     if (this.#get) this.send([{ type: "noop" }]);
     this.#cancelBody?.();
     this.#clock.clearTimeout(this.#closeTimer);
+    this.#releaseDeadlines();
     super.onClose();
+  }
+
+  #releaseDeadlines(): void {
+    if (!this.#usesDeadlines) return;
+    this.#usesDeadlines = false;
+    this.#bodyDeadlines.release();
   }
 }
 

@@ -24,6 +24,8 @@ import {
 } from "./options.ts";
 import type { FetchApp, RequestContext, WebSocketEvents } from "./ports.ts";
 import { Polling } from "./polling.ts";
+import { Deadlines } from "./_deadlines.ts";
+import { queryOf, type QueryParams } from "./_query.ts";
 import { contextFromArgs } from "./_runtime_probe.ts";
 import { type Refusal, sessionId, type Verifier, verifyRequest } from "./_verify.ts";
 import { EngineSocket, type SessionSettings } from "./socket.ts";
@@ -74,6 +76,8 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
   /** The resolved options. */
   readonly opts: ResolvedEngineOptions;
   #store: SessionStore<EngineSocket>;
+  /** The body timeout of every polling POST (`bodyTimeout`), one timer for all. */
+  readonly #bodyDeadlines: Deadlines;
   #settings: SessionSettings;
   #verifier: Verifier;
 
@@ -88,6 +92,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       !/(^|\/)\.\.?(\/|$)/.test(this.opts.path);
     this.#store = options.store ?? new MemorySessionStore<EngineSocket>();
     const o = this.opts;
+    this.#bodyDeadlines = new Deadlines(o.clock, o.bodyTimeout);
     this.#settings = {
       pingInterval: o.pingInterval,
       pingTimeout: o.pingTimeout,
@@ -150,7 +155,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
    * The query of `url` when its path is exactly the engine's (how every
    * client asks), without a URL parse; otherwise the parsed URL decides.
    */
-  #query(url: string): URLSearchParams | undefined {
+  #query(url: string): QueryParams | undefined {
     const path = this.opts.path;
     const scheme = url.indexOf("://");
     const start = scheme < 0 ? -1 : url.indexOf("/", scheme + 3);
@@ -158,7 +163,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       const end = start + path.length;
       if (url.length === end) return new URLSearchParams();
       if (url.charCodeAt(end) === 63 /* ? */ && !url.includes("#", end)) {
-        return new URLSearchParams(url.slice(end + 1));
+        return queryOf(url, end + 1);
       }
     }
     const parsed = new URL(url);
@@ -236,7 +241,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
         this.opts.maxHttpBufferSize,
         this.opts.clock,
         this.opts.httpCompression?.threshold,
-        this.opts.bodyTimeout,
+        this.#bodyDeadlines,
         protocol === 3 ? { supportsBinary: !query.get("b64") } : undefined,
       )
       : new WebSocketTransport(
@@ -384,6 +389,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
   /** Closes every session ("forced close") and stops every timer. */
   close(): void {
     for (const socket of [...this.#store.values()]) socket.close(true);
+    this.#bodyDeadlines.stop();
   }
 }
 

@@ -186,14 +186,38 @@ function _handler(
   open: Set<_DenoSocket>,
 ): (req: Request, info: DenoServeInfo) => Promise<Response> {
   const upgrade = _upgrader({ maxPayload: app.maxPayload }, open);
-  return (req, info) => {
-    const ctx: RequestContext = {
-      upgrade,
-      remoteAddress: info.remoteAddr.hostname,
-      watchClientGone,
-    };
-    return callApp(app, req, ctx);
-  };
+  return (req, info) => callApp(app, req, new _Context(upgrade, info));
+}
+
+/**
+ * The request context of one `Deno.serve` request. The peer's address is
+ * looked up only when read (a handshake: an op per request otherwise), and
+ * before an upgrade, after which Deno no longer has it. Its members live on
+ * the prototype: read it as `ctx.x`, not spread.
+ */
+class _Context implements RequestContext {
+  readonly _upgrader: Upgrader;
+  readonly _info: DenoServeInfo;
+  _address: string | undefined | null = null;
+
+  constructor(upgrader: Upgrader, info: DenoServeInfo) {
+    this._upgrader = upgrader;
+    this._info = info;
+  }
+
+  get remoteAddress(): string | undefined {
+    if (this._address === null) this._address = this._info.remoteAddr.hostname;
+    return this._address;
+  }
+
+  upgrade(...args: Parameters<Upgrader>): Response | undefined {
+    void this.remoteAddress;
+    return this._upgrader(...args);
+  }
+
+  get watchClientGone(): ClientGoneWatcher {
+    return watchClientGone;
+  }
 }
 
 /** The part of `Deno.serve`'s inner request that tells of a cancelled request. */

@@ -64,14 +64,17 @@ describe("Deno.serve glue (in process)", { skip: !ON_DENO }, () => {
             return typeof value === "function" ? value.bind(target) : value;
           },
         });
-        return engine.handle(spy, {
-          ...ctx,
-          watchClientGone: (_r, gone) => {
-            const stop = watch!(req, gone);
-            watched.push(stop !== undefined);
-            return stop;
+        // the glue's context keeps its members on the prototype: derive, do not spread
+        const spied: RequestContext = Object.create(ctx!, {
+          watchClientGone: {
+            value: (_r: Request, gone: () => void) => {
+              const stop = watch!(req, gone);
+              watched.push(stop !== undefined);
+              return stop;
+            },
           },
         });
+        return engine.handle(spy, spied);
       },
     };
     const served = await serve(app, { port: 0, hostname: "127.0.0.1" });
