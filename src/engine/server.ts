@@ -103,6 +103,8 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       initialPacket: o.initialPacket,
       clock: o.clock,
       heartbeatClock: o.heartbeatClock,
+      // the store forgets a session as it closes
+      closed: (session) => this.#store.delete(session.id),
     };
     this.#verifier = {
       transports: o.transports,
@@ -300,14 +302,9 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
     return response!;
   }
 
-  /**
-   * Stores the session until it closes. Its own function: a closure made in
-   * `#handshake` would share that call's context and keep its request alive.
-   */
+  /** Stores the session until it closes (the settings' `closed` deletes it). */
   #track(id: string, socket: EngineSocket): void {
     this.#store.set(id, socket);
-    // `on`, not `once`: a session closes once, and once's wrapper would cost memory per session
-    socket.on("close", () => this.#store.delete(id));
   }
 
   #upgrade(req: Request, session: EngineSocket, ctx: RequestContext, headers: Headers): Response {

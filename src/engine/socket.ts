@@ -71,6 +71,11 @@ export interface SessionSettings {
   readonly clock: Clock;
   /** The clock of the ping interval and pong timeout; `clock` when absent. */
   readonly heartbeatClock?: Clock | undefined;
+  /**
+   * Called once as a session closes, before its `close` event: how the server
+   * forgets it (one function for every session, not a listener each).
+   */
+  readonly closed?: ((session: EngineSocket) => void) | undefined;
 }
 
 export type { HeartbeatState };
@@ -274,6 +279,14 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     this.#sendCallbacks = undefined;
     this.#clearTransport();
     debug("session %s closed: %s", this.id, reason);
+    const closed = this.#settings.closed;
+    if (closed) {
+      try {
+        closed(this);
+      } catch (err) {
+        this.onListenerError(err);
+      }
+    }
     this.emit("close", reason, description);
     // a pending upgrade ends with its session
     this.#upgrade?.abort();
