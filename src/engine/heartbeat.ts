@@ -39,19 +39,39 @@ export interface HeartbeatTiming {
   readonly pingTimeout: number;
 }
 
-/** One session's heartbeat: two timers and the time of the last sign of life. */
+/**
+ * One session's heartbeat: two timers and the time of the last sign of life.
+ *
+ * The pong verdict is robust to a loaded event loop. When a pong deadline
+ * passes without a sign of life, the session does not die at once: it
+ * is judged at once only if the loop showed no sign of being behind for a
+ * while (`_lateBy(pingTimeout)`): no timer of the heartbeats fired late and no
+ * pong was read late after its ping. Otherwise it becomes a suspect, and one
+ * check shared by every heartbeat of the clock judges the suspects once the
+ * loop has shown no such sign for that long (its input read meanwhile). The second sign matters on Deno, which
+ * dispatches at most 128 WebSocket frames per event-loop turn while every
+ * due timer fires in every turn: after a burst, pongs that arrived wait many
+ * turns to be read, with every timer on time. A verdict is put off by at
+ * most one `pingTimeout` after the loop first looked at it, so a silent
+ * client is dropped at its deadline on an idle loop and at most one more
+ * `pingTimeout` later (after the loop looked) on a loaded one.
+ */
 export class Heartbeat {
   readonly #timing: HeartbeatTiming;
   readonly #callbacks: HeartbeatCallbacks;
+  readonly #loop: _Loop;
   #pingTimer: TimerHandle | undefined;
   #pongTimer: TimerHandle | undefined;
   #lastPacketAt: number;
   #state: HeartbeatState;
   #stopped = false;
+  /** While a suspect: the latest time its verdict may be put off to. */
+  #latest = 0;
 
   constructor(timing: HeartbeatTiming, callbacks: HeartbeatCallbacks) {
     this.#timing = timing;
     this.#callbacks = callbacks;
+    this.#loop = _loopOf(timing.clock);
     this.#lastPacketAt = timing.clock.now();
     this.#state = { phase: "ping", since: this.#lastPacketAt };
   }
@@ -109,9 +129,16 @@ export class Heartbeat {
 
   /** The client's pong: the next ping is due `pingInterval` from now. */
   onPong(): void {
-    this.#timing.clock.clearTimeout(this.#pongTimer);
-    this.#pongTimer = undefined;
-    this.#schedulePing(this.#timing.pingInterval, this.#timing.clock.now());
+    const clock = this.#timing.clock;
+    const now = clock.now();
+    // a pong read long after its ping: the loop (or the network) is behind
+    if (
+      this.#state.phase === "pong" && now - this.#state.since > _lateBy(this.#timing.pingTimeout)
+    ) {
+      this.#loop.lateAt = now;
+    }
+    this.clearPongTimeout();
+    this.#schedulePing(this.#timing.pingInterval, now);
   }
 
   /**
@@ -121,6 +148,7 @@ export class Heartbeat {
   clearPongTimeout(): void {
     this.#timing.clock.clearTimeout(this.#pongTimer);
     this.#pongTimer = undefined;
+    this.#loop.suspects.delete(this);
   }
 
   /** Stops both timers for good (the session closed). */
@@ -128,82 +156,125 @@ export class Heartbeat {
     this.#stopped = true;
     const clock = this.#timing.clock;
     clock.clearTimeout(this.#pingTimer);
-    clock.clearTimeout(this.#pongTimer);
-    this.#pingTimer = this.#pongTimer = undefined;
+    this.clearPongTimeout();
+    this.#pingTimer = undefined;
   }
 
   #schedulePing(delay: number, since: number): void {
     const clock = this.#timing.clock;
     this.#state = { phase: "ping", since };
     clock.clearTimeout(this.#pingTimer);
+    const due = clock.now() + delay;
     this.#pingTimer = clock.setTimeout(() => {
       this.#pingTimer = undefined;
+      const now = clock.now();
+      if (now - due > _lateBy(this.#timing.pingTimeout)) this.#loop.lateAt = now;
       this.#callbacks.ping();
       // sending may have ended the session (a full write buffer)
       if (this.#stopped) return;
-      this.#state = { phase: "pong", since: clock.now() };
+      this.#state = { phase: "pong", since: now };
       this.#armPongTimeout(this.#timing.pingTimeout);
     }, delay);
   }
 
-  /**
-   * Arms the pong deadline `timeout` from now. `limit` is the latest time a
-   * verdict may be put off to while the event loop is congested; by default
-   * one more `pingTimeout` after the deadline. A timer that fires late past
-   * `limit` gets one more look (`graced`), never two.
-   */
-  #armPongTimeout(timeout: number, limit?: number, graced = false): void {
+  /** Arms the pong deadline `timeout` from now. */
+  #armPongTimeout(timeout: number): void {
     const clock = this.#timing.clock;
-    const pingTimeout = this.#timing.pingTimeout;
     clock.clearTimeout(this.#pongTimer);
     const due = clock.now() + timeout;
-    const latest = limit ?? due + pingTimeout;
     this.#pongTimer = clock.setTimeout(() => {
       this.#pongTimer = undefined;
       if (this.#stopped) return;
       const now = clock.now();
-      // any packet is a sign of life: a pong stuck behind other traffic is not a dead client
-      const since = now - this.#lastPacketAt;
-      if (since < timeout) return this.#armPongTimeout(timeout - since);
-      // A timer that fires late means the event loop was stalled (a busy
-      // machine, a burst of work): the pongs that arrived meanwhile still
-      // wait to be read, and every session's timer fires in the same turn.
-      // Under load the loop may take longer to catch up than it stalled, and
-      // a timer armed after the stall may fire on time while the input is
-      // still unread: so the verdict waits while this timer, or any other
-      // heartbeat of the same clock within the last `pingTimeout`, fired
-      // late — until `latest`; a timer that itself fires late past `latest`
-      // still gets one look after the input has been read.
-      const late = now - due;
-      const lateBy = _lateBy(pingTimeout);
-      const loop = _loopOf(clock);
-      if (late > lateBy) loop.lateAt = now;
-      const wait = Math.max(late, lateBy);
-      if (now < latest && (late > lateBy || now - loop.lateAt < pingTimeout)) {
-        return this.#armPongTimeout(Math.min(wait, latest - now), latest, graced);
-      }
-      if (late > lateBy && !graced) {
-        return this.#armPongTimeout(Math.min(wait, pingTimeout), now, true);
-      }
-      this.#callbacks.dead();
+      if (now - due > _lateBy(this.#timing.pingTimeout)) this.#loop.lateAt = now;
+      this.#suspect(now);
     }, timeout);
+  }
+
+  /**
+   * The pong deadline passed: judged now when the loop showed no sign of
+   * being behind lately, else by the shared check once it did not for a while.
+   */
+  #suspect(now: number): void {
+    const loop = this.#loop;
+    if (loop.suspects.has(this)) return;
+    this.#latest = now + this.#timing.pingTimeout;
+    const again = this._judge(now);
+    if (again === undefined) return;
+    loop.suspects.add(this);
+    loop.schedule(this.#timing.clock, again - now);
+  }
+
+  /**
+   * Internal (the shared check): judges this suspect at `now`; returns when
+   * to look again, or `undefined` once it is judged (alive or dead).
+   */
+  _judge(now: number): number | undefined {
+    const loop = this.#loop;
+    const pingTimeout = this.#timing.pingTimeout;
+    if (this.#stopped) return undefined;
+    // any packet is a sign of life: a pong stuck behind other traffic is not a dead client
+    const since = now - this.#lastPacketAt;
+    if (since < pingTimeout) {
+      loop.suspects.delete(this);
+      this.#armPongTimeout(pingTimeout - since);
+      return undefined;
+    }
+    const quietFrom = loop.lateAt + _lateBy(pingTimeout);
+    if (now < this.#latest && now < quietFrom) return Math.min(this.#latest, quietFrom);
+    loop.suspects.delete(this);
+    this.#callbacks.dead();
+    return undefined;
   }
 }
 
-/** What the heartbeats of one clock saw of its event loop: when a timer last fired late. */
-interface _LoopState {
-  lateAt: number;
+/**
+ * What the heartbeats of one clock share: when a sign that the event loop is
+ * behind was last seen, and the suspects of the one shared check.
+ */
+class _Loop {
+  lateAt = -Infinity;
+  readonly suspects = new Set<Heartbeat>();
+  #timer: TimerHandle | undefined;
+  #at = Infinity;
+
+  /** Runs the check `delay` ms from now, unless it runs sooner. */
+  schedule(clock: Clock, delay: number): void {
+    const at = clock.now() + delay;
+    if (this.#timer !== undefined && this.#at <= at) return;
+    clock.clearTimeout(this.#timer);
+    this.#at = at;
+    this.#timer = clock.setTimeout(() => this.#check(clock), delay);
+  }
+
+  #check(clock: Clock): void {
+    this.#timer = undefined;
+    const now = clock.now();
+    // the check itself running late is a stalled loop too
+    if (now - this.#at > _LATE_CHECK_MS) this.lateAt = now;
+    this.#at = Infinity;
+    let next = Infinity;
+    for (const suspect of [...this.suspects]) {
+      if (!this.suspects.has(suspect)) continue;
+      const again = suspect._judge(now);
+      if (again !== undefined && again < next) next = again;
+    }
+    if (next !== Infinity && this.suspects.size) this.schedule(clock, Math.max(0, next - now));
+  }
 }
 
-const _loops = new WeakMap<Clock, _LoopState>();
+/** How late the shared check may run before the loop counts as stalled. */
+const _LATE_CHECK_MS = 50;
 
-function _loopOf(clock: Clock): _LoopState {
+const _loops = new WeakMap<Clock, _Loop>();
+
+function _loopOf(clock: Clock): _Loop {
   let loop = _loops.get(clock);
-  if (!loop) _loops.set(clock, loop = { lateAt: -Infinity });
+  if (!loop) _loops.set(clock, loop = new _Loop());
   return loop;
 }
 
-/** How late a pong timer may fire before the event loop, not the client, is suspected. */
+/** How late a timer (or a pong after its ping) may come before the event loop is suspected. */
 function _lateBy(timeout: number): number {
   return Math.max(50, timeout / 10);
 }

@@ -40,11 +40,12 @@ export function toUint8Array(value: BinaryValue): Uint8Array {
 }
 
 /**
- * How deep {@link hasBinary} and {@link deconstruct} follow nested data
- * before giving up with a `RangeError`. Both walk with their own stack, so
- * depth costs no call stack; the bound stops circular data, which would
- * otherwise be followed forever. Data from clients is far shallower: the
- * decoder refuses packets nested deeper than its `maxDepth`.
+ * The default of how deep {@link hasBinary} and {@link deconstruct} follow
+ * nested data before giving up with a `RangeError` (the Server option
+ * `maxEncodeDepth`). Both walk with their own stack, so depth costs no call
+ * stack; the bound stops circular data, which would otherwise be followed
+ * forever. Data from clients is far shallower: the decoder refuses packets
+ * nested deeper than its `maxDepth`.
  */
 export const MAX_WALK_DEPTH = 100_000;
 
@@ -54,10 +55,14 @@ export const MAX_WALK_DEPTH = 100_000;
  * level, like the official `hasBinary`). Iterative: deep nesting cannot
  * overflow the call stack.
  *
- * @throws {RangeError} on data nested deeper than {@link MAX_WALK_DEPTH}
+ * @throws {RangeError} on data nested deeper than `maxDepth`
  * (circular data).
  */
-export function hasBinary(value: unknown, viaToJSON = false): boolean {
+export function hasBinary(
+  value: unknown,
+  viaToJSON = false,
+  maxDepth: number = MAX_WALK_DEPTH,
+): boolean {
   if (typeof value !== "object" || value === null) return false;
   // three parallel stacks: the value, whether it came from toJSON(), its depth
   const values: unknown[] = [value];
@@ -70,7 +75,7 @@ export function hasBinary(value: unknown, viaToJSON = false): boolean {
     if (typeof node !== "object" || node === null) continue;
     if (isBinary(node)) return true;
     if (node instanceof Date) continue;
-    if (depth >= MAX_WALK_DEPTH) _tooDeep();
+    if (depth >= maxDepth) _tooDeep(maxDepth);
     if (Array.isArray(node)) {
       for (let i = node.length - 1; i >= 0; i--) {
         const item: unknown = node[i];
@@ -107,13 +112,14 @@ export function hasBinary(value: unknown, viaToJSON = false): boolean {
  * allocation at all when there is no binary). Iterative: deep nesting cannot
  * overflow the call stack.
  *
- * @throws {RangeError} on data nested deeper than {@link MAX_WALK_DEPTH}
+ * @throws {RangeError} on data nested deeper than `maxDepth`
  * (circular data).
  */
 export function deconstruct(
   value: unknown,
   attachments: Uint8Array[],
   viaToJSON = false,
+  maxDepth: number = MAX_WALK_DEPTH,
 ): unknown {
   if (typeof value !== "object" || value === null) return value;
   // the usual event payload, a flat array of primitives, needs no walk
@@ -134,7 +140,7 @@ export function deconstruct(
         attachments,
       );
       if (child !== _PUSHED) _deliver(frame, i, key, child, attachments);
-      else if (stack.length >= MAX_WALK_DEPTH) _tooDeep();
+      else if (stack.length >= maxDepth) _tooDeep(maxDepth);
       continue;
     }
     stack.pop();
@@ -252,9 +258,9 @@ function _isFlat(array: unknown[]): boolean {
   return true;
 }
 
-function _tooDeep(): never {
+function _tooDeep(maxDepth: number): never {
   throw new RangeError(
-    `Cannot encode packet: data nested deeper than ${MAX_WALK_DEPTH} levels (circular?)`,
+    `Cannot encode packet: data nested deeper than ${maxDepth} levels (circular?)`,
   );
 }
 

@@ -11,13 +11,16 @@
  * @module
  */
 
-import { deconstruct } from "./_binary.ts";
+import { deconstruct, MAX_WALK_DEPTH } from "./_binary.ts";
 
 /**
  * What Socket.IO calls binary, its bytes as a plain `Uint8Array` (no copy),
  * and whether data holds any (the bounded walk).
  */
 export { type BinaryValue, hasBinary, isBinary, toUint8Array } from "./_binary.ts";
+
+/** The default bound of the walk over data to encode (the Server option `maxEncodeDepth`). */
+export const DEFAULT_MAX_ENCODE_DEPTH: number = MAX_WALK_DEPTH;
 
 /** The Socket.IO protocol revision this codec speaks. */
 export const protocol = 5;
@@ -59,8 +62,12 @@ export type EncodedPacket = [string, ...Uint8Array[]];
  * and sent as attachments; the caller's data is left untouched. A
  * BINARY_EVENT/BINARY_ACK without binary is sent as a plain EVENT/ACK.
  *
+ * `maxDepth` bounds the walk over the data (circular data): deeper data
+ * throws a `RangeError`; the server's option `maxEncodeDepth` sets it.
+ *
  * @throws {TypeError} on an unknown type or a namespace that does not start
  * with "/" or that holds a ",".
+ * @throws {RangeError} on data nested deeper than `maxDepth`.
  *
  * @example
  * ```ts
@@ -74,14 +81,17 @@ export type EncodedPacket = [string, ...Uint8Array[]];
  * if (text !== '2/admin,4["hello",1]') throw new Error(text);
  * ```
  */
-export function encodePacket(packet: Packet): EncodedPacket {
+export function encodePacket(
+  packet: Packet,
+  maxDepth: number = DEFAULT_MAX_ENCODE_DEPTH,
+): EncodedPacket {
   const type = packet.type;
   if (
     type === PacketType.EVENT || type === PacketType.ACK ||
     type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK
   ) {
     const attachments: Uint8Array[] = [];
-    const data = deconstruct(packet.data, attachments);
+    const data = deconstruct(packet.data, attachments, false, maxDepth);
     const isEvent = type === PacketType.EVENT ||
       type === PacketType.BINARY_EVENT;
     if (attachments.length === 0) {

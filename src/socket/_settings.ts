@@ -8,6 +8,7 @@ import type { EngineOptions } from "../engine/options.ts";
 import type { AdapterConstructor } from "../adapter/adapter.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { DEFAULT_MAX_DEPTH } from "../parser/socket_decoder.ts";
+import { DEFAULT_MAX_ENCODE_DEPTH, encodePacket } from "../parser/socket_packet.ts";
 import type { PacketEncoder, Parser } from "../parser/parser.ts";
 
 /** Connection state recovery settings. */
@@ -65,6 +66,14 @@ export interface ServerOptions extends Omit<EngineOptions, "path"> {
    */
   maxDepth?: number;
   /**
+   * How deep the built-in encoder follows the data of an emit (the
+   * application's, not a client's) looking for binary. Deeper data — which
+   * is circular data, in practice — makes the emit throw a `RangeError`
+   * instead of walking forever. A custom `parser` has its own bounds.
+   * @default {100000}
+   */
+  maxEncodeDepth?: number;
+  /**
    * The Socket.IO parser: any object with the official `Encoder` and
    * `Decoder` classes (`sio-edge/msgpack`, `socket.io-msgpack-parser`, your
    * own). Its one encoder encodes each broadcast once; each connection gets a
@@ -89,7 +98,10 @@ export interface ServerSettings {
   readonly clock: Clock;
   /** The custom parser, if one was given. */
   readonly parser: Parser | undefined;
-  /** Its encoder (one for the server), if a parser was given. */
+  /**
+   * Its encoder (one for the server), if a parser was given; the built-in
+   * encoder bounded by `maxEncodeDepth` when that is not the default.
+   */
   readonly encoder: PacketEncoder | undefined;
 }
 
@@ -106,6 +118,12 @@ export function resolveSettings(opts: ServerOptions): ServerSettings {
   const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
   if (!Number.isSafeInteger(maxDepth) || maxDepth < 1) {
     throw new RangeError(`Option "maxDepth" must be a positive integer, got ${maxDepth}`);
+  }
+  const maxEncodeDepth = opts.maxEncodeDepth ?? DEFAULT_MAX_ENCODE_DEPTH;
+  if (!Number.isSafeInteger(maxEncodeDepth) || maxEncodeDepth < 1) {
+    throw new RangeError(
+      `Option "maxEncodeDepth" must be a positive integer, got ${maxEncodeDepth}`,
+    );
   }
   const csr = opts.connectionStateRecovery;
   const recovery = csr
@@ -127,6 +145,10 @@ export function resolveSettings(opts: ServerOptions): ServerSettings {
     maxDepth,
     clock: opts.clock ?? systemClock,
     parser: opts.parser,
-    encoder: opts.parser ? new opts.parser.Encoder() : undefined,
+    encoder: opts.parser
+      ? new opts.parser.Encoder()
+      : maxEncodeDepth === DEFAULT_MAX_ENCODE_DEPTH
+      ? undefined
+      : { encode: (packet) => encodePacket(packet, maxEncodeDepth) },
   };
 }

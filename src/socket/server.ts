@@ -125,6 +125,7 @@ export class Server<
       connectionStateRecovery: _r,
       cleanupEmptyChildNamespaces: _c,
       maxDepth: _d,
+      maxEncodeDepth: _e,
       parser: _p,
       serveClient,
       adapter,

@@ -96,6 +96,8 @@ export interface IdleFigures {
   maxPingGapMs: number;
   /** The server's disconnect reasons meanwhile. */
   reasons: Record<string, number>;
+  /** The server's disconnect reasons while the clients connected (before the idle time). */
+  connectReasons: Record<string, number>;
 }
 
 /**
@@ -176,6 +178,7 @@ export async function idle(
     ms: Date.now() - started,
     rssMiB: Math.round(rss / MiB),
     reasons,
+    connectReasons: reasonsBefore,
     maxPingGapMs: maxPingGap,
   };
 }

@@ -8,7 +8,11 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { deconstruct, hasBinary, MAX_WALK_DEPTH } from "../../src/parser/_binary.ts";
 import { Decoder, DEFAULT_MAX_DEPTH, ParseError } from "../../src/parser/socket_decoder.ts";
-import { encodePacket, PacketType } from "../../src/parser/socket_packet.ts";
+import {
+  DEFAULT_MAX_ENCODE_DEPTH,
+  encodePacket,
+  PacketType,
+} from "../../src/parser/socket_packet.ts";
 import { Server, type ServerOptions } from "../../src/socket/server.ts";
 import { Emitter } from "../../src/util/emitter.ts";
 import { settle, WireClient } from "../_support/sio_wire.ts";
@@ -221,6 +225,58 @@ describe("a deep packet closes its connection with parse error", () => {
     const [text, attachment] = client.take();
     assert.ok(typeof text === "string" && text.startsWith("61-1[[[["));
     assert.deepEqual(attachment, new Uint8Array(1));
+    await io.close();
+  });
+});
+
+describe("maxEncodeDepth: the bound of the walk over data to encode", () => {
+  it("defaults to 100,000 levels and is checked", () => {
+    assert.equal(MAX_WALK_DEPTH, 100_000);
+    assert.equal(DEFAULT_MAX_ENCODE_DEPTH, MAX_WALK_DEPTH);
+    for (const bad of [0, -1, 1.5, NaN, Infinity]) {
+      assert.throws(() => new Server({ serveClient: false, maxEncodeDepth: bad }), RangeError);
+    }
+    const packet = {
+      type: PacketType.EVENT,
+      nsp: "/",
+      data: ["e", deepValue(60, new Uint8Array(1))],
+    };
+    assert.equal(encodePacket(packet).length, 2);
+    assert.throws(() => encodePacket(packet, 50), /deeper than 50 levels/);
+    assert.throws(() => hasBinary(deepValue(60, 1), false, 50), /deeper than 50 levels/);
+    assert.equal(hasBinary(deepValue(40, 1), false, 50), false);
+  });
+
+  it("bounds a socket's emit and ack and a broadcast, as the server's option", async () => {
+    const io = new Server({ serveClient: false, maxEncodeDepth: 50 });
+    const outcomes: string[] = [];
+    io.on("connection", (socket) => {
+      socket.on("deep", (n: number, ack: (v: unknown) => void) => {
+        for (
+          const send of [
+            () => socket.emit("d", deepValue(n, 1)),
+            () => io.emit("d", deepValue(n, 1)),
+          ]
+        ) {
+          try {
+            send();
+            outcomes.push("sent");
+          } catch (err) {
+            outcomes.push((err as Error).message);
+          }
+        }
+        ack(deepValue(40, 1));
+      });
+    });
+    const client = await connected(io);
+    await client.send(`21["deep",40]`);
+    await client.send(`22["deep",60]`);
+    const tooDeep = "Cannot encode packet: data nested deeper than 50 levels (circular?)";
+    assert.deepEqual(outcomes, ["sent", "sent", tooDeep, tooDeep]);
+    const texts = client.takeText();
+    assert.equal(texts.filter((t) => t.startsWith('2["d",')).length, 2);
+    assert.equal(texts.filter((t) => t.startsWith("3")).length, 2);
+    assert.equal(client.conn.readyState, "open");
     await io.close();
   });
 });
