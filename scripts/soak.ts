@@ -10,7 +10,7 @@
  *
  * Usage: `bash scripts/soak.sh` (raises `ulimit -n` to the hard limit for the
  * 10,000-connection scenarios), or `node --import tsx scripts/soak.ts
- * [--only=deno,official,bare-deno] [--skip-fuzz] [--idle-only]`; `SOAK_LOAD=2`
+ * [--only=deno,bun,node,official,official-bun,bare-deno] [--skip-fuzz] [--idle-only]`; `SOAK_LOAD=2`
  * runs two busy processes beside the server during the idle scenario.
  *
  * @module
@@ -33,12 +33,13 @@ if (typeof globalThis.WebSocket === "undefined") {
   (globalThis as { WebSocket?: unknown }).WebSocket = (await import("ws")).WebSocket;
 }
 
-type Target = "deno" | "bun" | "node" | "official" | "bare-deno";
+type Target = "deno" | "bun" | "node" | "official" | "official-bun" | "bare-deno";
 const args = process.argv.slice(2);
 const only = args.find((a) => a.startsWith("--only="))?.slice(7).split(",") as
   | Target[]
   | undefined;
-const TARGETS: Target[] = only ?? ["deno", "bun", "node", "official", "bare-deno"];
+const TARGETS: Target[] = only ??
+  ["deno", "bun", "node", "official", "official-bun", "bare-deno"];
 const BUDGET_S = Number(process.env.SOAK_BUDGET_S ?? 600);
 /** The methods every HTTP parser knows; Bun closes the connection of any other unanswered. */
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"]);
@@ -58,7 +59,7 @@ const failures: string[] = [];
 const criteria: { target: string; what: string; ok: boolean; figure: string }[] = [];
 
 function reference(target: Target | "run"): boolean {
-  return target === "official" || target === "bare-deno";
+  return target === "official" || target === "official-bun" || target === "bare-deno";
 }
 
 function check(target: Target | "run", what: string, ok: boolean, figure: unknown): void {

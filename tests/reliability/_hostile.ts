@@ -264,11 +264,11 @@ export interface LimitedServer {
 /**
  * Serves the `hostile` test app on `runtime` with `ulimit -n nofile` (bash's
  * builtin, for that child only), the official server with `runtime:
- * "official"`, or a bare Deno WebSocket server (`_bare_deno.ts`, idle
+ * "official"` (Node) or `"official-bun"` (`@socket.io/bun-engine`), or a bare Deno WebSocket server (`_bare_deno.ts`, idle
  * scenario only) with `"bare-deno"`.
  */
 export async function startLimited(
-  runtime: "deno" | "bun" | "node" | "official" | "bare-deno",
+  runtime: "deno" | "bun" | "node" | "official" | "official-bun" | "bare-deno",
   nofile: number,
   env: Record<string, string> = {},
 ): Promise<LimitedServer> {
@@ -281,6 +281,7 @@ export async function startLimited(
     bun: `${bin}/bun run tests/_support/serve_fixture.ts hostile bun`,
     node: `node --expose-gc --import tsx tests/_support/serve_fixture.ts hostile node`,
     official: `node --expose-gc --import tsx tests/reliability/_official_hostile.ts`,
+    "official-bun": `${bin}/bun run tests/reliability/_official_bun_hostile.ts`,
     "bare-deno":
       `${bin}/deno run -A --quiet --v8-flags=--expose-gc tests/reliability/_bare_deno.ts`,
   }[runtime];
