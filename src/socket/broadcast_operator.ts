@@ -272,7 +272,8 @@ export class RemoteSocket<EmitEvents extends EventsMap, SocketData>
   readonly rooms: Set<Room>;
   /** `socket.data`. */
   readonly data: SocketData;
-  #operator: BroadcastOperator<EmitEvents, SocketData>;
+  #adapter: Adapter;
+  #targets: BroadcastOperator<EmitEvents, SocketData> | undefined;
 
   /** Describes a socket of another server. */
   constructor(adapter: Adapter, details: SocketDetails) {
@@ -280,8 +281,16 @@ export class RemoteSocket<EmitEvents extends EventsMap, SocketData>
     this.handshake = details.handshake as Handshake;
     this.rooms = new Set(details.rooms);
     this.data = details.data as SocketData;
+    this.#adapter = adapter;
+  }
+
+  /**
+   * The operator aimed at this socket, made on first use: fetchSockets()
+   * returns hundreds of these and most are only read.
+   */
+  get #operator(): BroadcastOperator<EmitEvents, SocketData> {
     // one response, not an array: remoteSocket.emit() with an ack behaves like socket.emit()
-    this.#operator = new BroadcastOperator(adapter, new Set([this.id]), new Set(), {
+    return this.#targets ??= new BroadcastOperator(this.#adapter, new Set([this.id]), new Set(), {
       expectSingleResponse: true,
     });
   }
