@@ -178,6 +178,8 @@ export class Polling extends Transport {
     if (body === TIMED_OUT) {
       // a body that does not arrive holds a connection: the session ends with it
       this.onError("data request timed out");
+      // the rest of that body may still come: the connection cannot carry another request
+      headers.set("connection", "close");
       return new Response(null, { status: 408, headers });
     }
     if (body === CANCELLED) return new Response(null, { status: 400, headers });

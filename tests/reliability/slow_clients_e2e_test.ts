@@ -47,6 +47,31 @@ for (const runtime of RUNTIMES) {
       if (held.status !== undefined) assert.equal(held.status, 408);
     });
 
+    const keepsStalled = runtime === "deno"
+      ? "Deno.serve keeps a connection whose body is unread open (SECURITY.md)"
+      : false;
+    it("the 408 for a stalled POST also ends its TCP connection", {
+      skip: keepsStalled,
+    }, async () => {
+      // the runtime's own timeouts at their defaults (Bun's idleTimeout 120 s, Node's
+      // keepAliveTimeout 5 s), so only the answer's Connection: close can end it this soon
+      const other = await startServer(runtime, "hostile", { SIO_BODY_TIMEOUT: "1000" });
+      try {
+        const sid = await handshake(other.url);
+        const held = await heldFor(
+          other.port,
+          stalledPost(other.port, sid),
+          "4123456789",
+          10_000,
+          true,
+        );
+        assert.equal(held.closed, true, `still open after ${held.ms} ms`);
+        assert.ok(held.ms < 4_000, `held ${held.ms} ms`);
+      } finally {
+        await other.close();
+      }
+    });
+
     it("a stalled body read ends with its session", async () => {
       const other = await startServer(runtime, "hostile", {
         SIO_PING_INTERVAL: "300",
