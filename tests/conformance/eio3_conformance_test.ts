@@ -88,9 +88,10 @@ const SOCKETIO: Scenario[] = TRANSPORTS.map(([what, transports]) => ({
     const refused = v2(t, "/private", transports);
     try {
       const seen: Record<string, unknown> = {};
-      seen.main = await connected(main);
-      seen.custom = await connected(custom);
-      seen.refused = await connected(refused);
+      // listening from the start: the refusal can arrive before the other two have connected
+      [seen.main, seen.custom, seen.refused] = await Promise.all(
+        [main, custom, refused].map(connected),
+      );
       ids.add("id", main.id);
       ids.add("id", custom.id);
       // the upgrade completes (bounded), or the only transport stays
