@@ -12,7 +12,7 @@
 import type { Packet, PacketOptions } from "../parser/engine_packet.ts";
 import { Emitter } from "./_emitter.ts";
 import { later } from "./_timers.ts";
-import { onHostEvent } from "./_globals.ts";
+import { onHostEvent } from "../util/host.ts";
 import { defaultBinaryType } from "./_node.ts";
 import { isSecure, parseUri } from "./_uri.ts";
 import { parserError, type TransportOptions } from "./_request.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { builtin, isWorkers, nodeBuffer, runtimeVersions } from "./_globals.ts";
+import { builtin, isWorkers, nodeBuffer, runtimeVersions } from "../util/host.ts";
 
 const versions = isWorkers() ? undefined : runtimeVersions();
 /** Node itself (Deno and Bun provide Node's API too, with their own fetch and WebSocket). */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { pageLocation } from "./_globals.ts";
+import { pageLocation } from "../util/host.ts";
 
 /**
  * Completes `uri` as socket.io-client does (relative to `location` in

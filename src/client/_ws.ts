@@ -9,7 +9,7 @@
  * @module
  */
 
-import { globalWebSocket, hasDocument, isWorkers } from "./_globals.ts";
+import { globalWebSocket, hasDocument, isWorkers } from "../util/host.ts";
 import { nodeWebSocket } from "./_node.ts";
 import { request, type TransportOptions } from "./_request.ts";
 

@@ -17,7 +17,7 @@ import { Emitter, subscribe } from "./_emitter.ts";
 import type { EngineCore, EngineOptions } from "./_engine_core.ts";
 import { Socket, type SocketManager, type SocketOptions } from "./socket.ts";
 import { later } from "./_timers.ts";
-import { onHostEvent } from "./_globals.ts";
+import { onHostEvent } from "../util/host.ts";
 import { toBuffer } from "./_node.ts";
 import type { DefaultEventsMap, EventsMap } from "./typed_events.ts";
 

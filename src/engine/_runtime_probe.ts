@@ -2,15 +2,16 @@
  * Recognises what a runtime passes to a fetch handler, so that
  * `Deno.serve(engine.handler())` works as is — including WebSocket upgrades.
  *
- * This is the one place in the core that looks at a runtime global, and only
- * structurally: `Deno.serve` hands the handler no upgrade function, so the
- * only way to upgrade from a bare handler is the runtime namespace's
- * `upgradeWebSocket`. Runtime modules (`sio-edge/deno`, …) pass an explicit
+ * `Deno.serve` hands the handler no upgrade function, so the only way to
+ * upgrade from a bare handler is the runtime namespace's `upgradeWebSocket`,
+ * which this probe takes from util/host.ts (the one look at the host's
+ * globals). Runtime modules (`sio-edge/deno`, …) pass an explicit
  * {@link RequestContext} and never reach this probe.
  *
  * @module
  */
 
+import { denoUpgradeWebSocket } from "../util/host.ts";
 import type { RequestContext, Upgrader, WebSocketLike } from "./ports.ts";
 
 interface UpgradableSocket extends WebSocketLike {
@@ -53,10 +54,7 @@ let cached: Upgrader | null | undefined;
 
 function globalUpgrader(): Upgrader | undefined {
   if (cached !== undefined) return cached ?? undefined;
-  const runtime = (globalThis as Record<string, unknown>)["Deno"] as
-    | { upgradeWebSocket?: UpgradeWebSocket }
-    | undefined;
-  const upgradeWebSocket = runtime?.upgradeWebSocket;
+  const upgradeWebSocket = denoUpgradeWebSocket() as UpgradeWebSocket | undefined;
   cached = typeof upgradeWebSocket === "function"
     ? (req, events) => {
       const { socket, response } = upgradeWebSocket(req);

@@ -7,6 +7,7 @@
  */
 
 import { createLogger } from "../../util/logger.ts";
+import { nodeBuffer } from "../../util/host.ts";
 
 const log = createLogger("sio-edge:redis");
 
@@ -115,15 +116,15 @@ function watch(client: RedisClient): void {
 }
 
 /**
- * Node's `Buffer`, which both clients require for binary arguments. Every
- * runtime those clients run on (Node, Deno, Bun, Workers with nodejs_compat)
- * has it as a global; without it a client cannot run at all.
+ * Node's `Buffer` (from util/host.ts), which both clients require for binary
+ * arguments. Every runtime those clients run on (Node, Deno, Bun, Workers
+ * with nodejs_compat) has it as a global; without it a client cannot run at all.
  */
 function toArgument(message: Uint8Array | string): unknown {
   if (typeof message === "string") return message;
-  const NodeBuffer = (globalThis as Loose).Buffer;
+  const NodeBuffer = nodeBuffer();
   return NodeBuffer
-    ? NodeBuffer.from(message.buffer, message.byteOffset, message.byteLength)
+    ? NodeBuffer.from(message.buffer as ArrayBuffer, message.byteOffset, message.byteLength)
     : message;
 }
 

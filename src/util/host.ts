@@ -1,9 +1,22 @@
 /**
- * What the client reads of its host's globals, in one file.
- * This is the client's one look at the host's globals (browser `location` and window
- * events, the `WebSocket` constructor, the Workers user agent, Node's
- * `Buffer` and built-in modules). Every one is optional: the client works
- * where it is absent.
+ * The one look at the host's globals outside `src/runtime/`: every global
+ * that only some hosts have (browsers, Workers, Node, Deno, Bun) and that the
+ * core or the client needs is read here, through one accessor each, and
+ * nowhere else (tests/import_rules_test.ts keeps it so). Each is optional:
+ * callers work where it is absent.
+ *
+ * - `Deno.upgradeWebSocket`: a bare `Deno.serve(io.handler())` must upgrade,
+ *   and Deno hands a fetch handler no upgrade function (engine/_runtime_probe.ts);
+ * - Node's `Buffer`: the user's node-redis/ioredis client needs it for binary
+ *   arguments (adapter/redis/_client.ts), and the client gives binary as
+ *   `Buffer`s where Node's API is (client/_node.ts);
+ * - the client's host: the page's `location`, a DOM (`document`), the Workers
+ *   user agent, the global `WebSocket`, `process.versions`, Node's built-in
+ *   modules through `process.getBuiltinModule` (for `ws` and `node:http`),
+ *   and window events (`addEventListener`/`removeEventListener`).
+ *
+ * Only functions and no work at load time, so that a bundle keeps just the
+ * accessors it calls.
  *
  * @module
  */
@@ -13,19 +26,32 @@ interface NodeProcess {
   getBuiltinModule?(name: string): unknown;
 }
 
+/** Deno's `upgradeWebSocket`, typed as loosely as the callers need. */
+export type DenoUpgradeWebSocket = (req: Request) => { socket: unknown; response: Response };
+
+/** Node's `Buffer`, as far as it is used: a view on existing memory. */
+export interface NodeBufferLike {
+  from(buffer: ArrayBuffer, offset: number, length: number): unknown;
+}
+
 interface HostGlobals {
+  Deno?: { upgradeWebSocket?: DenoUpgradeWebSocket };
   process?: NodeProcess;
   location?: Location;
   document?: unknown;
   navigator?: { userAgent?: string };
   WebSocket?: unknown;
-  Buffer?: { from(buffer: ArrayBuffer, offset: number, length: number): unknown };
+  Buffer?: NodeBufferLike;
   addEventListener?: (type: string, fn: () => void, capture?: boolean) => void;
   removeEventListener?: (type: string, fn: () => void, capture?: boolean) => void;
 }
 
 const host: HostGlobals = globalThis as HostGlobals;
-const versions = host.process?.versions;
+
+/** `Deno.upgradeWebSocket`, in Deno (called unbound, as Deno allows). */
+export function denoUpgradeWebSocket(): DenoUpgradeWebSocket | undefined {
+  return host.Deno?.upgradeWebSocket;
+}
 
 /** The page's location, in browsers. */
 export function pageLocation(): Location | undefined {
@@ -48,13 +74,13 @@ export function globalWebSocket(): unknown {
 }
 
 /** Node's `Buffer`, if any. */
-export function nodeBuffer(): HostGlobals["Buffer"] {
+export function nodeBuffer(): NodeBufferLike | undefined {
   return host.Buffer;
 }
 
 /** The runtime's versions (`process.versions`): Node, Deno and Bun have them, browsers not. */
 export function runtimeVersions(): Record<string, string> | undefined {
-  return versions;
+  return host.process?.versions;
 }
 
 /** Listens to a window event (`offline`, `online`, `beforeunload`) where there are any. */
