@@ -24,6 +24,8 @@ step "package: build dist/ (tsc) and npm pack"
 node --import tsx scripts/build_package.ts --check
 step "deno test"
 deno test -A --doc mod.ts src/ tests/
+step "deno test with a full collection (what cut sessions leave behind)"
+deno test -A --v8-flags=--expose-gc tests/reliability/retention_test.ts
 step "bun test"
 bun test --timeout 60000 ./tests/  # the limit works only from the command line (Bun 1.4.5: see bunfig.toml)
 step "node --test (Node runtime module)"
