@@ -14,6 +14,7 @@ import { Transport } from "./transport.ts";
 import type { ClientGoneWatcher, PlainResponseBuilder } from "./ports.ts";
 import { DEFAULT_BODY_TIMEOUT } from "./options.ts";
 import { Deadlines } from "./_deadlines.ts";
+import { exceedsPayload } from "./payload_size.ts";
 import { ErrorCode, errorResponse } from "./errors.ts";
 
 const encoder = new TextEncoder();
@@ -423,15 +424,8 @@ class BodyRead {
     if (typeof result !== "string") return result;
     if (this.#cancelled !== undefined) return this.#cancelled;
     // the runtime holds the body to its declared length; checked again all the same
-    return _utf8Exceeds(result, this.#limit) ? TOO_LARGE : result;
+    return exceedsPayload(result, this.#limit) ? TOO_LARGE : result;
   }
-}
-
-/** Whether `text` is more than `limit` bytes in UTF-8 (encoded only when the bounds disagree). */
-function _utf8Exceeds(text: string, limit: number): boolean {
-  if (text.length > limit) return true;
-  if (text.length * 3 <= limit) return false;
-  return encoder.encode(text).byteLength > limit;
 }
 
 /** The chunks of a body as one byte array. */

@@ -10,24 +10,12 @@ import { decodePacket, encodePacket, type Packet } from "../parser/engine_packet
 import { decodePacketV3, encodePacketV3 } from "../parser/engine_packet_v3.ts";
 import type { WebSocketEvents, WebSocketLike } from "./ports.ts";
 import { Transport } from "./transport.ts";
+import { exceedsPayload } from "./payload_size.ts";
 
 /** WebSocket close code for a message over the size limit (RFC 6455 §7.4.1). */
 export const MESSAGE_TOO_BIG = 1009;
 
 const encoder = new TextEncoder();
-
-/**
- * Whether a WebSocket message is larger than `max` bytes, strings counted in
- * UTF-8: the one size check of the engine and of the runtime glue that checks
- * before the engine sees a frame.
- */
-export function exceedsPayload(data: string | Uint8Array, max: number): boolean {
-  if (typeof data !== "string") return data.byteLength > max;
-  // a UTF-16 unit is 1–3 UTF-8 bytes: encode only when the bounds disagree
-  if (data.length > max) return true;
-  if (data.length * 3 <= max) return false;
-  return encoder.encode(data).byteLength > max;
-}
 
 /** The WebSocket transport. */
 export class WebSocketTransport extends Transport {

@@ -22,7 +22,8 @@ import type {
   Upgrader,
   WebSocketEvents,
 } from "../engine/ports.ts";
-import { exceedsPayload, MESSAGE_TOO_BIG } from "../engine/websocket.ts";
+import { MESSAGE_TOO_BIG } from "../engine/websocket.ts";
+import { exceedsPayload } from "../engine/payload_size.ts";
 import {
   callApp,
   CLOSE_GRACE_MS,
