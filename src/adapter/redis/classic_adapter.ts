@@ -37,11 +37,15 @@ import {
   unsubscribeEach,
 } from "./_client.ts";
 import {
+  broadcastChannel,
+  type ClassicChannels,
+  classicChannels,
   decodeRequest,
   defaultParser,
   peekRequestId,
   type RedisParser,
   RequestType,
+  specificResponseChannel,
 } from "./classic_wire.ts";
 
 export { type RedisParser, RequestType };
@@ -118,6 +122,7 @@ export class RedisAdapter extends Adapter {
   #pub: RedisPort;
   #sub: RedisPort;
   #parser: RedisParser;
+  #channels: ClassicChannels;
   #channel: string;
   #requestChannel: string;
   #responseChannel: string;
@@ -142,10 +147,11 @@ export class RedisAdapter extends Adapter {
     this.publishOnSpecificResponseChannel = !!opts.publishOnSpecificResponseChannel;
     this.#parser = opts.parser ?? defaultParser;
     const key = opts.key || "socket.io";
-    this.#channel = `${key}#${nsp.name}#`;
-    this.#requestChannel = `${key}-request#${nsp.name}#`;
-    this.#responseChannel = `${key}-response#${nsp.name}#`;
-    this.#specificResponseChannel = `${this.#responseChannel}${this.uid}#`;
+    const channels = this.#channels = classicChannels(key, nsp.name);
+    this.#channel = channels.broadcast;
+    this.#requestChannel = channels.request;
+    this.#responseChannel = channels.response;
+    this.#specificResponseChannel = specificResponseChannel(channels, this.uid);
     this.#clock = nsp._adapterContext.clock;
     this.#requests = new PendingRequests(this.#clock);
   }
@@ -208,9 +214,7 @@ export class RedisAdapter extends Adapter {
         except: [...new Set(opts.except ?? [])],
         flags: opts.flags ?? {},
       }]);
-      let channel = this.#channel;
-      if (opts.rooms.size === 1) channel += opts.rooms.values().next().value + "#";
-      this.#publish(channel, message);
+      this.#publish(broadcastChannel(this.#channels, opts.rooms), message);
     }
     super.broadcast(packet, opts);
   }
@@ -352,7 +356,7 @@ export class RedisAdapter extends Adapter {
 
   #respond(request: Request, response: Uint8Array | string): void {
     const channel = this.publishOnSpecificResponseChannel
-      ? `${this.#responseChannel}${String(request.uid)}#`
+      ? specificResponseChannel(this.#channels, String(request.uid))
       : this.#responseChannel;
     this.#publish(channel, response);
   }

@@ -1,7 +1,7 @@
 /**
  * The wire of the classic Redis adapter (`@socket.io/redis-adapter` 8.3) that
- * the adapter and the emitter share: the request types, the codec port, and
- * how a request or an answer is read.
+ * the adapter and the emitter share: the channel names, the request types, the
+ * codec port, and how a request or an answer is read.
  *
  * @module
  */
@@ -14,6 +14,37 @@ export interface RedisParser {
   encode(value: unknown): Uint8Array | string;
   /** Decodes a message. */
   decode(message: Uint8Array): unknown;
+}
+
+/** The channels of namespace `nsp` under `key`. */
+export interface ClassicChannels {
+  /** `<key>#<nsp>#`: broadcasts to the namespace or to several rooms. */
+  broadcast: string;
+  /** `<key>-request#<nsp>#`: requests to every server. */
+  request: string;
+  /** `<key>-response#<nsp>#`: answers, when not on the requester's own channel. */
+  response: string;
+}
+
+/** The channel names of namespace `nsp` under `key`. */
+export function classicChannels(key: string, nsp: string): ClassicChannels {
+  return {
+    broadcast: `${key}#${nsp}#`,
+    request: `${key}-request#${nsp}#`,
+    response: `${key}-response#${nsp}#`,
+  };
+}
+
+/** Where a broadcast goes: `<key>#<nsp>#<room>#` for exactly one room, else the namespace's channel. */
+export function broadcastChannel(channels: ClassicChannels, rooms: ReadonlySet<string>): string {
+  return rooms.size === 1
+    ? channels.broadcast + rooms.values().next().value + "#"
+    : channels.broadcast;
+}
+
+/** The requester's own answer channel, `<key>-response#<nsp>#<uid>#` (`publishOnSpecificResponseChannel`). */
+export function specificResponseChannel(channels: ClassicChannels, uid: string): string {
+  return `${channels.response}${uid}#`;
 }
 
 /** The request types of the classic protocol (not the ClusterAdapter's numbering). */

@@ -12,7 +12,12 @@ import { createLogger } from "../../util/logger.ts";
 import type { Room } from "../adapter.ts";
 import { stringify } from "../cluster_wire.ts";
 import { type RedisClient, type RedisPort, redisPort } from "./_client.ts";
-import { RequestType } from "./classic_wire.ts";
+import {
+  broadcastChannel,
+  type ClassicChannels,
+  classicChannels,
+  RequestType,
+} from "./classic_wire.ts";
 
 const log = createLogger("sio-edge:redis");
 const UID = "emitter";
@@ -34,8 +39,7 @@ export interface EmitterOptions {
 interface Target {
   port: RedisPort;
   nsp: string;
-  broadcastChannel: string;
-  requestChannel: string;
+  channels: ClassicChannels;
   encode(value: unknown): Uint8Array | string;
 }
 
@@ -75,8 +79,7 @@ export class Emitter {
     this.#target = {
       port: redisPort(redisClient),
       nsp,
-      broadcastChannel: `${key}#${nsp}#`,
-      requestChannel: `${key}-request#${nsp}#`,
+      channels: classicChannels(key, nsp),
       encode: opts.parser?.encode ?? msgpackEncode,
     };
   }
@@ -145,7 +148,7 @@ export class Emitter {
       type: RequestType.SERVER_SIDE_EMIT,
       data: [ev, ...args],
     });
-    publish(this.#target, this.#target.requestChannel, request);
+    publish(this.#target, this.#target.channels.request, request);
   }
 }
 
@@ -207,15 +210,17 @@ export class EmitterBroadcastOperator {
     const packet = { type: 2, data: [ev, ...args], nsp: target.nsp };
     // the emitter's key order: rooms, flags, except
     const opts = { rooms: [...this.#rooms], flags: this.#flags, except: [...this.#except] };
-    let channel = target.broadcastChannel;
-    if (this.#rooms.size === 1) channel += this.#rooms.values().next().value + "#";
-    publish(target, channel, target.encode([UID, packet, opts]));
+    publish(
+      target,
+      broadcastChannel(target.channels, this.#rooms),
+      target.encode([UID, packet, opts]),
+    );
     return true;
   }
 
   #request(type: number, extra: Record<string, unknown>): void {
     const opts = { rooms: [...this.#rooms], except: [...this.#except] };
-    publish(this.#target, this.#target.requestChannel, stringify({ type, opts, ...extra }));
+    publish(this.#target, this.#target.channels.request, stringify({ type, opts, ...extra }));
   }
 
   /** Makes the selected sockets join `rooms`. */
