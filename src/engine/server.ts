@@ -83,6 +83,8 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
 
   /** Whether a request path equal to `opts.path` is what the URL parser makes of it. */
   readonly #plainPath: boolean;
+  /** What answers the other requests under the path (the browser client files). */
+  #beside?: (req: Request) => Promise<Response | undefined>;
 
   constructor(options: EngineOptions = {}) {
     super();
@@ -133,6 +135,16 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
     return this.#store.values();
   }
 
+  /**
+   * Lets `answer` take the requests under the engine's path that are not
+   * exactly it (the browser client files, `/socket.io/socket.io.js`): asked
+   * before the engine treats one as its own, never for the engine's own
+   * requests, which cost nothing more; `undefined` leaves it to the engine.
+   */
+  serveBeside(answer: (req: Request) => Promise<Response | undefined>): void {
+    this.#beside = answer;
+  }
+
   /** Whether `url` is under the engine's path. */
   matches(url: URL): boolean {
     return url.pathname.startsWith(this.opts.path);
@@ -155,26 +167,35 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
 
   /**
    * The query of `url` when its path is exactly the engine's (how every
-   * client asks), without a URL parse; otherwise the parsed URL decides.
+   * client asks), read without a URL parse; `undefined` for anything else.
    */
-  #query(url: string): QueryParams | undefined {
+  #exactQuery(url: string): QueryParams | undefined {
+    if (!this.#plainPath) return undefined;
     const path = this.opts.path;
     const scheme = url.indexOf("://");
     const start = scheme < 0 ? -1 : url.indexOf("/", scheme + 3);
-    if (this.#plainPath && start >= 0 && url.startsWith(path, start)) {
-      const end = start + path.length;
-      if (url.length === end) return new URLSearchParams();
-      if (url.charCodeAt(end) === 63 /* ? */ && !url.includes("#", end)) {
-        return queryOf(url, end + 1);
-      }
-    }
+    if (start < 0 || !url.startsWith(path, start)) return undefined;
+    const end = start + path.length;
+    if (url.length === end) return new URLSearchParams();
+    if (url.charCodeAt(end) === 63 /* ? */ && !url.includes("#", end)) return queryOf(url, end + 1);
+    return undefined;
+  }
+
+  /** The query of any other request under the path, from the parsed URL; `undefined` if not under it. */
+  #parsedQuery(url: string): QueryParams | undefined {
     const parsed = new URL(url);
     return this.matches(parsed) ? parsed.searchParams : undefined;
   }
 
   async #handle(req: Request, ctx: RequestContext): Promise<Response> {
-    const query = this.#query(req.url);
-    if (!query) return new Response("Not Found", { status: 404 });
+    const url = req.url;
+    let query = this.#exactQuery(url);
+    if (query === undefined) {
+      const beside = this.#beside && await this.#beside(req);
+      if (beside) return beside;
+      query = this.#parsedQuery(url);
+      if (!query) return new Response("Not Found", { status: 404 });
+    }
     const headers = new Headers();
     const isUpgrade = req.headers.get("upgrade")?.toLowerCase() === "websocket";
     if (this.opts.cors) {

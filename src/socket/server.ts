@@ -141,6 +141,7 @@ export class Server<
       path: this.#settings.path,
       clock: this.#settings.clock,
     });
+    this.engine.serveBeside((req) => this.#clientFile(req));
     this.#clientContext = {
       clock: this.#settings.clock,
       connectTimeout: () => this.#connectTimeout,
@@ -208,25 +209,20 @@ export class Server<
 
   /** Answers one request (the FetchApp contract). Never throws. */
   handle(req: Request, ctx?: RequestContext): Promise<Response> {
-    // engine requests go straight through (no async wrapper of their own)
-    if (!this.#isClientFile(req)) return this.engine.handle(req, ctx);
-    return this.#clientFile(req).then((file) => file ?? this.engine.handle(req, ctx));
+    // the browser client files are the engine's `serveBeside` (asked only off its exact path)
+    return this.engine.handle(req, ctx);
   }
 
   /** A fetch handler: `Deno.serve(io.handler())`. */
   handler(): (req: Request, ...runtimeArgs: unknown[]) => Promise<Response> {
-    const engine = this.engine.handler();
-    return async (req, ...args) =>
-      (this.#isClientFile(req) && await this.#clientFile(req)) || await engine(req, ...args);
-  }
-
-  /** Whether `req` may ask for a browser client file: a string search, so engine requests pay nothing more. */
-  #isClientFile(req: Request): boolean {
-    return this.#serveClient && req.url.includes(this.#settings.path + "/socket.io.");
+    return this.engine.handler();
   }
 
   /** The browser client file `req` asks for, if any; the bundles load on first use. */
   async #clientFile(req: Request): Promise<Response | undefined> {
+    if (!this.#serveClient || !req.url.includes(this.#settings.path + "/socket.io.")) {
+      return undefined;
+    }
     try {
       const { serveClientFile } = await import("./client_assets.ts");
       return await serveClientFile(req, this.#settings.path, this.engine.opts.cors);
