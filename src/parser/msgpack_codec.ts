@@ -17,7 +17,7 @@
  * its milliseconds.
  *
  * Decoding reads what notepack and `@msgpack/msgpack` write: `bin` becomes a
- * `Uint8Array`, timestamps a `Date`, the legacy extensions of notepack 2
+ * copy of the input's type (a `Uint8Array`, or a `Buffer` of a `Buffer`), timestamps a `Date`, the legacy extensions of notepack 2
  * (`d4 00 00` undefined, ext 0 ArrayBuffer, `d7 00` date) are understood, and
  * other extensions become `[type, bytes]`. Truncated input, trailing bytes and
  * lengths beyond the input throw a {@link MsgpackError}.
@@ -286,9 +286,21 @@ function writeDate(out: Writer, date: Date): void {
   out.length += 15;
 }
 
+/** Options of {@link decode}. */
+export interface DecodeOptions {
+  /**
+   * Gives notepack 2's ArrayBuffer extension (ext 0, what a
+   * `socket.io-msgpack-parser` client writes for an `ArrayBuffer` or a typed
+   * array) as bytes, like `bin`: a copy of the input's type (a `Buffer` of a
+   * `Buffer`), so a packet's binary has one type whichever way it was written.
+   * @default {false} (an `ArrayBuffer`, as notepack decodes it)
+   */
+  arrayBufferAsBytes?: boolean;
+}
+
 /** Decodes one MessagePack value that fills `bytes` exactly. */
-export function decode(bytes: Uint8Array): unknown {
-  const reader = new Reader(bytes);
+export function decode(bytes: Uint8Array, options?: DecodeOptions): unknown {
+  const reader = new Reader(bytes, options?.arrayBufferAsBytes === true);
   const value = reader.value();
   if (reader.offset !== bytes.length) {
     throw new MsgpackError(`Cannot decode msgpack: ${bytes.length - reader.offset} trailing bytes`);
@@ -296,14 +308,18 @@ export function decode(bytes: Uint8Array): unknown {
   return value;
 }
 
+const sliceCopy = Uint8Array.prototype.slice;
+
 class Reader {
   offset = 0;
   readonly bytes: Uint8Array;
   readonly view: DataView;
+  readonly arrayBufferAsBytes: boolean;
 
-  constructor(bytes: Uint8Array) {
+  constructor(bytes: Uint8Array, arrayBufferAsBytes: boolean) {
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.arrayBufferAsBytes = arrayBufferAsBytes;
   }
 
   need(n: number): number {
@@ -409,8 +425,10 @@ class Reader {
 
   bin(length: number): Uint8Array {
     const at = this.need(length);
-    // a copy: the input may be a pooled buffer of the Redis client
-    return this.bytes.slice(at, at + length);
+    // a copy: the input may be a pooled buffer of the Redis client. The
+    // typed-array slice, because `Buffer#slice` is a view; it keeps the
+    // input's type (a Buffer copy of a Buffer, as the engine hands on Node).
+    return sliceCopy.call(this.bytes, at, at + length);
   }
 
   array(length: number): unknown[] {
@@ -462,10 +480,14 @@ class Reader {
     }
     if (type === 0) {
       // notepack 2's own encodings, which notepack 3 still decodes
-      if (!fixed) return this.bytes.slice(at, at + length).buffer;
+      if (!fixed) {
+        if (this.arrayBufferAsBytes) return sliceCopy.call(this.bytes, at, at + length);
+        // a fresh ArrayBuffer of just these bytes (`.slice()` of a Buffer is a view of its pool)
+        return new Uint8Array(this.bytes.subarray(at, at + length)).buffer;
+      }
       if (length === 1) return undefined;
       if (length === 8) return new Date(view.getInt32(at) * 0x100000000 + view.getUint32(at + 4));
     }
-    return [type, this.bytes.slice(at, at + length)];
+    return [type, sliceCopy.call(this.bytes, at, at + length)];
   }
 }

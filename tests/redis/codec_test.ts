@@ -89,3 +89,24 @@ describe("msgpack codec on bad input", () => {
     assert.throws(() => encode(Symbol("s")), MsgpackError);
   });
 });
+
+describe("msgpack codec on a Buffer input", () => {
+  it("copies bin out of a Buffer input (a Redis client's pooled buffer), keeping its type", () => {
+    const pool = Buffer.alloc(16, 0xee);
+    pool.set([0xc4, 0x03, 1, 2, 3], 4); // bin 8 of [1, 2, 3]
+    const value = decode(pool.subarray(4, 9)) as Uint8Array;
+    assert.ok(Buffer.isBuffer(value));
+    pool.fill(0);
+    assert.deepEqual([...value], [1, 2, 3]);
+    const plainValue = decode(new Uint8Array([0xc4, 0x01, 7])) as Uint8Array;
+    assert.equal(plainValue.constructor, Uint8Array);
+  });
+
+  it("reads notepack 2's ext 0 out of a Buffer view as an ArrayBuffer of just its bytes", () => {
+    const pool = Buffer.alloc(16, 0xee);
+    pool.set([0xc7, 0x02, 0x00, 8, 9], 4); // ext 8, type 0, [8, 9]
+    const value = decode(pool.subarray(4, 9));
+    assert.ok(value instanceof ArrayBuffer);
+    assert.deepEqual([...new Uint8Array(value)], [8, 9]);
+  });
+});
