@@ -29,6 +29,7 @@ import { queryOf, type QueryParams } from "./_query.ts";
 import { contextFromArgs } from "./_runtime_probe.ts";
 import { type Refusal, sessionId, type Verifier, verifyRequest } from "./_verify.ts";
 import { EngineSocket, type SessionSettings } from "./socket.ts";
+import { receivedBytes } from "./_received.ts";
 import type { HeartbeatState } from "./heartbeat.ts";
 import type { Transport, TransportName } from "./transport.ts";
 import { WebSocketTransport } from "./websocket.ts";
@@ -103,6 +104,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       maxBufferedBytes: o.maxBufferedBytes,
       upgrades: o.allowUpgrades && o.transports.includes("websocket") ? ["websocket"] : [],
       initialPacket: o.initialPacket,
+      receivedBytes: receivedBytes(),
       clock: o.clock,
       heartbeatClock: o.heartbeatClock,
       // the store forgets a session as it closes

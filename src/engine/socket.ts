@@ -24,6 +24,7 @@ import { Upgrade, type UpgradingSession } from "./_upgrade.ts";
 import type { Transport, TransportName, TransportSink } from "./transport.ts";
 import type { WebSocketLike } from "./ports.ts";
 import { WebSocketTransport } from "./websocket.ts";
+import type { ReceivedBytes } from "./_received.ts";
 import { requestFromHead, type RequestHead, requestHead } from "./request_head.ts";
 
 /** The session's lifecycle. */
@@ -36,7 +37,7 @@ export type SendOptions = PacketOptions;
 export type EngineSocketEvents = {
   /** The session is open (the open packet is queued). */
   open: () => void;
-  /** A message from the client: text, or binary as Uint8Array. */
+  /** A message from the client: text, or binary as a `Buffer` on Node and Bun, a `Uint8Array` elsewhere. */
   message: (data: string | Uint8Array) => void;
   /** Any packet from the client. */
   packet: (packet: Packet) => void;
@@ -68,6 +69,12 @@ export interface SessionSettings {
   readonly maxBufferedBytes?: number | undefined;
   readonly upgrades: readonly TransportName[];
   readonly initialPacket: string | Uint8Array | undefined;
+  /**
+   * What received binary becomes before anyone sees it (engine/_received.ts:
+   * a `Buffer` on Node and Bun, a plain `Uint8Array` elsewhere); as the
+   * transport gave it when absent.
+   */
+  readonly receivedBytes?: ReceivedBytes | undefined;
   readonly clock: Clock;
   /** The clock of the ping interval and pong timeout; `clock` when absent. */
   readonly heartbeatClock?: Clock | undefined;
@@ -357,6 +364,11 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
 
   #onPacket(packet: Packet): void {
     if (this.#readyState !== "open") return;
+    // binary only (text packets skip it): the host's type, before `packet` and `message`
+    if (typeof packet.data === "object") {
+      const received = this.#settings.receivedBytes;
+      if (received !== undefined) packet.data = received(packet.data);
+    }
     this.emit("packet", packet);
     this.#heartbeat.onPacket();
     switch (packet.type) {

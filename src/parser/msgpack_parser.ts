@@ -3,8 +3,9 @@
  * MessagePack binary message, byte for byte as `socket.io-msgpack-parser` 3
  * does (its codec is notepack.io 2.2; `msgpack_codec.ts` writes the same
  * bytes with `encodeNotepack2`). Binary stays binary inside the packet: no
- * attachments; it arrives as `Uint8Array` (a browser client's ArrayBuffer
- * extension too).
+ * attachments; it arrives with the type of the received message (so a
+ * `Buffer` on Node and Bun, a `Uint8Array` elsewhere: the engine chooses),
+ * a client's ArrayBuffer extension too.
  *
  * The packet's keys are written in the order the official server builds them
  * (`type`, `data`, `id`, `nsp`; an ACK starts with `id`), so a frame from
@@ -67,6 +68,8 @@ function _officialOrder(packet: Packet): Record<string, unknown> {
   return out;
 }
 
+const BYTES = { arrayBufferAsBytes: true };
+
 /** Decodes MessagePack messages into packets, emitting `decoded` for each. */
 export class Decoder implements PacketDecoder {
   #listeners: ((packet: Packet) => void)[] = [];
@@ -86,7 +89,7 @@ export class Decoder implements PacketDecoder {
     if (typeof chunk === "string") throw new ParseError("invalid payload: text message");
     let value: unknown;
     try {
-      value = decode(chunk);
+      value = decode(chunk, BYTES);
     } catch (err) {
       throw new ParseError((err as Error).message);
     }
@@ -136,10 +139,7 @@ function _dataFits(type: number, data: unknown): boolean {
   }
 }
 
-/**
- * Whether arrays and plain objects in `value` nest deeper than `max` (an
- * iterative walk), turning every ArrayBuffer met on the way into a Uint8Array.
- */
+/** Whether arrays and plain objects in `value` nest deeper than `max` (an iterative walk). */
 function _deeperThan(value: unknown, max: number): boolean {
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length) {
@@ -148,9 +148,7 @@ function _deeperThan(value: unknown, max: number): boolean {
     if (depth + 1 > max) return true;
     const record = node as Record<string, unknown>;
     for (const key of Object.keys(record)) {
-      const child = record[key];
-      if (child instanceof ArrayBuffer) record[key] = new Uint8Array(child);
-      else stack.push([child, depth + 1]);
+      stack.push([record[key], depth + 1]);
     }
   }
   return false;

@@ -18,7 +18,6 @@ import { debugFromEnv } from "../util/logger.ts";
 import type { FetchApp, RequestContext, WebSocketEvents, WebSocketLike } from "../engine/ports.ts";
 import type { NativeFanout, NativeFanoutHost } from "../adapter/adapter.ts";
 import { callApp, guardEvents, SERVE_DEFAULTS, type Served, type ServeOptions } from "./glue.ts";
-import { toUint8Array } from "../parser/socket_packet.ts";
 
 export type { Served, ServeOptions } from "./glue.ts";
 
@@ -272,8 +271,8 @@ export function createBunHandlers(app: FetchApp & Partial<NativeFanoutHost>): Bu
       closeOnBackpressureLimit: true,
       perMessageDeflate: app.perMessageDeflate === true,
       open: (ws) => ws.data.events.onOpen(new _BunSocket(ws)),
-      message: (ws, message) =>
-        ws.data.events.onMessage(typeof message === "string" ? message : toUint8Array(message)),
+      // a Buffer as is: the engine gives received binary its one type (engine/_received.ts)
+      message: (ws, message) => ws.data.events.onMessage(message),
       close: (ws, code, reason) => ws.data.events.onClose(code, reason),
     },
     idleTimeout: HTTP_IDLE_TIMEOUT,

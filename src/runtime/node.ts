@@ -35,7 +35,6 @@ import {
   type ServeOptions,
   settleWithin,
 } from "./glue.ts";
-import { toUint8Array } from "../parser/socket_packet.ts";
 
 export type { Served, ServeOptions } from "./glue.ts";
 
@@ -213,7 +212,8 @@ function _onWsMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
     : Buffer.isBuffer(data)
     ? data
     : Buffer.from(data);
-  _events.get(this)?.onMessage(isBinary ? toUint8Array(bytes) : bytes.toString("utf8"));
+  // a Buffer as is: the engine gives received binary its one type (engine/_received.ts)
+  _events.get(this)?.onMessage(isBinary ? bytes : bytes.toString("utf8"));
 }
 
 function _onWsError(this: WebSocket, err: Error): void {

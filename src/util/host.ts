@@ -10,6 +10,9 @@
  * - Node's `Buffer`: the user's node-redis/ioredis client needs it for binary
  *   arguments (adapter/redis/_client.ts), and the client gives binary as
  *   `Buffer`s where Node's API is (client/_node.ts);
+ * - whether the host is Node or Bun (`process.versions`, with `Deno` and the
+ *   Workers user agent ruled out): the server hands received binary as
+ *   `Buffer`s there, as the official server does (engine/_received.ts);
  * - the client's host: the page's `location`, a DOM (`document`), the Workers
  *   user agent, the global `WebSocket`, `process.versions`, Node's built-in
  *   modules through `process.getBuiltinModule` (for `ws` and `node:http`),
@@ -31,7 +34,8 @@ export type DenoUpgradeWebSocket = (req: Request) => { socket: unknown; response
 
 /** Node's `Buffer`, as far as it is used: a view on existing memory. */
 export interface NodeBufferLike {
-  from(buffer: ArrayBuffer, offset: number, length: number): unknown;
+  from(buffer: ArrayBufferLike, offset: number, length: number): unknown;
+  isBuffer(value: unknown): boolean;
 }
 
 interface HostGlobals {
@@ -76,6 +80,19 @@ export function globalWebSocket(): unknown {
 /** Node's `Buffer`, if any. */
 export function nodeBuffer(): NodeBufferLike | undefined {
   return host.Buffer;
+}
+
+/**
+ * Node's `Buffer` when the host is Node or Bun, where the official server
+ * hands received binary as `Buffer`s and users' code expects them
+ * (`Buffer.isBuffer`, `data.toString("hex")`). Deno and Workers with
+ * `nodejs_compat` have a `Buffer` (and `process.versions.node`) too, but Web
+ * APIs are their native ones: `undefined` there, as in browsers.
+ */
+export function nodeOrBunBuffer(): NodeBufferLike | undefined {
+  if (host.Deno !== undefined || isWorkers()) return undefined;
+  const versions = host.process?.versions;
+  return versions?.node !== undefined || versions?.bun !== undefined ? host.Buffer : undefined;
 }
 
 /** The runtime's versions (`process.versions`): Node, Deno and Bun have them, browsers not. */

@@ -14,6 +14,7 @@ import {
 } from "./_helpers.ts";
 import { MemorySessionStore } from "../../src/store/session_store.ts";
 import type { EngineSocket } from "../../src/engine/socket.ts";
+import { hostBytes } from "../_support/host_bytes.ts";
 
 const encoder = new TextEncoder();
 
@@ -83,7 +84,7 @@ describe("long-polling", () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("content-type"), "text/html");
     assert.equal(await res.text(), "ok");
-    assert.deepEqual(seen, ["a", "b", new Uint8Array([1, 2]), "é😀", ""]);
+    assert.deepEqual(seen, ["a", "b", hostBytes([1, 2]), "é😀", ""]);
     finish(h);
   });
 

@@ -15,6 +15,7 @@ import {
   setup,
   wsRequest,
 } from "./_helpers.ts";
+import { hostBytes } from "../_support/host_bytes.ts";
 
 /** The messages (type 4) of a polling payload, in order. */
 const payloadMessages = (payload: string) =>
@@ -101,7 +102,7 @@ describe("upgrade from polling to WebSocket", () => {
     h.upgrader.events.onMessage("5");
     h.upgrader.events.onMessage("4c3");
     h.upgrader.events.onMessage(new Uint8Array([1]));
-    assert.deepEqual(seen, ["c1", "c2", "c3", new Uint8Array([1])]);
+    assert.deepEqual(seen, ["c1", "c2", "c3", hostBytes([1])]);
     finish(h);
   });
 

@@ -102,6 +102,24 @@ describe("msgpack parser (socket.io-msgpack-parser 3 compatible)", () => {
     assert.deepEqual(ours(new Uint8Array(bytes)).data, ["b", new Uint8Array([1, 2, 3])]);
   });
 
+  it("gives binary the type of the message: Buffer copies of a Buffer (as the engine hands on Node and Bun)", () => {
+    const [encoded] = new official.Encoder().encode(
+      {
+        type: 2,
+        data: ["b", new Uint8Array([1, 2, 3]).buffer, Buffer.from([4, 5])],
+        nsp: "/",
+      } as never,
+    ) as unknown as [Uint8Array];
+    // the message inside a larger Buffer, as a pooled or shared one would be
+    const pool = Buffer.alloc(encoded.length + 8, 0xee);
+    pool.set(encoded, 4);
+    const message = pool.subarray(4, 4 + encoded.length);
+    const data = ours(message).data as [string, Uint8Array, Uint8Array];
+    assert.deepEqual(data, ["b", Buffer.from([1, 2, 3]), Buffer.from([4, 5])]);
+    pool.fill(0);
+    assert.deepEqual(data, ["b", Buffer.from([1, 2, 3]), Buffer.from([4, 5])], "copies");
+  });
+
   it("sends a BINARY_EVENT/BINARY_ACK as EVENT/ACK (no attachments)", () => {
     const [mine] = new Encoder().encode({ type: 5, nsp: "/", data: ["b", bytes(2)] });
     assert.deepEqual(mine, officialBytes({ type: 2, data: ["b", bytes(2)], nsp: "/" }));
