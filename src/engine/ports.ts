@@ -30,7 +30,10 @@ export interface WebSocketLike {
 export interface WebSocketEvents {
   /** The socket is open and may be written to. */
   onOpen(ws: WebSocketLike): void;
-  /** A frame arrived: text as string, binary as Uint8Array. */
+  /**
+   * A frame arrived: text as string, binary as any Uint8Array (a `Buffer` too):
+   * the session gives it the host's type (`_received.ts`).
+   */
   onMessage(data: string | Uint8Array): void;
   /** The socket is closed (by either side). Called at most once. */
   onClose(code: number, reason: string): void;

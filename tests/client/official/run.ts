@@ -115,12 +115,18 @@ for (const name of ["@sinonjs", "text-blob-builder"]) {
 // or the real one reaches it. A failing fake-timer test never uninstalls its
 // clock, which would fail every later test, so they run apart
 // (`--only-fake-timers`). "should use native setTimeout with
-// useNativeSetTimers" passes with the official client only because
-// xmlhttprequest-ssl dispatches its events with the global, faked
-// `setTimeout`: the refused request is never reported while the fake clock
-// stands still. sio-edge's client (node:http on Node) reports it at once, so
-// the reconnection it schedules on the native clock fires during the test's
-// real 500 ms wait.
+// useNativeSetTimers" passes with the official client only through its XHR
+// transport: xmlhttprequest-ssl 2 dispatches `readystatechange` of a finished
+// request with the global `setTimeout` (faked here, `useNativeTimers` or
+// not), and the refusal from port 80 arrives just after the test's first
+// `tickAsync(500)`, so it waits on the fake clock. The manager then learns of
+// the failure only from its own (native) 500 ms connect timeout, error
+// "timeout", and reconnects 100 ms later, after the test's check. With the
+// official client's own fetch transport (engine.io-client's `Fetch`) the
+// refusal is reported at once, "fetch read error", the reconnection comes at
+// about 110 ms and the test fails as it does with sio-edge's client. Without
+// fake timers both clients report the refusal at once and reconnect at about
+// 110 ms: no difference a user can see.
 const onlyFake = args.indexOf("--only-fake-timers");
 const selection = onlyFake >= 0
   ? (args.splice(onlyFake, 1), ["--grep", "reconnect timeout"])
