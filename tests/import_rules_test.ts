@@ -145,6 +145,14 @@ function importsOf(source: string): string[] {
   return specs;
 }
 
+/** Top-level declarations that are not exported and still start with `_` (ARCHITECTURE.md: no prefix). */
+const PREFIXED_PRIVATE =
+  /^(?:(?:async|declare|abstract)\s+)*(?:function\*?|const|let|var|class|interface|type|enum)\s+(_\w+)/gm;
+
+function prefixedPrivates(source: string): string[] {
+  return [...code(source).matchAll(PREFIXED_PRIVATE)].map((m) => m[1]!);
+}
+
 /** Source without comments, so prose that names a runtime does not count. */
 function code(source: string): string {
   return source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:])\/\/.*$/gm, "$1");
@@ -220,6 +228,15 @@ describe("import rules", () => {
     assert.deepEqual(violations, []);
   });
 
+  it("module-private names carry no _ prefix (it marks files and class members only)", () => {
+    const violations = files
+      .filter((f) => !f.endsWith(".generated.ts"))
+      .flatMap((f) =>
+        prefixedPrivates(readFileSync(f, "utf8")).map((n) => `${relative(ROOT, f)}: ${n}`)
+      );
+    assert.deepEqual(violations, []);
+  });
+
   it("mod.ts imports no runtime module", () => {
     const specs = importsOf(readFileSync(join(ROOT, "mod.ts"), "utf8"));
     assert.ok(specs.length > 0);
@@ -248,6 +265,13 @@ describe("import rules", () => {
     assert.ok(RUNTIME_GLOBALS.test(code("const host = globalThis as Host;")));
     assert.ok(!RUNTIME_GLOBALS.test(code("globalThis.setTimeout(f, 1);")));
     assert.ok(!RUNTIME_GLOBALS.test(code("queue.process(job); const b = x.Buffer;")));
+    assert.deepEqual(
+      prefixedPrivates("function _walk() {}\nexport function _ok() {}\nconst _N = 1;"),
+      [
+        "_walk",
+        "_N",
+      ],
+    );
     assert.ok(ENGINE_IO_FRAMING.test(code('ws.send("4" + text);')));
     assert.ok(!ENGINE_IO_FRAMING.test(code("ws.send(messageFrame(text));")));
     assert.deepEqual(

@@ -24,9 +24,9 @@ export interface Deadline {
   cancel(): void;
 }
 
-class _Entry implements Deadline {
-  prev: _Entry | undefined;
-  next: _Entry | undefined;
+class Entry implements Deadline {
+  prev: Entry | undefined;
+  next: Entry | undefined;
   constructor(
     readonly owner: Deadlines,
     readonly at: number,
@@ -42,8 +42,8 @@ class _Entry implements Deadline {
 export class Deadlines {
   readonly ms: number;
   readonly #clock: Clock;
-  #head: _Entry | undefined;
-  #tail: _Entry | undefined;
+  #head: Entry | undefined;
+  #tail: Entry | undefined;
   #timer: TimerHandle | undefined;
   /** The deadline the running timer was armed for. */
   #armedAt = 0;
@@ -57,7 +57,7 @@ export class Deadlines {
 
   /** Calls `fn` once `ms` milliseconds have passed, unless cancelled first. */
   add(fn: () => void): Deadline {
-    const entry = new _Entry(this, this.#clock.now() + this.ms, fn);
+    const entry = new Entry(this, this.#clock.now() + this.ms, fn);
     const tail = this.#tail;
     if (tail) {
       tail.next = entry;
@@ -94,7 +94,7 @@ export class Deadlines {
   }
 
   /** @internal */
-  _unlink(entry: _Entry): void {
+  _unlink(entry: Entry): void {
     if (entry.fn === undefined) return;
     entry.fn = undefined;
     const { prev, next } = entry;

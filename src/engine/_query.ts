@@ -22,11 +22,11 @@ export function queryOf(url: string, start: number): QueryParams {
   if (url.indexOf("%", start) >= 0 || url.indexOf("+", start) >= 0) {
     return new URLSearchParams(url.slice(start));
   }
-  return new _PlainQuery(url, start);
+  return new PlainQuery(url, start);
 }
 
 /** `a=1&b=2` read where it lies: `&`-separated, empty parts skipped, the name up to the first `=`. */
-class _PlainQuery implements QueryParams {
+class PlainQuery implements QueryParams {
   readonly #s: string;
   readonly #start: number;
 

@@ -45,7 +45,7 @@ export interface HeartbeatTiming {
  * The pong verdict is robust to a loaded event loop. When a pong deadline
  * passes without a sign of life, the session does not die at once: it
  * is judged at once only if the loop showed no sign of being behind for a
- * while (`_lateBy(pingTimeout)`): no timer of the heartbeats fired late and no
+ * while (`lateBy(pingTimeout)`): no timer of the heartbeats fired late and no
  * pong was read late after its ping. Otherwise it becomes a suspect, and one
  * check shared by every heartbeat of the clock judges the suspects once the
  * loop has shown no such sign for that long (its input read meanwhile). The second sign matters on Deno, which
@@ -59,7 +59,7 @@ export interface HeartbeatTiming {
 export class Heartbeat {
   readonly #timing: HeartbeatTiming;
   readonly #callbacks: HeartbeatCallbacks;
-  readonly #loop: _Loop;
+  readonly #loop: Loop;
   #pingTimer: TimerHandle | undefined;
   #pongTimer: TimerHandle | undefined;
   #lastPacketAt: number;
@@ -71,7 +71,7 @@ export class Heartbeat {
   constructor(timing: HeartbeatTiming, callbacks: HeartbeatCallbacks) {
     this.#timing = timing;
     this.#callbacks = callbacks;
-    this.#loop = _loopOf(timing.clock);
+    this.#loop = loopOf(timing.clock);
     this.#lastPacketAt = timing.clock.now();
     this.#state = { phase: "ping", since: this.#lastPacketAt };
   }
@@ -133,7 +133,7 @@ export class Heartbeat {
     const now = clock.now();
     // a pong read long after its ping: the loop (or the network) is behind
     if (
-      this.#state.phase === "pong" && now - this.#state.since > _lateBy(this.#timing.pingTimeout)
+      this.#state.phase === "pong" && now - this.#state.since > lateBy(this.#timing.pingTimeout)
     ) {
       this.#loop.lateAt = now;
     }
@@ -168,7 +168,7 @@ export class Heartbeat {
     this.#pingTimer = clock.setTimeout(() => {
       this.#pingTimer = undefined;
       const now = clock.now();
-      if (now - due > _lateBy(this.#timing.pingTimeout)) this.#loop.lateAt = now;
+      if (now - due > lateBy(this.#timing.pingTimeout)) this.#loop.lateAt = now;
       this.#callbacks.ping();
       // sending may have ended the session (a full write buffer)
       if (this.#stopped) return;
@@ -186,7 +186,7 @@ export class Heartbeat {
       this.#pongTimer = undefined;
       if (this.#stopped) return;
       const now = clock.now();
-      if (now - due > _lateBy(this.#timing.pingTimeout)) this.#loop.lateAt = now;
+      if (now - due > lateBy(this.#timing.pingTimeout)) this.#loop.lateAt = now;
       this.#suspect(now);
     }, timeout);
   }
@@ -220,7 +220,7 @@ export class Heartbeat {
       this.#armPongTimeout(pingTimeout - since);
       return undefined;
     }
-    const quietFrom = loop.lateAt + _lateBy(pingTimeout);
+    const quietFrom = loop.lateAt + lateBy(pingTimeout);
     if (now < this.#latest && now < quietFrom) return Math.min(this.#latest, quietFrom);
     loop.suspects.delete(this);
     this.#callbacks.dead();
@@ -232,7 +232,7 @@ export class Heartbeat {
  * What the heartbeats of one clock share: when a sign that the event loop is
  * behind was last seen, and the suspects of the one shared check.
  */
-class _Loop {
+class Loop {
   lateAt = -Infinity;
   readonly suspects = new Set<Heartbeat>();
   #timer: TimerHandle | undefined;
@@ -251,7 +251,7 @@ class _Loop {
     this.#timer = undefined;
     const now = clock.now();
     // the check itself running late is a stalled loop too
-    if (now - this.#at > _LATE_CHECK_MS) this.lateAt = now;
+    if (now - this.#at > LATE_CHECK_MS) this.lateAt = now;
     this.#at = Infinity;
     let next = Infinity;
     for (const suspect of [...this.suspects]) {
@@ -264,17 +264,17 @@ class _Loop {
 }
 
 /** How late the shared check may run before the loop counts as stalled. */
-const _LATE_CHECK_MS = 50;
+const LATE_CHECK_MS = 50;
 
-const _loops = new WeakMap<Clock, _Loop>();
+const loops = new WeakMap<Clock, Loop>();
 
-function _loopOf(clock: Clock): _Loop {
-  let loop = _loops.get(clock);
-  if (!loop) _loops.set(clock, loop = new _Loop());
+function loopOf(clock: Clock): Loop {
+  let loop = loops.get(clock);
+  if (!loop) loops.set(clock, loop = new Loop());
   return loop;
 }
 
 /** How late a timer (or a pong after its ping) may come before the event loop is suspected. */
-function _lateBy(timeout: number): number {
+function lateBy(timeout: number): number {
   return Math.max(50, timeout / 10);
 }

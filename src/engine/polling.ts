@@ -35,7 +35,7 @@ interface ParkedGet {
   detach: () => void;
 }
 
-function _newResponse(
+function newResponse(
   body: string | Uint8Array<ArrayBuffer>,
   status: number,
   headers: Headers,
@@ -95,7 +95,7 @@ export class Polling extends Transport {
     req: Request,
     headers: Headers,
     decorate: DecorateHeaders = () => {},
-    build: PlainResponseBuilder = _newResponse,
+    build: PlainResponseBuilder = newResponse,
     wholeBody = false,
     watch?: ClientGoneWatcher,
   ): Promise<Response> {
@@ -405,7 +405,7 @@ class BodyRead {
       }
       chunks.push(value);
     }
-    return binary ? _concat(chunks, total) : _decode(chunks, total);
+    return binary ? concat(chunks, total) : decodeChunks(chunks, total);
   }
 
   /**
@@ -429,7 +429,7 @@ class BodyRead {
 }
 
 /** The chunks of a body as one byte array. */
-function _concat(chunks: Uint8Array[], total: number): Uint8Array {
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
   const bytes = new Uint8Array(total);
   let at = 0;
   for (const chunk of chunks) {
@@ -440,15 +440,15 @@ function _concat(chunks: Uint8Array[], total: number): Uint8Array {
 }
 
 /** The chunks of a body as UTF-8 text (one decode, one copy at most). */
-function _decode(chunks: Uint8Array[], total: number): string {
-  if (chunks.length === 1) return _decoder.decode(chunks[0]);
+function decodeChunks(chunks: Uint8Array[], total: number): string {
+  if (chunks.length === 1) return decoder.decode(chunks[0]);
   const bytes = new Uint8Array(total);
   let at = 0;
   for (const chunk of chunks) {
     bytes.set(chunk, at);
     at += chunk.byteLength;
   }
-  return _decoder.decode(bytes);
+  return decoder.decode(bytes);
 }
 
-const _decoder = new TextDecoder();
+const decoder = new TextDecoder();

@@ -164,7 +164,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
   handle(req: Request, ctx: RequestContext = {}): Promise<Response> {
     // a bug of ours must not leak a stack trace to the client (#handle is
     // async: whatever it throws arrives as a rejection)
-    return this.#handle(req, ctx).catch(_internalError);
+    return this.#handle(req, ctx).catch(internalError);
   }
 
   /**
@@ -441,6 +441,6 @@ function copyHeaders(from: Headers, to: Response): void {
   }
 }
 
-function _internalError(): Response {
+function internalError(): Response {
   return new Response(null, { status: 500 });
 }

@@ -44,7 +44,7 @@ export class WebSocketTransport extends Transport {
   }
 
   /** The callbacks the runtime glue drives (one small object, no closures). */
-  readonly events: WebSocketEvents = new _Events(this);
+  readonly events: WebSocketEvents = new Events(this);
 
   /** Internal: the runtime's socket opened. */
   _onOpen(ws: WebSocketLike): void {
@@ -159,7 +159,7 @@ export class WebSocketTransport extends Transport {
 }
 
 /** The {@link WebSocketEvents} of one transport. */
-class _Events implements WebSocketEvents {
+class Events implements WebSocketEvents {
   readonly #transport: WebSocketTransport;
 
   constructor(transport: WebSocketTransport) {

@@ -75,7 +75,7 @@ export function hasBinary(
     if (typeof node !== "object" || node === null) continue;
     if (isBinary(node)) return true;
     if (node instanceof Date) continue;
-    if (depth >= maxDepth) _tooDeep(maxDepth);
+    if (depth >= maxDepth) tooDeep(maxDepth);
     if (Array.isArray(node)) {
       for (let i = node.length - 1; i >= 0; i--) {
         const item: unknown = node[i];
@@ -123,37 +123,37 @@ export function deconstruct(
 ): unknown {
   if (typeof value !== "object" || value === null) return value;
   // the usual event payload, a flat array of primitives, needs no walk
-  if (Array.isArray(value) && _isFlat(value)) return value;
-  const stack: _Frame[] = [];
-  const opened = _open(value, viaToJSON, stack, attachments);
-  if (opened !== _PUSHED) return opened;
+  if (Array.isArray(value) && isFlat(value)) return value;
+  const stack: Frame[] = [];
+  const opened = openFrame(value, viaToJSON, stack, attachments);
+  if (opened !== PUSHED) return opened;
   for (;;) {
     const frame = stack[stack.length - 1]!;
     if (frame.index < frame.length) {
       const i = frame.index++;
       const key = frame.keys === undefined ? i : frame.keys[i]!;
       frame.before = attachments.length;
-      const child = _open(
+      const child = openFrame(
         (frame.source as Record<string | number, unknown>)[key],
         frame.original !== undefined,
         stack,
         attachments,
       );
-      if (child !== _PUSHED) _deliver(frame, i, key, child, attachments);
-      else if (stack.length >= maxDepth) _tooDeep(maxDepth);
+      if (child !== PUSHED) deliver(frame, i, key, child, attachments);
+      else if (stack.length >= maxDepth) tooDeep(maxDepth);
       continue;
     }
     stack.pop();
-    const result = _finish(frame, attachments);
+    const result = finish(frame, attachments);
     const parent = stack[stack.length - 1];
     if (parent === undefined) return result;
     const i = parent.index - 1;
-    _deliver(parent, i, parent.keys === undefined ? i : parent.keys[i]!, result, attachments);
+    deliver(parent, i, parent.keys === undefined ? i : parent.keys[i]!, result, attachments);
   }
 }
 
 /** One array or object being deconstructed (or the result of a `toJSON()`). */
-interface _Frame {
+interface Frame {
   source: unknown[] | Record<string, unknown>;
   /** The property names of an object; `undefined` for an array. */
   keys: string[] | undefined;
@@ -176,12 +176,12 @@ interface _Frame {
   start: number;
 }
 
-const _PUSHED: unique symbol = Symbol("pushed");
+const PUSHED: unique symbol = Symbol("pushed");
 
-function _open(
+function openFrame(
   value: unknown,
   viaToJSON: boolean,
-  stack: _Frame[],
+  stack: Frame[],
   attachments: Uint8Array[],
 ): unknown {
   if (typeof value !== "object" || value === null) return value;
@@ -195,7 +195,7 @@ function _open(
   let keys: string[] | undefined;
   let original: object | undefined;
   if (Array.isArray(value)) {
-    if (_isFlat(value)) return value;
+    if (isFlat(value)) return value;
     source = value;
   } else {
     const record = value as Record<string, unknown>;
@@ -218,11 +218,11 @@ function _open(
     result: undefined,
     start: attachments.length,
   });
-  return _PUSHED;
+  return PUSHED;
 }
 
-function _deliver(
-  frame: _Frame,
+function deliver(
+  frame: Frame,
   i: number,
   key: string | number,
   next: unknown,
@@ -243,14 +243,14 @@ function _deliver(
   }
 }
 
-function _finish(frame: _Frame, attachments: Uint8Array[]): unknown {
+function finish(frame: Frame, attachments: Uint8Array[]): unknown {
   if (frame.original !== undefined) {
     return attachments.length === frame.start ? frame.original : frame.result;
   }
   return frame.copy ?? frame.source;
 }
 
-function _isFlat(array: unknown[]): boolean {
+function isFlat(array: unknown[]): boolean {
   for (let i = 0; i < array.length; i++) {
     const item = array[i];
     if (typeof item === "object" && item !== null) return false;
@@ -258,7 +258,7 @@ function _isFlat(array: unknown[]): boolean {
   return true;
 }
 
-function _tooDeep(maxDepth: number): never {
+function tooDeep(maxDepth: number): never {
   throw new RangeError(
     `Cannot encode packet: data nested deeper than ${maxDepth} levels (circular?)`,
   );
@@ -280,19 +280,19 @@ export function findPlaceholders(
     const node = stack.pop() as Record<string | number, unknown>;
     if (Array.isArray(node)) {
       for (let i = 0; i < node.length; i++) {
-        if (!_visit(node, i, stack, sites, attachments)) return undefined;
+        if (!visit(node, i, stack, sites, attachments)) return undefined;
       }
       continue;
     }
     for (const key in node) {
       if (key === "__proto__" || !Object.hasOwn(node, key)) continue;
-      if (!_visit(node, key, stack, sites, attachments)) return undefined;
+      if (!visit(node, key, stack, sites, attachments)) return undefined;
     }
   }
   return sites;
 }
 
-function _visit(
+function visit(
   parent: Record<string | number, unknown>,
   key: string | number,
   stack: object[],

@@ -45,7 +45,7 @@ export const MAX_DEPTH = 1000;
 /** Encodes packets as single MessagePack messages. */
 export class Encoder implements PacketEncoder {
   encode(packet: Packet): [Uint8Array] {
-    return [encodeNotepack2(_officialOrder(packet))];
+    return [encodeNotepack2(officialOrder(packet))];
   }
 }
 
@@ -54,7 +54,7 @@ export class Encoder implements PacketEncoder {
  * those it sets (notepack 2 writes an `undefined` value, so absent must stay
  * absent).
  */
-function _officialOrder(packet: Packet): Record<string, unknown> {
+function officialOrder(packet: Packet): Record<string, unknown> {
   // a BINARY_* type never goes out: the msgpack parser carries binary in EVENT/ACK
   const type = packet.type === PacketType.BINARY_EVENT
     ? PacketType.EVENT
@@ -104,43 +104,43 @@ export class Decoder implements PacketDecoder {
 
 /** The decoded value as a packet, or a {@link ParseError} saying what is wrong with it. */
 export function checkPacket(value: unknown): Packet {
-  if (!_isObject(value)) throw new ParseError("invalid packet");
+  if (!isObject(value)) throw new ParseError("invalid packet");
   const { type, nsp, data, id } = value;
   if (!Number.isInteger(type) || (type as number) < 0 || (type as number) > 4) {
     throw new ParseError("invalid packet type");
   }
   if (typeof nsp !== "string") throw new ParseError("invalid namespace");
-  if (!_dataFits(type as number, data)) throw new ParseError("invalid payload");
+  if (!dataFits(type as number, data)) throw new ParseError("invalid payload");
   if (id !== undefined && !Number.isInteger(id)) throw new ParseError("invalid packet id");
   if (type === PacketType.EVENT && RESERVED_EVENTS.has((data as unknown[])[0] as string)) {
     throw new ParseError(`reserved event name "${(data as unknown[])[0]}"`);
   }
-  if (_deeperThan(data, MAX_DEPTH)) throw new ParseError("data nested too deep");
+  if (deeperThan(data, MAX_DEPTH)) throw new ParseError("data nested too deep");
   const packet: Packet = { type: type as PacketType, nsp };
   if (data !== undefined) packet.data = data;
   if (id !== undefined) packet.id = id as number;
   return packet;
 }
 
-function _isObject(value: unknown): value is Record<string, unknown> {
+function isObject(value: unknown): value is Record<string, unknown> {
   return Object.prototype.toString.call(value) === "[object Object]";
 }
 
-function _dataFits(type: number, data: unknown): boolean {
+function dataFits(type: number, data: unknown): boolean {
   switch (type) {
     case PacketType.CONNECT:
-      return data === undefined || _isObject(data);
+      return data === undefined || isObject(data);
     case PacketType.DISCONNECT:
       return data === undefined;
     case PacketType.CONNECT_ERROR:
-      return typeof data === "string" || _isObject(data);
+      return typeof data === "string" || isObject(data);
     default:
       return Array.isArray(data);
   }
 }
 
 /** Whether arrays and plain objects in `value` nest deeper than `max` (an iterative walk). */
-function _deeperThan(value: unknown, max: number): boolean {
+function deeperThan(value: unknown, max: number): boolean {
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length) {
     const [node, depth] = stack.pop()!;

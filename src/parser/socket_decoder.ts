@@ -109,13 +109,13 @@ export class Decoder {
     if (this.#pending !== undefined) {
       const missing = this.pendingAttachments;
       this.destroy();
-      _fail(text, `${missing} binary attachment(s) still expected`);
+      fail(text, `${missing} binary attachment(s) still expected`);
     }
     const packet = decodeText(text, this.#maxAttachments, this.#maxDepth);
     const count = packet.attachments;
     if (count === undefined) return packet;
     const sites = findPlaceholders(packet.data as object, count);
-    if (sites === undefined) _fail(text, "invalid attachment placeholder");
+    if (sites === undefined) fail(text, "invalid attachment placeholder");
     delete packet.attachments;
     packet.type = packet.type === PacketType.BINARY_EVENT ? PacketType.EVENT : PacketType.ACK;
     this.#pending = packet;
@@ -159,16 +159,16 @@ export function decodeText(
   maxAttachments: number,
   maxDepth: number = DEFAULT_MAX_DEPTH,
 ): Packet {
-  const fast = _decodeEventOrAck(text, maxDepth);
+  const fast = decodeEventOrAck(text, maxDepth);
   if (fast !== undefined) return fast;
   const length = text.length;
-  if (length === 0) _fail(text, "empty packet");
+  if (length === 0) fail(text, "empty packet");
   const type = text.charCodeAt(0) - 48;
-  if (!(type >= 0 && type <= 6)) _fail(text, "unknown type");
+  if (!(type >= 0 && type <= 6)) fail(text, "unknown type");
   const packet: Packet = { type: type as PacketType, nsp: "/" };
   let i = 1;
   if (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) {
-    i = _readAttachments(text, packet, maxAttachments);
+    i = readAttachments(text, packet, maxAttachments);
   }
   let hasNsp = false;
   if (text.charCodeAt(i) === 47) { // "/"
@@ -180,18 +180,18 @@ export function decodeText(
   }
   const idStart = i;
   let id = 0;
-  for (; i < length && _isDigit(text.charCodeAt(i)); i++) {
+  for (; i < length && isDigit(text.charCodeAt(i)); i++) {
     id = id * 10 + (text.charCodeAt(i) - 48);
   }
   if (i > idStart) {
     if (i - idStart > MAX_ID_DIGITS || !Number.isSafeInteger(id)) {
-      _fail(text, "invalid ack id");
+      fail(text, "invalid ack id");
     }
     packet.id = id;
   }
-  if (i < length) packet.data = _readJson(text, i, i > idStart, hasNsp, maxDepth);
-  const problem = _payloadProblem(packet);
-  if (problem !== undefined) _fail(text, problem);
+  if (i < length) packet.data = readJson(text, i, i > idStart, hasNsp, maxDepth);
+  const problem = payloadProblem(packet);
+  if (problem !== undefined) fail(text, problem);
   return packet;
 }
 
@@ -201,7 +201,7 @@ export function decodeText(
  * (including every malformed packet) returns `undefined` and takes the
  * general path, which reports the fault.
  */
-function _decodeEventOrAck(text: string, maxDepth: number): Packet | undefined {
+function decodeEventOrAck(text: string, maxDepth: number): Packet | undefined {
   const type = text.charCodeAt(0) - 48;
   if (type !== PacketType.EVENT && type !== PacketType.ACK) return undefined;
   let i = 1;
@@ -210,7 +210,7 @@ function _decodeEventOrAck(text: string, maxDepth: number): Packet | undefined {
     id = id * 10 + (c - 48);
   }
   if (text.charCodeAt(i) !== 91 || i > MAX_ID_DIGITS) return undefined; // "["
-  if (_tooDeep(text, i, maxDepth)) return undefined;
+  if (tooDeep(text, i, maxDepth)) return undefined;
   let data: unknown;
   try {
     data = JSON.parse(i === 1 ? text.slice(1) : text.slice(i));
@@ -229,30 +229,30 @@ function _decodeEventOrAck(text: string, maxDepth: number): Packet | undefined {
     : { type: type as PacketType, nsp: "/", id, data };
 }
 
-function _readAttachments(
+function readAttachments(
   text: string,
   packet: Packet,
   maxAttachments: number,
 ): number {
   let i = 1;
   let count = 0;
-  for (; i < text.length && _isDigit(text.charCodeAt(i)); i++) {
+  for (; i < text.length && isDigit(text.charCodeAt(i)); i++) {
     count = count * 10 + (text.charCodeAt(i) - 48);
   }
   const digits = i - 1;
   if (digits === 0 || digits > MAX_COUNT_DIGITS) {
-    _fail(text, "invalid attachment count");
+    fail(text, "invalid attachment count");
   }
   if (text.charCodeAt(i) !== 45) { // "-"
-    _fail(text, 'missing "-" after the attachment count');
+    fail(text, 'missing "-" after the attachment count');
   }
-  if (count < 1) _fail(text, "invalid attachment count");
-  if (count > maxAttachments) _fail(text, "too many attachments");
+  if (count < 1) fail(text, "invalid attachment count");
+  if (count > maxAttachments) fail(text, "too many attachments");
   packet.attachments = count;
   return i + 1;
 }
 
-function _readJson(
+function readJson(
   text: string,
   start: number,
   afterId: boolean,
@@ -262,31 +262,29 @@ function _readJson(
   const c = text.charCodeAt(start);
   // Every valid payload is an array, an object or a string.
   if (c !== 91 && c !== 123 && c !== 34) { // "[", "{", '"'
-    if (afterId) _fail(text, "invalid ack id");
+    if (afterId) fail(text, "invalid ack id");
     if (!afterNsp && text.includes(",", start)) {
-      _fail(text, 'namespace must start with "/"');
+      fail(text, 'namespace must start with "/"');
     }
-    _fail(text, "invalid payload");
+    fail(text, "invalid payload");
   }
-  if (_tooDeep(text, start, maxDepth)) _fail(text, `data nested deeper than ${maxDepth} levels`);
+  if (tooDeep(text, start, maxDepth)) fail(text, `data nested deeper than ${maxDepth} levels`);
   try {
     return JSON.parse(text.slice(start));
   } catch {
-    _fail(text, "invalid JSON");
+    fail(text, "invalid JSON");
   }
 }
 
-function _payloadProblem(packet: Packet): string | undefined {
+function payloadProblem(packet: Packet): string | undefined {
   const data = packet.data;
   switch (packet.type) {
     case PacketType.CONNECT:
-      return data === undefined || _isObject(data)
-        ? undefined
-        : "CONNECT payload must be an object";
+      return data === undefined || isObject(data) ? undefined : "CONNECT payload must be an object";
     case PacketType.DISCONNECT:
       return data === undefined ? undefined : "DISCONNECT takes no payload";
     case PacketType.CONNECT_ERROR:
-      return typeof data === "string" || _isObject(data)
+      return typeof data === "string" || isObject(data)
         ? undefined
         : "CONNECT_ERROR payload must be an object or a string";
     case PacketType.EVENT:
@@ -310,7 +308,7 @@ function _payloadProblem(packet: Packet): string | undefined {
  * `max`. One pass over the text, skipping strings; text too short to nest
  * that deep (each opener needs its closer) is not even looked at.
  */
-function _tooDeep(text: string, start: number, max: number): boolean {
+function tooDeep(text: string, start: number, max: number): boolean {
   const length = text.length;
   if (length - start <= 2 * max) return false;
   let depth = 0;
@@ -318,7 +316,7 @@ function _tooDeep(text: string, start: number, max: number): boolean {
     const c = text.charCodeAt(i);
     if (c === 34) { // '"': jump to the closing quote, past escaped ones
       let end = text.indexOf('"', i + 1);
-      while (end !== -1 && _escaped(text, end)) end = text.indexOf('"', end + 1);
+      while (end !== -1 && isEscaped(text, end)) end = text.indexOf('"', end + 1);
       if (end === -1) return false; // unterminated: JSON.parse reports it
       i = end;
     } else if (c === 91 || c === 123) { // "[", "{"
@@ -331,21 +329,21 @@ function _tooDeep(text: string, start: number, max: number): boolean {
 }
 
 /** Whether the quote at `at` follows an odd number of backslashes. */
-function _escaped(text: string, at: number): boolean {
+function isEscaped(text: string, at: number): boolean {
   let n = 0;
   while (text.charCodeAt(at - 1 - n) === 92) n++;
   return n % 2 === 1;
 }
 
-function _isObject(value: unknown): boolean {
+function isObject(value: unknown): boolean {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function _isDigit(code: number): boolean {
+function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
 
-function _fail(text: string, reason: string): never {
+function fail(text: string, reason: string): never {
   const shown = text.length > 40 ? text.slice(0, 40) + "…" : text;
   throw new ParseError(
     `Cannot decode packet ${JSON.stringify(shown)}: ${reason}`,

@@ -96,22 +96,22 @@ export function encodePacket(
       type === PacketType.BINARY_EVENT;
     if (attachments.length === 0) {
       const plain = isEvent ? PacketType.EVENT : PacketType.ACK;
-      return [_encodeText(plain, packet, data, "")];
+      return [encodeText(plain, packet, data, "")];
     }
     const binary = isEvent ? PacketType.BINARY_EVENT : PacketType.BINARY_ACK;
     const head = attachments.length + "-";
-    return [_encodeText(binary, packet, data, head), ...attachments];
+    return [encodeText(binary, packet, data, head), ...attachments];
   }
   if (
     type === PacketType.CONNECT || type === PacketType.DISCONNECT ||
     type === PacketType.CONNECT_ERROR
   ) {
-    return [_encodeText(type, packet, packet.data, "")];
+    return [encodeText(type, packet, packet.data, "")];
   }
   throw new TypeError(`Cannot encode packet: unknown type ${type}`);
 }
 
-function _encodeText(
+function encodeText(
   type: PacketType,
   packet: Packet,
   data: unknown,

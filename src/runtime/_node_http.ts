@@ -42,7 +42,7 @@ export class NodeRequest {
 
   /** The request headers (built at the first read). */
   get headers(): Headers {
-    return this.#headers ??= _headersOf(this.#incoming.rawHeaders);
+    return this.#headers ??= headersOf(this.#incoming.rawHeaders);
   }
 
   /** Aborted when the connection closes before the answer was written. */
@@ -88,7 +88,7 @@ export class NodeRequest {
   get body(): ReadableStream<Uint8Array> | null {
     if (this.#real || this.#used) return this._real().body;
     if (this.method === "GET" || this.method === "HEAD") return null;
-    return this.#body ??= _bodyStream(this.#incoming);
+    return this.#body ??= bodyStream(this.#incoming);
   }
 
   /** The body as UTF-8 text. */
@@ -122,14 +122,14 @@ export class NodeRequest {
     };
     // a body already read (as text, or through its locked stream) is not passed on
     if (hasBody && !this.#used && !this.#body?.locked) {
-      init.body = this.#body ?? _bodyStream(this.#incoming);
+      init.body = this.#body ?? bodyStream(this.#incoming);
       init.duplex = "half";
     }
     return this.#real = new Request(this.url, init);
   }
 }
 
-const _passedOn = [
+const passedOn = [
   "cache",
   "credentials",
   "destination",
@@ -141,7 +141,7 @@ const _passedOn = [
   "referrerPolicy",
   "duplex",
 ];
-for (const key of _passedOn) {
+for (const key of passedOn) {
   Object.defineProperty(NodeRequest.prototype, key, {
     get(this: NodeRequest) {
       return (this._real() as unknown as Record<string, unknown>)[key];
@@ -163,7 +163,7 @@ Object.setPrototypeOf(NodeRequest.prototype, Request.prototype);
  * the rest of the body without destroying the connection, so the answer (a
  * 413) still reaches the client.
  */
-function _bodyStream(incoming: IncomingMessage): ReadableStream<Uint8Array> {
+function bodyStream(incoming: IncomingMessage): ReadableStream<Uint8Array> {
   let open = true;
   return new ReadableStream<Uint8Array>({
     start(controller) {
@@ -194,7 +194,7 @@ function _bodyStream(incoming: IncomingMessage): ReadableStream<Uint8Array> {
 }
 
 /** Headers from Node's raw header list (repeated names kept, in order). */
-function _headersOf(raw: readonly string[]): Headers {
+function headersOf(raw: readonly string[]): Headers {
   const headers = new Headers();
   for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
   return headers;
@@ -271,7 +271,7 @@ Object.setPrototypeOf(PlainResponse.prototype, Response.prototype);
  * "text/plain; charset=UTF-8" to answers without a content-type).
  */
 export async function writeResponse(res: Response, outgoing: ServerResponse): Promise<void> {
-  const headers = _headerRecord(res.headers);
+  const headers = headerRecord(res.headers);
   if (res instanceof PlainResponse && !res._materialized) {
     const body = res._body;
     if (!("content-length" in headers)) {
@@ -297,7 +297,7 @@ export async function writeResponse(res: Response, outgoing: ServerResponse): Pr
   outgoing.writeHead(res.status, headers).end(body);
 }
 
-function _headerRecord(from: Headers): Record<string, string | string[]> {
+function headerRecord(from: Headers): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   let cookies = false;
   from.forEach((value, name) => {

@@ -32,7 +32,7 @@ export interface BunSocketData {
   /** The app's callbacks for this socket. */
   readonly events: WebSocketEvents;
   /** The server's pub/sub, for broadcasts published once to a room's topic. */
-  readonly fanout?: NativeFanout<_BunSocket> | undefined;
+  readonly fanout?: NativeFanout<BunSocket> | undefined;
 }
 
 /** The part of Bun's `ServerWebSocket` the glue uses. */
@@ -91,13 +91,13 @@ export interface BunHandlers {
   idleTimeout: number;
 }
 
-interface _BunListener extends BunServer {
+interface BunListener extends BunServer {
   readonly port: number;
   readonly hostname?: string | undefined;
   stop(closeActiveConnections?: boolean): Promise<void>;
 }
 
-interface _Bun {
+interface BunGlobal {
   readonly env: Record<string, string | undefined>;
   serve(
     options: BunHandlers & {
@@ -105,11 +105,11 @@ interface _Bun {
       hostname?: string;
       error: () => Response;
     },
-  ): _BunListener;
+  ): BunListener;
 }
 
-function _bun(): _Bun {
-  const bun = (globalThis as { Bun?: _Bun }).Bun;
+function bunGlobal(): BunGlobal {
+  const bun = (globalThis as { Bun?: BunGlobal }).Bun;
   if (!bun) throw new TypeError("sio-edge/bun needs the Bun runtime");
   return bun;
 }
@@ -121,22 +121,22 @@ function _bun(): _Bun {
  * `send`, after what the socket sent before, so both reach the peer in call
  * order.
  */
-class _BunFanout implements NativeFanout<_BunSocket> {
+class BunFanout implements NativeFanout<BunSocket> {
   readonly #server: BunServer;
 
   constructor(server: BunServer) {
     this.#server = server;
   }
 
-  accepts(ws: unknown): ws is _BunSocket {
-    return ws instanceof _BunSocket && ws.fanout === this && ws.readyState === 1;
+  accepts(ws: unknown): ws is BunSocket {
+    return ws instanceof BunSocket && ws.fanout === this && ws.readyState === 1;
   }
 
-  subscribe(ws: _BunSocket, topic: string): void {
+  subscribe(ws: BunSocket, topic: string): void {
     ws.subscribe(topic);
   }
 
-  unsubscribe(ws: _BunSocket, topic: string): void {
+  unsubscribe(ws: BunSocket, topic: string): void {
     ws.unsubscribe(topic);
   }
 
@@ -145,16 +145,16 @@ class _BunFanout implements NativeFanout<_BunSocket> {
   }
 }
 
-const _fanouts = new WeakMap<BunServer, _BunFanout>();
+const fanouts = new WeakMap<BunServer, BunFanout>();
 
 /** The pub/sub of a Bun server as a native fan-out, one per server. */
 export function bunFanout(server: BunServer): NativeFanout {
-  return _fanoutOf(server);
+  return fanoutOf(server);
 }
 
-function _fanoutOf(server: BunServer): _BunFanout {
-  let fanout = _fanouts.get(server);
-  if (!fanout) _fanouts.set(server, fanout = new _BunFanout(server));
+function fanoutOf(server: BunServer): BunFanout {
+  let fanout = fanouts.get(server);
+  if (!fanout) fanouts.set(server, fanout = new BunFanout(server));
   return fanout;
 }
 
@@ -170,12 +170,12 @@ export function bunUpgrade(
   events: WebSocketEvents,
   headers?: Headers,
 ): boolean {
-  const data = { events: guardEvents(events), fanout: _fanoutOf(server) };
+  const data = { events: guardEvents(events), fanout: fanoutOf(server) };
   return server.upgrade(req, headers ? { data, headers } : { data });
 }
 
 /** The app's view of a Bun socket (one small object: methods on the prototype). */
-class _BunSocket implements WebSocketLike {
+class BunSocket implements WebSocketLike {
   readonly #ws: BunWebSocket;
 
   constructor(ws: BunWebSocket) {
@@ -208,7 +208,7 @@ class _BunSocket implements WebSocketLike {
   }
 
   /** The fan-out of the server that upgraded this socket. */
-  get fanout(): NativeFanout<_BunSocket> | undefined {
+  get fanout(): NativeFanout<BunSocket> | undefined {
     return this.#ws.data.fanout;
   }
 
@@ -263,14 +263,14 @@ export function createBunHandlers(app: FetchApp & Partial<NativeFanoutHost>): Bu
       if (upgraded) return undefined;
       // Bun keeps the connection open unless told: a client that asked to
       // close it (node-fetch, a keep-alive agent) would reuse a dying socket
-      if (_wantsClose(req)) _closeConnection(res);
+      if (wantsClose(req)) closeConnection(res);
       return res;
     },
     websocket: {
       maxPayloadLength: app.maxPayload,
       closeOnBackpressureLimit: true,
       perMessageDeflate: app.perMessageDeflate === true,
-      open: (ws) => ws.data.events.onOpen(new _BunSocket(ws)),
+      open: (ws) => ws.data.events.onOpen(new BunSocket(ws)),
       // a Buffer as is: the engine gives received binary its one type (engine/_received.ts)
       message: (ws, message) => ws.data.events.onMessage(message),
       close: (ws, code, reason) => ws.data.events.onClose(code, reason),
@@ -280,13 +280,13 @@ export function createBunHandlers(app: FetchApp & Partial<NativeFanoutHost>): Bu
 }
 
 /** Whether the request carries `Connection: close`. */
-function _wantsClose(req: Request): boolean {
+function wantsClose(req: Request): boolean {
   const connection = req.headers.get("connection");
   return connection !== null && /(?:^|,)\s*close\s*(?:,|$)/i.test(connection);
 }
 
 /** Answers `Connection: close` (a response with immutable headers is left as it is). */
-function _closeConnection(res: Response): void {
+function closeConnection(res: Response): void {
   try {
     res.headers.set("connection", "close");
   } catch {
@@ -300,9 +300,9 @@ function _closeConnection(res: Response): void {
  */
 export function serve(app: FetchApp, options: ServeOptions): Promise<Served> {
   try {
-    debugFromEnv((name) => _bun().env[name]);
+    debugFromEnv((name) => bunGlobal().env[name]);
     const idle = options.idleTimeout ?? SERVE_DEFAULTS.idleTimeout;
-    const server = _bun().serve({
+    const server = bunGlobal().serve({
       ...createBunHandlers(app),
       // whole seconds, 255 at most (Bun's range)
       idleTimeout: Math.min(255, Math.max(1, Math.ceil(idle / 1000))),

@@ -62,7 +62,7 @@ export interface DenoUpgraderOptions {
 
 // Deno's API, typed structurally so this file type-checks without Deno's lib
 // and runs (unused) under Bun and Node.
-interface _DenoSocket {
+interface DenoSocket {
   binaryType: string;
   readonly readyState: number;
   readonly bufferedAmount: number;
@@ -73,21 +73,21 @@ interface _DenoSocket {
   addEventListener(type: "close", fn: (event: { code: number; reason: string }) => void): void;
 }
 
-interface _HttpServer {
+interface HttpServer {
   readonly addr: { readonly hostname: string; readonly port: number };
   /** Rejects when the accept loop fails (EMFILE: out of file descriptors). */
   readonly finished: Promise<void>;
   shutdown(): Promise<void>;
 }
 
-interface _Deno {
+interface DenoGlobal {
   addSignalListener(signal: string, handler: () => void): void;
   removeSignalListener(signal: string, handler: () => void): void;
   listen(options: { port: number; hostname: string }): { close(): void };
   upgradeWebSocket(
     req: Request,
     options?: { idleTimeout?: number },
-  ): { socket: _DenoSocket; response: Response };
+  ): { socket: DenoSocket; response: Response };
   readonly env: { get(name: string): string | undefined };
   readonly permissions: {
     querySync?(descriptor: { name: "env"; variable: string }): { state: string };
@@ -100,14 +100,14 @@ interface _Deno {
       onError?: (error: unknown) => Response;
     },
     handler: (req: Request, info: DenoServeInfo) => Promise<Response>,
-  ): _HttpServer;
+  ): HttpServer;
 }
 
 /**
  * Turns on `DEBUG=sio-edge:*` logging from the environment, but only when env
  * access is already granted: reading it otherwise would prompt on a terminal.
  */
-function _debugFromEnv(deno: _Deno): void {
+function setDebugFromEnv(deno: DenoGlobal): void {
   debugFromEnv((name) =>
     deno.permissions.querySync?.({ name: "env", variable: name }).state === "granted"
       ? deno.env.get(name)
@@ -115,8 +115,8 @@ function _debugFromEnv(deno: _Deno): void {
   );
 }
 
-function _deno(): _Deno {
-  const deno = (globalThis as { Deno?: _Deno }).Deno;
+function denoGlobal(): DenoGlobal {
+  const deno = (globalThis as { Deno?: DenoGlobal }).Deno;
   if (!deno) throw new TypeError("sio-edge/deno needs the Deno runtime");
   return deno;
 }
@@ -126,29 +126,29 @@ function _deno(): _Deno {
  * as `Uint8Array`.
  */
 export function upgrader(options: DenoUpgraderOptions = {}): Upgrader {
-  return _upgrader(options, new Set());
+  return makeUpgrader(options, new Set());
 }
 
-function _upgrader(options: DenoUpgraderOptions, open: Set<_DenoSocket>): Upgrader {
+function makeUpgrader(options: DenoUpgraderOptions, open: Set<DenoSocket>): Upgrader {
   const maxPayload = options.maxPayload ?? Infinity;
   const upgradeOptions = { idleTimeout: options.idleTimeout ?? 0 };
   return (req, events) => {
     if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return undefined;
     let upgrade;
     try {
-      upgrade = _deno().upgradeWebSocket(req, upgradeOptions);
+      upgrade = denoGlobal().upgradeWebSocket(req, upgradeOptions);
     } catch {
       return undefined; // not a valid WebSocket handshake
     }
     const { socket } = upgrade;
     open.add(socket);
     socket.addEventListener("close", () => open.delete(socket));
-    _wire(socket, guardEvents(events), maxPayload);
+    wire(socket, guardEvents(events), maxPayload);
     return upgrade.response;
   };
 }
 
-function _wire(socket: _DenoSocket, events: WebSocketEvents, maxPayload: number): void {
+function wire(socket: DenoSocket, events: WebSocketEvents, maxPayload: number): void {
   socket.binaryType = "arraybuffer";
   socket.addEventListener("open", () => events.onOpen(socket));
   socket.addEventListener("message", ({ data }) => {
@@ -179,15 +179,15 @@ function _wire(socket: _DenoSocket, events: WebSocketEvents, maxPayload: number)
 export function handler(
   app: FetchApp,
 ): (req: Request, info: DenoServeInfo) => Promise<Response> {
-  return _handler(app, new Set());
+  return makeHandler(app, new Set());
 }
 
-function _handler(
+function makeHandler(
   app: FetchApp,
-  open: Set<_DenoSocket>,
+  open: Set<DenoSocket>,
 ): (req: Request, info: DenoServeInfo) => Promise<Response> {
-  const upgrade = _upgrader({ maxPayload: app.maxPayload }, open);
-  return (req, info) => callApp(app, req, new _Context(upgrade, info));
+  const upgrade = makeUpgrader({ maxPayload: app.maxPayload }, open);
+  return (req, info) => callApp(app, req, new Context(upgrade, info));
 }
 
 /**
@@ -196,7 +196,7 @@ function _handler(
  * before an upgrade, after which Deno no longer has it. Its members live on
  * the prototype: read it as `ctx.x`, not spread.
  */
-class _Context implements RequestContext {
+class Context implements RequestContext {
   readonly _upgrader: Upgrader;
   readonly _info: DenoServeInfo;
   _address: string | undefined | null = null;
@@ -222,24 +222,24 @@ class _Context implements RequestContext {
 }
 
 /** The part of `Deno.serve`'s inner request that tells of a cancelled request. */
-interface _InnerRequest {
+interface InnerRequest {
   onCancel?(callback: () => void): void;
 }
 
 /** The own symbol under which Deno's `Request` keeps its inner request, once found. */
-let _innerKey: symbol | undefined;
+let innerKey: symbol | undefined;
 
 /**
  * The inner request of a `Deno.serve` request: what its `signal` getter asks
  * to be told of a cancelled request. `undefined` for any other `Request`.
  */
-function _inner(req: Request): _InnerRequest | undefined {
-  const key = _innerKey ??
+function innerRequest(req: Request): InnerRequest | undefined {
+  const key = innerKey ??
     Object.getOwnPropertySymbols(req).find((s) => s.description === "request");
   if (key === undefined) return undefined;
-  const inner = (req as unknown as Record<symbol, unknown>)[key] as _InnerRequest | undefined;
+  const inner = (req as unknown as Record<symbol, unknown>)[key] as InnerRequest | undefined;
   if (typeof inner?.onCancel !== "function") return undefined;
-  _innerKey = key;
+  innerKey = key;
   return inner;
 }
 
@@ -259,7 +259,7 @@ function _inner(req: Request): _InnerRequest | undefined {
  * ignored.
  */
 export const watchClientGone: ClientGoneWatcher = (req, gone) => {
-  const inner = _inner(req);
+  const inner = innerRequest(req);
   if (inner === undefined) return undefined;
   let watching = true;
   let armed = false;
@@ -312,14 +312,14 @@ export interface DenoServeOptions extends ServeOptions {
  * carry on. `Deno.serve` has no header or idle timeout (SECURITY.md).
  */
 export function serve(app: FetchApp, options: DenoServeOptions): Promise<Served> {
-  const open = new Set<_DenoSocket>();
+  const open = new Set<DenoSocket>();
   try {
-    const deno = _deno();
-    _debugFromEnv(deno);
-    _primeSignals(deno);
-    const handle = _handler(app, open);
+    const deno = denoGlobal();
+    setDebugFromEnv(deno);
+    primeSignals(deno);
+    const handle = makeHandler(app, open);
     const shedAfter = options.shedAfter ?? DEFAULT_SHED_AFTER;
-    const listener = new _Listener(deno, shedAfter, (port) =>
+    const listener = new Listener(deno, shedAfter, (port) =>
       deno.serve({
         port,
         ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
@@ -328,7 +328,7 @@ export function serve(app: FetchApp, options: DenoServeOptions): Promise<Served>
       }, handle));
     // Deno binds synchronously: the address is known when serve() returns
     listener.listen(options.port);
-    return Promise.resolve(_served(app, listener, open));
+    return Promise.resolve(served(app, listener, open));
   } catch (err) {
     return Promise.reject(err);
   }
@@ -340,7 +340,7 @@ export function serve(app: FetchApp, options: DenoServeOptions): Promise<Served>
  * descriptors for it; set up while descriptors are exhausted, Deno 2.9
  * panics and the process ends (ext/signals, `Too many open files`).
  */
-function _primeSignals(deno: _Deno): void {
+function primeSignals(deno: DenoGlobal): void {
   const noop = () => {};
   try {
     deno.addSignalListener("SIGWINCH", noop);
@@ -351,15 +351,15 @@ function _primeSignals(deno: _Deno): void {
 }
 
 /** A `Deno.serve` server that listens again when its accept loop fails. */
-class _Listener {
-  readonly #deno: _Deno;
+class Listener {
+  readonly #deno: DenoGlobal;
   readonly #shedAfter: number;
-  readonly #start: (port: number) => _HttpServer;
+  readonly #start: (port: number) => HttpServer;
   /** When the accept loop failed, while descriptors are still short. */
   #failedAt: number | undefined;
-  #server: _HttpServer | undefined;
+  #server: HttpServer | undefined;
   /** Servers whose accept loop failed: their open connections still run. */
-  #failed: _HttpServer[] = [];
+  #failed: HttpServer[] = [];
   #port = 0;
   #hostname = "";
   #stopped = false;
@@ -368,7 +368,7 @@ class _Listener {
   /** How many times the accept loop failed and the server listened again. */
   relistens = 0;
 
-  constructor(deno: _Deno, shedAfter: number, start: (port: number) => _HttpServer) {
+  constructor(deno: DenoGlobal, shedAfter: number, start: (port: number) => HttpServer) {
     this.#deno = deno;
     this.#shedAfter = shedAfter;
     this.#start = start;
@@ -449,7 +449,7 @@ class _Listener {
   }
 }
 
-function _served(app: FetchApp, server: _Listener, open: Set<_DenoSocket>): Served {
+function served(app: FetchApp, server: Listener, open: Set<DenoSocket>): Served {
   let closing: Promise<void> | undefined;
   const close = async () => {
     try {
@@ -458,7 +458,7 @@ function _served(app: FetchApp, server: _Listener, open: Set<_DenoSocket>): Serv
     } finally {
       // shutdown() cuts sockets short with 1001: let those the app closed finish
       const closingSockets = [...open].filter((socket) => socket.readyState === 2);
-      await settleWithin(closingSockets.map(_closed), CLOSE_GRACE_MS);
+      await settleWithin(closingSockets.map(whenClosed), CLOSE_GRACE_MS);
       await server.shutdown();
     }
   };
@@ -469,6 +469,6 @@ function _served(app: FetchApp, server: _Listener, open: Set<_DenoSocket>): Serv
   };
 }
 
-function _closed(socket: _DenoSocket): Promise<void> {
+function whenClosed(socket: DenoSocket): Promise<void> {
   return new Promise((resolve) => socket.addEventListener("close", () => resolve()));
 }

@@ -72,13 +72,13 @@ export function callApp(
 ): Promise<Response> {
   // no async wrapper: one promise less and no extra turns per request
   try {
-    return Promise.resolve(app.handle(req, ctx)).catch(_internalError);
+    return Promise.resolve(app.handle(req, ctx)).catch(internalError);
   } catch {
-    return Promise.resolve(_internalError());
+    return Promise.resolve(internalError());
   }
 }
 
-function _internalError(): Response {
+function internalError(): Response {
   return new Response(null, { status: 500 });
 }
 
@@ -88,11 +88,11 @@ function _internalError(): Response {
  * runs at most once whatever the runtime reports.
  */
 export function guardEvents(events: WebSocketEvents): WebSocketEvents {
-  return new _GuardedEvents(events);
+  return new GuardedEvents(events);
 }
 
 /** One small object per socket (methods on the prototype, no closures). */
-class _GuardedEvents implements WebSocketEvents {
+class GuardedEvents implements WebSocketEvents {
   #events: WebSocketEvents | undefined;
 
   constructor(events: WebSocketEvents) {

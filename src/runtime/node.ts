@@ -52,7 +52,7 @@ export interface NodeHandlers {
   closeWebSockets(): Promise<void>;
 }
 
-const _WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
+const WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
 
 /**
  * The `request` and `upgrade` listeners that serve `app`, for users who run
@@ -68,28 +68,28 @@ const _WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
 export function createNodeHandlers(app: FetchApp): NodeHandlers {
   // permessage-deflate only for a server with perMessageDeflate (off by default, as
   // officially); the engine says per frame whether to compress (threshold, compress(false))
-  const plain = _wsServer(app, false);
-  const deflating = _wsServer(app, true);
+  const plain = wsServer(app, false);
+  const deflating = wsServer(app, true);
   return {
-    request: (incoming, outgoing) => void _request(app, incoming, outgoing),
+    request: (incoming, outgoing) => void answerRequest(app, incoming, outgoing),
     upgrade: (incoming, socket, head) =>
-      void _upgrade(app, [plain, deflating], incoming, socket, head),
-    closeWebSockets: () => Promise.all([_closeAll(plain), _closeAll(deflating)]).then(() => {}),
+      void upgradeRequest(app, [plain, deflating], incoming, socket, head),
+    closeWebSockets: () => Promise.all([closeAll(plain), closeAll(deflating)]).then(() => {}),
   };
 }
 
-function _wsServer(app: FetchApp, deflate: boolean): WebSocketServer {
+function wsServer(app: FetchApp, deflate: boolean): WebSocketServer {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: app.maxPayload,
     perMessageDeflate: deflate ? { threshold: 0 } : false,
   });
   // the listeners' headers of the 101 that ws writes
-  wss.on("headers", _addHeaders);
+  wss.on("headers", addHeaders);
   return wss;
 }
 
-async function _upgrade(
+async function upgradeRequest(
   app: FetchApp,
   servers: [plain: WebSocketServer, deflating: WebSocketServer],
   incoming: IncomingMessage,
@@ -97,58 +97,58 @@ async function _upgrade(
   head: Buffer,
 ): Promise<void> {
   // a reset before ws takes the socket over must not become an uncaught error
-  socket.on("error", _destroy);
+  socket.on("error", destroySocket);
   let events: WebSocketEvents | undefined;
   let wss = servers[0];
   const ctx: RequestContext = {
     remoteAddress: incoming.socket.remoteAddress,
     upgrade: (req, appEvents, headers, deflate) => {
-      if (events || !_isHandshake(req)) return undefined;
+      if (events || !isHandshake(req)) return undefined;
       if (deflate) wss = servers[1];
       events = guardEvents(appEvents);
-      if (headers) _extraHeaders.set(incoming, headers);
+      if (headers) extraHeaders.set(incoming, headers);
       // ws writes the 101 once the app has answered; this is a placeholder
       return new Response(null);
     },
   };
   const req = new NodeRequest(incoming);
-  const res = _canParse(incoming, req.url)
+  const res = canParseUrl(incoming, req.url)
     ? await callApp(app, req as unknown as Request, ctx)
     : new Response(null, { status: 400 }); // no valid URL could be built
-  if (!events) return _writeRaw(socket, res);
+  if (!events) return writeRaw(socket, res);
   const opened = events;
   let accepted = false;
   wss.handleUpgrade(incoming, socket, head, (ws) => {
     accepted = true;
-    _wire(ws, opened);
+    wire(ws, opened);
   });
   // ws gives up silently when the client left while the app was deciding
   if (!accepted) opened.onClose(1006, "");
 }
 
 /** The extra headers of each accepted upgrade's 101, until `ws` writes it. */
-const _extraHeaders = new WeakMap<IncomingMessage, Headers>();
+const extraHeaders = new WeakMap<IncomingMessage, Headers>();
 
-function _addHeaders(lines: string[], incoming: IncomingMessage): void {
-  const headers = _extraHeaders.get(incoming);
+function addHeaders(lines: string[], incoming: IncomingMessage): void {
+  const headers = extraHeaders.get(incoming);
   if (!headers) return;
-  _extraHeaders.delete(incoming);
+  extraHeaders.delete(incoming);
   headers.forEach((value, name) => void lines.push(`${name}: ${value}`));
 }
 
 /** Ends a raw socket that failed (one listener shared by every socket: no closure each). */
-function _destroy(this: Duplex): void {
+function destroySocket(this: Duplex): void {
   this.destroy();
 }
 
 /** Node routes real handshakes to `upgrade`; on `request` none can succeed. */
-async function _request(
+async function answerRequest(
   app: FetchApp,
   incoming: IncomingMessage,
   outgoing: ServerResponse,
 ): Promise<void> {
   const ctx: RequestContext = {
-    upgrade: _noUpgrade,
+    upgrade: noUpgrade,
     remoteAddress: incoming.socket.remoteAddress,
     plainResponse,
     // requestTimeout (and headersTimeout) end a request whose body stalls
@@ -156,14 +156,14 @@ async function _request(
     watchClientGone,
   };
   const req = new NodeRequest(incoming, outgoing);
-  const res = _canParse(incoming, req.url)
+  const res = canParseUrl(incoming, req.url)
     ? await callApp(app, req as unknown as Request, ctx)
     : new Response(null, { status: 400 }); // no valid URL could be built
   await writeResponse(res, outgoing);
 }
 
 /** The last `Host` whose origin parsed: requests of one client repeat it. */
-let _validHost: string | undefined;
+let validHost: string | undefined;
 
 /**
  * `URL.canParse(url)` for the URL {@link NodeRequest} built, once per `Host`:
@@ -171,20 +171,20 @@ let _validHost: string | undefined;
  * too (the WHATWG path, query and fragment states never fail), so only a
  * new host or another request-target ("*", absolute form) is parsed.
  */
-function _canParse(incoming: IncomingMessage, url: string): boolean {
+function canParseUrl(incoming: IncomingMessage, url: string): boolean {
   const host = incoming.headers.host ?? "localhost";
   const local = incoming.url?.charCodeAt(0) === 47; // "/"
-  if (local && host === _validHost) return true;
+  if (local && host === validHost) return true;
   if (!URL.canParse(url)) return false;
-  if (local) _validHost = host; // the same holds backwards: this authority parses
+  if (local) validHost = host; // the same holds backwards: this authority parses
   return true;
 }
 
-function _noUpgrade(): undefined {
+function noUpgrade(): undefined {
   return undefined;
 }
 
-async function _closeAll(wss: WebSocketServer): Promise<void> {
+async function closeAll(wss: WebSocketServer): Promise<void> {
   const waits = [...wss.clients].map((ws) => {
     if (ws.readyState === ws.OPEN) ws.close(1001, "Server shutting down");
     return new Promise((resolve) => ws.once("close", resolve));
@@ -193,64 +193,64 @@ async function _closeAll(wss: WebSocketServer): Promise<void> {
   wss.clients.forEach((ws) => ws.terminate());
 }
 
-function _isHandshake(req: Request): boolean {
+function isHandshake(req: Request): boolean {
   const { headers } = req;
   const version = headers.get("sec-websocket-version");
   return req.method === "GET" &&
     headers.get("upgrade")?.toLowerCase() === "websocket" &&
-    _WS_KEY.test(headers.get("sec-websocket-key") ?? "") &&
+    WS_KEY.test(headers.get("sec-websocket-key") ?? "") &&
     (version === "13" || version === "8");
 }
 
 /** The app's callbacks of a `ws` socket, read by the shared listeners below. */
-const _events = new WeakMap<WebSocket, WebSocketEvents>();
+const eventsOf = new WeakMap<WebSocket, WebSocketEvents>();
 
 // one set of listeners for every socket (`ws` calls them with the socket as `this`)
-function _onWsMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+function onWsMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
   const bytes = Array.isArray(data)
     ? Buffer.concat(data)
     : Buffer.isBuffer(data)
     ? data
     : Buffer.from(data);
   // a Buffer as is: the engine gives received binary its one type (engine/_received.ts)
-  _events.get(this)?.onMessage(isBinary ? bytes : bytes.toString("utf8"));
+  eventsOf.get(this)?.onMessage(isBinary ? bytes : bytes.toString("utf8"));
 }
 
-function _onWsError(this: WebSocket, err: Error): void {
-  _events.get(this)?.onError(err);
+function onWsError(this: WebSocket, err: Error): void {
+  eventsOf.get(this)?.onError(err);
 }
 
-function _onWsClose(this: WebSocket, code: number, reason: Buffer): void {
-  _events.get(this)?.onClose(code, reason.toString());
+function onWsClose(this: WebSocket, code: number, reason: Buffer): void {
+  eventsOf.get(this)?.onClose(code, reason.toString());
 }
 
-function _wire(ws: WebSocket, events: WebSocketEvents): void {
-  _events.set(ws, events);
-  ws.on("message", _onWsMessage).on("error", _onWsError).on("close", _onWsClose);
-  events.onOpen(new _NodeSocket(ws));
+function wire(ws: WebSocket, events: WebSocketEvents): void {
+  eventsOf.set(ws, events);
+  ws.on("message", onWsMessage).on("error", onWsError).on("close", onWsClose);
+  events.onOpen(new NodeSocket(ws));
 }
 
 /** The private part of a `ws` socket that writes a frame framed elsewhere (as socket.io does). */
-interface _WsSender {
+interface WsSender {
   readonly _state?: number;
   sendFrame?(list: Buffer[], cb?: () => void): void;
 }
 
 /** The part of the TCP socket under a `ws` socket used to batch writes. */
-interface _RawSocket {
+interface RawSocket {
   cork(): void;
   uncork(): void;
 }
 
 /** `ws.send` options of a frame that goes uncompressed (ws compresses by default once negotiated). */
-const _PLAIN = { compress: false } as const;
+const PLAIN = { compress: false } as const;
 
 /** The last text sent and, once it was sent a second time, its frame. */
-let _lastText: string | undefined;
-let _lastFrame: Buffer[] | undefined;
+let lastText: string | undefined;
+let lastFrame: Buffer[] | undefined;
 
 /** An unmasked, final WebSocket text frame, header and payload in one buffer (one write). */
-function _textFrame(text: string): Buffer[] {
+function textFrame(text: string): Buffer[] {
   const n = Buffer.byteLength(text, "utf8");
   const offset = n < 126 ? 2 : n < 65536 ? 4 : 10;
   const header = Buffer.allocUnsafe(offset + n);
@@ -276,9 +276,9 @@ function _textFrame(text: string): Buffer[] {
  * socket, through `ws`'s sender as the official server does; anything else,
  * or a `ws` without that internal, goes through `ws.send`.
  */
-class _NodeSocket implements WebSocketLike {
+class NodeSocket implements WebSocketLike {
   readonly #ws: WebSocket;
-  #corked: _RawSocket | undefined;
+  #corked: RawSocket | undefined;
 
   constructor(ws: WebSocket) {
     this.#ws = ws;
@@ -290,14 +290,14 @@ class _NodeSocket implements WebSocketLike {
    */
   #cork(): void {
     if (this.#corked) return;
-    const raw = (this.#ws as unknown as { _socket?: _RawSocket | null })._socket;
+    const raw = (this.#ws as unknown as { _socket?: RawSocket | null })._socket;
     if (typeof raw?.cork !== "function") return;
     raw.cork();
     this.#corked = raw;
-    process.nextTick(_NodeSocket.#uncork, this);
+    process.nextTick(NodeSocket.#uncork, this);
   }
 
-  static #uncork(socket: _NodeSocket): void {
+  static #uncork(socket: NodeSocket): void {
     const raw = socket.#corked;
     socket.#corked = undefined;
     raw?.uncork();
@@ -306,23 +306,23 @@ class _NodeSocket implements WebSocketLike {
   send(data: string | Uint8Array, compress?: boolean): void {
     this.#cork();
     if (compress) {
-      _lastText = undefined;
+      lastText = undefined;
       this.#ws.send(data, { compress: true });
       return;
     }
     if (typeof data === "string") {
-      if (data === _lastText && this.#sendShared(data)) return;
-      _lastText = data;
-      _lastFrame = undefined;
+      if (data === lastText && this.#sendShared(data)) return;
+      lastText = data;
+      lastFrame = undefined;
     }
-    this.#ws.send(data, _PLAIN);
+    this.#ws.send(data, PLAIN);
   }
 
   #sendShared(text: string): boolean {
-    const sender = (this.#ws as unknown as { _sender?: _WsSender | null })._sender;
+    const sender = (this.#ws as unknown as { _sender?: WsSender | null })._sender;
     // 0: ws's sender is idle (no compression or blob read queued ahead)
     if (this.#ws.readyState !== 1 || !sender?.sendFrame || sender._state !== 0) return false;
-    sender.sendFrame(_lastFrame ??= _textFrame(text));
+    sender.sendFrame(lastFrame ??= textFrame(text));
     return true;
   }
 
@@ -344,7 +344,7 @@ class _NodeSocket implements WebSocketLike {
 }
 
 /** Writes `res` as a plain HTTP/1.1 response on a socket Node has handed over. */
-async function _writeRaw(socket: Duplex, res: Response): Promise<void> {
+async function writeRaw(socket: Duplex, res: Response): Promise<void> {
   let body: Buffer;
   try {
     body = Buffer.from(await res.arrayBuffer());

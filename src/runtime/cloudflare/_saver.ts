@@ -70,7 +70,7 @@ export class SessionSaver {
       body: undefined,
       external: resumed?.external ?? false,
     };
-    if (record) tracked.body = _encode(tracked);
+    if (record) tracked.body = encodeTracked(tracked);
     this.#tracked.add(tracked);
     if (!record) this.#write(tracked);
     return tracked;
@@ -111,7 +111,7 @@ export class SessionSaver {
 
   #write(tracked: Tracked): void {
     const heartbeat = tracked.session.heartbeat;
-    const body = _encode(tracked);
+    const body = encodeTracked(tracked);
     const bodyChanged = body === undefined || body !== tracked.body;
     const beat = heartbeat.phase !== tracked.heartbeat?.phase ||
       heartbeat.since !== tracked.heartbeat.since;
@@ -141,7 +141,7 @@ export class SessionSaver {
       address: tracked.address,
       sockets: tracked.sockets,
     };
-    if (!_clonable(stored)) {
+    if (!isClonable(stored)) {
       stored = { ...stored, sockets: stored.sockets.map((s) => ({ ...s, data: null })) };
     }
     try {
@@ -165,7 +165,7 @@ export class SessionSaver {
 }
 
 /** The body as a comparable string; `undefined` when `data` is not JSON (always rewritten). */
-function _encode(tracked: Tracked): string | undefined {
+function encodeTracked(tracked: Tracked): string | undefined {
   try {
     const { request, address, sockets } = tracked;
     return JSON.stringify(encodeBody({ request, address, sockets }));
@@ -174,7 +174,7 @@ function _encode(tracked: Tracked): string | undefined {
   }
 }
 
-function _clonable(value: unknown): boolean {
+function isClonable(value: unknown): boolean {
   try {
     structuredClone(value);
     return true;

@@ -75,12 +75,12 @@ export class ObjectSocket implements WebSocketLike {
   close(code?: number, reason?: string): void {
     if (this.#deferred) return;
     if (this.#heard || !this.#canPing || this.ws.readyState !== 1) {
-      return _close(this.ws, code, reason);
+      return closeSocket(this.ws, code, reason);
     }
     try {
       this.ws.send(PING);
     } catch {
-      return _close(this.ws, code, reason);
+      return closeSocket(this.ws, code, reason);
     }
     const timer = setTimeout(() => this.#closeNow(), this.#grace);
     this.#deferred = { code, reason, timer };
@@ -109,7 +109,7 @@ export class ObjectSocket implements WebSocketLike {
     clearTimeout(deferred.timer);
     this.#deferred = undefined;
     try {
-      _close(this.ws, deferred.code, deferred.reason);
+      closeSocket(this.ws, deferred.code, deferred.reason);
     } catch {
       // already closed by the peer
     }
@@ -117,7 +117,7 @@ export class ObjectSocket implements WebSocketLike {
 }
 
 /** `ws.close()` with only the arguments given (no code: the peer sees 1005, as elsewhere). */
-function _close(ws: CfWebSocket, code?: number, reason?: string): void {
+function closeSocket(ws: CfWebSocket, code?: number, reason?: string): void {
   if (code === undefined) ws.close();
   else if (reason === undefined) ws.close(code);
   else ws.close(code, reason);

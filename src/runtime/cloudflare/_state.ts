@@ -69,7 +69,7 @@ export function encodeStub(sid: string, heartbeat: HeartbeatState): unknown {
 export function encodeBody(body: SessionBody): unknown {
   return {
     v: STATE_VERSION,
-    req: [body.request.url, _pairs(body.request.headers), body.address],
+    req: [body.request.url, toPairs(body.request.headers), body.address],
     sockets: body.sockets.map((
       s,
     ) => [s.nsp, s.id, s.pid ?? null, s.rooms, s.data, s.auth, s.issued]),
@@ -103,7 +103,7 @@ export function decodeBody(value: unknown): SessionBody | undefined {
 }
 
 /** The headers as `[name, value]` pairs: the stored form (headers in order, duplicates kept). */
-function _pairs(list: readonly string[]): [string, string][] {
+function toPairs(list: readonly string[]): [string, string][] {
   const pairs: [string, string][] = [];
   for (let i = 0; i + 1 < list.length; i += 2) pairs.push([list[i]!, list[i + 1]!]);
   return pairs;
