@@ -98,9 +98,7 @@ export interface CoreTransport {
 }
 
 /** The options of an engine, completed. */
-export type CompletedOptions = TransportOptions & EngineOptions & {
-  transports: (string | TransportCtor)[];
-};
+export type CompletedOptions = TransportOptions & EngineOptions;
 
 /** An Engine.IO v4 client connection, without its transports (see the module doc). */
 export abstract class EngineCore extends Emitter {
@@ -155,14 +153,9 @@ export abstract class EngineCore extends Emitter {
       port: String(opts.port ?? (url.port || (secure ? "443" : "80"))),
       path,
       query: query as Record<string, string>,
-      // the full engine's default (the WebSocket-only one has no choice to make)
-      transports: opts.transports ?? ["polling", "websocket"],
     };
     if (opts.closeOnBeforeunload) {
-      this.#unhook.push(onHostEvent("beforeunload", () => {
-        this.transport?.removeAllListeners?.();
-        this.transport?.close();
-      }));
+      this.#unhook.push(onHostEvent("beforeunload", () => this.#closeTransport()));
     }
     if (hostname !== "localhost") {
       this.#unhook.push(
@@ -283,11 +276,6 @@ export abstract class EngineCore extends Emitter {
     return this;
   }
 
-  /** Sends a message (alias of `send`). */
-  write(data: string | Uint8Array, options?: PacketOptions, fn?: () => void): this {
-    return this.send(data, options, fn);
-  }
-
   /** Queues one packet and flushes. */
   sendPacket(
     type: Packet["type"],
@@ -295,7 +283,7 @@ export abstract class EngineCore extends Emitter {
     options?: PacketOptions,
     fn?: () => void,
   ): void {
-    if (this.readyState === "closing" || this.readyState === "closed") return;
+    if (this.readyState.startsWith("clos")) return; // "closing" or "closed"
     const packet: Packet = { type, options: { compress: options?.compress !== false } };
     if (data !== undefined) packet.data = data;
     this.emit("packetCreate", packet);
@@ -308,6 +296,7 @@ export abstract class EngineCore extends Emitter {
   close(): this {
     // _onClose closes the transport too
     const close = () => this._onClose("forced close");
+    // after an upgrade in progress, either way ("upgrade" is emitted while `upgrading` is still true)
     const after = () =>
       this.upgrading ? this.once("upgrade", close).once("upgradeError", close) : close();
     if (this.readyState.startsWith("open")) { // "opening" or "open"
@@ -328,12 +317,7 @@ export abstract class EngineCore extends Emitter {
   _onClose(reason: string, description?: unknown): void {
     if (this.readyState === "closed") return;
     this.#pingTimer?.();
-    const transport = this.transport;
-    if (transport) {
-      // closing it must report nothing more
-      transport.removeAllListeners?.();
-      transport.close();
-    }
+    this.#closeTransport();
     for (const unhook of this.#unhook) unhook();
     this.#unhook = [];
     this.readyState = "closed";
@@ -342,4 +326,19 @@ export abstract class EngineCore extends Emitter {
     this.writeBuffer = [];
     this.#prevBufferLen = 0;
   }
+
+  /** Closes the current transport, which must report nothing more. */
+  #closeTransport(): void {
+    const transport = this.transport;
+    transport?.removeAllListeners?.();
+    transport?.close();
+  }
 }
+
+/** The alias of engine.io-client. */
+export interface EngineCore {
+  /** Sends a message (alias of `send`). */
+  write(data: string | Uint8Array, options?: PacketOptions, fn?: () => void): this;
+}
+
+(EngineCore.prototype as { write: unknown }).write = EngineCore.prototype.send;

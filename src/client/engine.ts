@@ -31,7 +31,10 @@ export class EngineSocket extends EngineCore {
 
   /** The transports asked for that this client has, in order. */
   _ctors(): TransportCtor[] {
-    return this.opts.transports.map((t) => typeof t === "string" ? EngineSocket.transports[t]! : t)
+    // the default here: the WebSocket-only engine has no choice to make
+    return (this.opts.transports ??= ["polling", "websocket"]).map((t) =>
+      typeof t === "string" ? EngineSocket.transports[t]! : t
+    )
       .filter(Boolean);
   }
 
@@ -75,7 +78,7 @@ export class EngineSocket extends EngineCore {
 
   override _onError(err: unknown): void {
     EngineSocket.priorWebsocketSuccess = false;
-    const transports = this.opts.transports;
+    const transports = this.opts.transports!;
     if (this.opts.tryAllTransports && transports.length > 1 && this.readyState === "opening") {
       transports.shift();
       this.transport.removeAllListeners();

@@ -148,7 +148,7 @@ export class Manager<
     const engine = this.engine = new this.#Engine(this.#uri, this.opts);
     this._readyState = "opening";
     this._skipReconnect = false;
-    let openSub = subscribe(engine, "open", () => {
+    const openSub = subscribe(engine, "open", () => {
       this.#onOpen();
       fn?.();
     });
@@ -161,11 +161,12 @@ export class Manager<
         this.#reconnect();
       }
     };
-    const errorSub = subscribe(engine, "error", onError);
+    this.#subs.push(openSub, subscribe(engine, "error", onError));
     const timeout = this._set.timeout as number | false;
     if (timeout !== false) {
-      if (timeout === 0) openSub();
-      const cancel = later(
+      if (timeout === 0) openSub(); // as socket.io-client: it can only time out
+      // cancelled with the subscriptions, by the open or an error
+      this.#subs.push(later(
         () => {
           openSub();
           onError(new Error("timeout"));
@@ -173,14 +174,8 @@ export class Manager<
         },
         timeout,
         this.opts,
-      );
-      const clear = openSub;
-      openSub = () => {
-        clear();
-        cancel();
-      };
+      ));
     }
-    this.#subs.push(openSub, errorSub);
     return this;
   }
 
@@ -257,7 +252,6 @@ export class Manager<
     if (this._attempts >= (this._set.reconnectionAttempts as number)) {
       this._attempts = 0;
       this.emitReserved("reconnect_failed");
-      this._reconnecting = false;
       return;
     }
     this._reconnecting = true;
@@ -267,13 +261,12 @@ export class Manager<
       this.emitReserved("reconnect_attempt", this._attempts);
       if (this._skipReconnect) return;
       this.open((err) => {
+        this._reconnecting = false;
         if (err) {
-          this._reconnecting = false;
           this.#reconnect();
           this.emitReserved("reconnect_error", err);
         } else {
           const attempts = this._attempts;
-          this._reconnecting = false;
           this._attempts = 0;
           this.emitReserved("reconnect", attempts);
         }

@@ -89,11 +89,16 @@ interface QueuedPacket {
   flags: Flags;
 }
 
-type OutgoingPacket = Packet & { options?: { compress: boolean } };
+/** A packet this socket writes (its namespace is set then, as in socket.io-client). */
+type OutgoingPacket = Omit<Packet, "nsp"> & { nsp?: string; options?: { compress: boolean } };
 
 type Sub = () => void;
 
-const DISCONNECTED = "socket has been disconnected";
+/** Marks an ack as one that takes an error first (timeouts, `emitWithAck`). */
+function errorFirst(fn: Ack): Ack {
+  fn.withError = true;
+  return fn;
+}
 
 /** A socket for one namespace. */
 export class Socket<
@@ -197,9 +202,9 @@ export class Socket<
       this.#addToQueue(args);
       return this;
     }
+    // the namespace is set when it is written (as in socket.io-client)
     const packet: OutgoingPacket = {
       type: 2, /* EVENT */
-      nsp: this.nsp,
       data: args,
       options: { compress: flags.compress !== false },
     };
@@ -213,10 +218,8 @@ export class Socket<
     const connected = this.connected && !engine?._hasPingExpired();
     if (flags.volatile && !writable) {
       // dropped: volatile packets are not buffered
-    } else if (connected) {
-      this.#notifyOutgoing(packet);
-      this.#packet(packet);
-    } else this.#buffer(packet);
+    } else if (connected) this.#sendEvent(packet);
+    else this.#buffer(packet);
     this.flags = {};
     return this;
   }
@@ -225,14 +228,20 @@ export class Socket<
     const buffer = this.sendBuffer;
     buffer.push(packet);
     const max = this._opts.maxBufferedPackets ?? Infinity;
-    while (buffer.length > max) {
-      const dropped = buffer.shift()!;
-      const ack = dropped.id === undefined ? undefined : this.acks[dropped.id];
-      if (ack) {
-        delete this.acks[dropped.id!];
-        if (ack.withError) ack.call(this, new Error("send buffer full"));
-      }
-    }
+    while (buffer.length > max) this.#failAck(buffer.shift()!.id, "send buffer full");
+  }
+
+  /** Removes the ack of `id` (if any) and returns it. */
+  #takeAck(id: number | undefined): Ack | undefined {
+    const ack = this.acks[id!];
+    delete this.acks[id!];
+    return ack;
+  }
+
+  /** Removes the ack of `id`; one that takes an error gets `Error(message)`. */
+  #failAck(id: number | undefined, message: string): void {
+    const ack = this.#takeAck(id);
+    if (ack?.withError) ack.call(this, new Error(message));
   }
 
   #registerAck(id: number, ack: Ack): void {
@@ -243,20 +252,17 @@ export class Socket<
     }
     const cancel = later(
       () => {
-        delete this.acks[id];
         const i = this.sendBuffer.findIndex((p) => p.id === id);
         if (i >= 0) this.sendBuffer.splice(i, 1);
-        ack.call(this, new Error("operation has timed out"));
+        this.#failAck(id, "operation has timed out");
       },
       timeout,
       this.io.opts,
     );
-    const fn: Ack = (...args) => {
+    this.acks[id] = errorFirst((...args) => {
       cancel();
       ack.apply(this, args);
-    };
-    fn.withError = true;
-    this.acks[id] = fn;
+    });
   }
 
   /** Emits and resolves with the server's answer (rejects on timeout or disconnection). */
@@ -266,9 +272,7 @@ export class Socket<
   ): Promise<FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>>;
   emitWithAck(ev: string, ...args: unknown[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const fn: Ack = (err: unknown, value: unknown) => err ? reject(err) : resolve(value);
-      fn.withError = true;
-      args.push(fn);
+      args.push(errorFirst((err, value) => err ? reject(err) : resolve(value)));
       (this.emit as (ev: string, ...args: unknown[]) => this)(ev, ...args);
     });
   }
@@ -282,16 +286,12 @@ export class Socket<
       args,
       flags: { fromQueue: true, ...this.flags },
     };
+    // the server's answers come error-first (null): an error is a timeout or a disconnection
     args.push((err: unknown, ...response: unknown[]) => {
       if (packet !== this._queue[0]) return; // already acknowledged
-      if (err !== null) {
-        if (packet.tryCount > this._opts.retries!) {
-          this._queue.shift();
-          ack?.(err);
-        }
-      } else {
+      if (err === null || packet.tryCount > this._opts.retries!) {
         this._queue.shift();
-        ack?.(null, ...response);
+        ack?.(err, ...response);
       }
       packet.pending = false;
       this.#drainQueue();
@@ -309,9 +309,9 @@ export class Socket<
     (this.emit as (...args: unknown[]) => this)(...packet.args);
   }
 
-  #packet(packet: Packet): void {
+  #packet(packet: OutgoingPacket): void {
     packet.nsp = this.nsp;
-    this.io._packet(packet);
+    this.io._packet(packet as Packet);
   }
 
   #onOpen(): void {
@@ -321,7 +321,7 @@ export class Socket<
   }
 
   #sendConnect(data: Record<string, unknown> | undefined): void {
-    const packet: Packet = { type: 0, /* CONNECT */ nsp: this.nsp };
+    const packet: OutgoingPacket = { type: 0 /* CONNECT */ };
     const payload = this.#pid ? { pid: this.#pid, offset: this.#offset, ...data } : data;
     if (payload) packet.data = payload;
     this.#packet(packet);
@@ -332,11 +332,11 @@ export class Socket<
     this.id = undefined;
     this.emitReserved("disconnect", reason, description);
     for (const key in this.acks) {
-      const id = Number(key);
-      if (this.sendBuffer.some((p) => p.id === id)) continue; // not sent yet: kept for later
-      const ack = this.acks[id]!;
-      delete this.acks[id];
-      if (ack.withError) ack.call(this, new Error(DISCONNECTED));
+      const id = +key;
+      // one not sent yet is kept for later
+      if (!this.sendBuffer.some((p) => p.id === id)) {
+        this.#failAck(id, "socket has been disconnected");
+      }
     }
   }
 
@@ -367,11 +367,9 @@ export class Socket<
       }
       case 3 /* ACK */:
       case 6 /* BINARY_ACK */: {
-        const ack = this.acks[packet.id!];
-        if (typeof ack !== "function") return;
-        delete this.acks[packet.id!];
-        if (ack.withError) args.unshift(null);
-        ack.apply(this, args);
+        const ack = this.#takeAck(packet.id);
+        if (ack?.withError) args.unshift(null);
+        ack?.apply(this, args);
         break;
       }
       case 1 /* DISCONNECT */:
@@ -399,7 +397,7 @@ export class Socket<
     return (...args) => {
       if (sent) return;
       sent = true;
-      this.#packet({ type: 3, /* ACK */ nsp: this.nsp, id, data: args });
+      this.#packet({ type: 3, /* ACK */ id, data: args });
     };
   }
 
@@ -410,10 +408,7 @@ export class Socket<
     this.connected = true;
     for (const args of this.receiveBuffer) this.#emitEvent(args);
     this.receiveBuffer = [];
-    for (const packet of this.sendBuffer) {
-      this.#notifyOutgoing(packet);
-      this.#packet(packet);
-    }
+    for (const packet of this.sendBuffer) this.#sendEvent(packet);
     this.sendBuffer = [];
     this.#drainQueue(true);
     this.emitReserved("connect");
@@ -430,7 +425,7 @@ export class Socket<
   /** Disconnects (reason "io client disconnect"); no reconnection follows. */
   disconnect(): this {
     const connected = this.connected;
-    if (connected) this.#packet({ type: 1, /* DISCONNECT */ nsp: this.nsp });
+    if (connected) this.#packet({ type: 1 /* DISCONNECT */ });
     this.#destroy();
     if (connected) this.#onClose("io client disconnect");
     return this;
@@ -454,8 +449,10 @@ export class Socket<
     return this as unknown as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>>;
   }
 
-  #notifyOutgoing(packet: Packet): void {
+  /** Writes an EVENT, told first to the outgoing catch-all listeners. */
+  #sendEvent(packet: OutgoingPacket): void {
     for (const fn of this._any.AnyOutgoing!.slice()) fn.apply(this, packet.data as unknown[]);
+    this.#packet(packet);
   }
 }
 
