@@ -53,12 +53,12 @@ export function decodePayload(payload: string): EnginePacket[] {
 /** Replaces binary values by placeholders (copying only what holds binary). */
 function deconstruct(value: unknown, out: Uint8Array[]): unknown {
   if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
-    out.push(
+    const num = out.push(
       value instanceof ArrayBuffer
         ? new Uint8Array(value)
         : new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
-    );
-    return { _placeholder: true, num: out.length - 1 };
+    ) - 1;
+    return { _placeholder: true, num };
   }
   if (value && typeof value === "object" && !(value instanceof Date)) {
     const n = out.length;

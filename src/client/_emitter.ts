@@ -38,13 +38,13 @@ export class Emitter {
   off(event?: string, fn?: Listener): this {
     const map = this.#map;
     if (event === undefined) this.#map = {};
-    else if (!fn) delete map[event];
-    else {
+    else if (fn) {
       const list = map[event] ?? [];
       const i = list.findIndex((l) => l === fn || l.fn === fn);
-      if (i >= 0) map[event] = list.filter((_, j) => j !== i);
-      if (!map[event]?.length) delete map[event];
+      map[event] = list.filter((_, j) => j !== i);
     }
+    // no listener left: no entry (hasListeners reads it)
+    if (!fn || !map[event!]?.length) delete map[event!];
     return this;
   }
 

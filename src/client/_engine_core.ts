@@ -171,8 +171,8 @@ export abstract class EngineCore extends Emitter {
   /** Opens the first transport. */
   protected abstract _open(): void;
 
-  /** After the handshake: the upgrade, where there is one. */
-  protected _opened(_upgrades: string[]): void {}
+  /** After the handshake: the upgrade, where there is one (the full engine). */
+  protected _opened?(upgrades: string[]): void;
 
   /** The query of a transport of this session. */
   _query(name: string): Record<string, string> {
@@ -219,7 +219,7 @@ export abstract class EngineCore extends Emitter {
     this.readyState = "open";
     this.emit("open");
     this.flush();
-    this._opened(data.upgrades ?? []);
+    this._opened?.(data.upgrades ?? []);
     // an `open` listener may have closed the connection
     if ((this.readyState as EngineState) !== "closed") this.#resetPingTimeout();
   }

@@ -63,19 +63,16 @@ export function requestUri(
   return schema + (o.secure ? "s" : "") + "://" + host + port + o.path + "?" + params;
 }
 
-/** `fetch` (or `using`) with the extra headers, credentials mode and abort signal. */
+/** `fetch` (or `using`) with the extra headers and the credentials mode. */
 export function request(
   o: TransportOptions,
   uri: string,
   init: RequestInit,
-  signal: AbortSignal,
   using: typeof fetch | undefined = o.fetch,
 ): Promise<Response> {
-  const headers = { ...o.extraHeaders, ...(init.headers as Record<string, string>) };
   return (using ?? fetch)(uri, {
     ...init,
-    headers,
-    signal,
+    headers: { ...o.extraHeaders, ...(init.headers as Record<string, string>) },
     credentials: o.withCredentials ? "include" : "omit",
   });
 }

@@ -54,12 +54,9 @@ export async function openWebSocket(
   let ws: WebSocketLike | null | undefined;
   let openNow = false;
   if (o.fetch || isWorkers()) {
-    const res = await request(
-      o,
-      uri.replace(/^ws/, "http"),
-      { headers: { upgrade: "websocket" } },
-      new AbortController().signal,
-    ) as Response & { webSocket?: WebSocketLike | null };
+    const res = await request(o, uri.replace(/^ws/, "http"), {
+      headers: { upgrade: "websocket" },
+    }) as Response & { webSocket?: WebSocketLike | null };
     ws = res.webSocket;
     if (!ws) {
       await res.body?.cancel();

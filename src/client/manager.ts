@@ -59,6 +59,12 @@ export interface ManagerOptions extends EngineOptions {
 
 type Sub = () => void;
 
+/** What the Manager uses of a decoder (the built-in one returns each packet from `add`). */
+interface Decoder {
+  add(chunk: unknown): Packet | void;
+  destroy(): void;
+}
+
 /** An engine class: the full one (`EngineSocket`) or the WebSocket-only one. */
 export type EngineCtor = new (uri: string | URL | undefined, opts: EngineOptions) => EngineCore;
 
@@ -97,7 +103,9 @@ export class Manager<
   #subs: Sub[] = [];
   _skipReconnect = false;
   #encode: (packet: Packet) => unknown[];
-  #decoder: { add(chunk: unknown): void; destroy(): void };
+  /** The decoder: the built-in one returns each packet from `add`, a `parser`'s emits "decoded". */
+  #decoder: Decoder;
+  #onPacket: (packet: Packet) => void;
 
   /** Makes a Manager for `uri` (and opens it unless `autoConnect` is false). */
   constructor(
@@ -120,23 +128,16 @@ export class Manager<
       .randomizationFactor(opts.randomizationFactor ?? 0.5)
       .timeout(opts.timeout ?? 20000);
     const parser = opts.parser;
-    const onPacket = (packet: Packet) => queueMicrotask(() => this.emitReserved("packet", packet));
+    const onPacket = this.#onPacket = (packet) =>
+      queueMicrotask(() => this.emitReserved("packet", packet));
     if (parser) {
       const encoder = new parser.Encoder();
       this.#encode = (packet) => encoder.encode(packet);
-      const decoder = new parser.Decoder();
+      const decoder = this.#decoder = new parser.Decoder();
       decoder.on("decoded", onPacket);
-      this.#decoder = decoder;
     } else {
       this.#encode = encode;
-      const d = decoder((bytes) => asBinaryType(bytes, this.engine.binaryType));
-      this.#decoder = {
-        add: (chunk) => {
-          const packet = d.add(chunk as string);
-          if (packet) onPacket(packet);
-        },
-        destroy: d.destroy,
-      };
+      this.#decoder = decoder((bytes) => asBinaryType(bytes, this.engine.binaryType)) as Decoder;
     }
     this._autoConnect = opts.autoConnect !== false;
     if (this._autoConnect) this.open();
@@ -188,7 +189,8 @@ export class Manager<
       subscribe(engine, "ping", () => this.emitReserved("ping")),
       subscribe(engine, "data", (data: unknown) => {
         try {
-          this.#decoder.add(data);
+          const packet = this.#decoder.add(data);
+          if (packet && !this.opts.parser) this.#onPacket(packet);
         } catch (err) {
           this.#onClose("parse error", err as Error);
         }

@@ -114,7 +114,7 @@ export class Polling extends Transport {
     const timer = limit ? setTimeout(() => controller.abort(), limit) : undefined;
     const reason = method === "GET" ? "fetch read error" : "fetch write error";
     try {
-      const init: RequestInit = { method };
+      const init: RequestInit = { method, signal: controller.signal };
       if (body !== undefined) {
         init.body = body;
         init.headers = { "content-type": "text/plain;charset=UTF-8" };
@@ -123,7 +123,6 @@ export class Polling extends Transport {
         this.opts,
         this.uri("http", this.opts.timestampRequests !== false),
         init,
-        controller.signal,
         // on Node, node:http (unref'd with autoUnref), as the official client
         this.opts.fetch ?? nodeFetch(this.opts.autoUnref as boolean | undefined),
       );

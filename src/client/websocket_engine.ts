@@ -43,8 +43,6 @@ export class WebSocketEngine extends EngineCore {
         closeWebSocket(ws);
       },
     };
-    const error = (reason: string, description: unknown, context?: unknown) =>
-      this._onError(new TransportError(reason, description, context));
     openWebSocket(o, requestUri(o, transport.query, "ws", o.timestampRequests === true), {
       onOpen: () => (transport.writable = live),
       onData: (data) => {
@@ -57,7 +55,8 @@ export class WebSocketEngine extends EngineCore {
         this._onPacket(packet);
       },
       onClose: (details) => live && this._onClose("transport close", details),
-      onError: (reason, description, context) => live && error(reason, description, context),
+      onError: (reason, description, context) =>
+        live && this._onError(new TransportError(reason, description, context)),
     }, (socket) => (ws = socket, live)).catch((err) => live && this._onError(err));
   }
 }
