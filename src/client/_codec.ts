@@ -60,7 +60,8 @@ function deconstruct(value: unknown, out: Uint8Array[]): unknown {
     ) - 1;
     return { _placeholder: true, num };
   }
-  if (value && typeof value === "object" && !(value instanceof Date)) {
+  // a copy only if binary is inside (so a Date, say, stays as it is)
+  if (value && typeof value === "object") {
     const n = out.length;
     const copy = Array.isArray(value)
       ? value.map((v) => deconstruct(v, out))
@@ -131,8 +132,9 @@ export function decoder(binary: (bytes: Uint8Array) => unknown): {
   add(chunk: string | Uint8Array): Packet | undefined;
   destroy(): void;
 } {
-  let pending: (Packet & { attachments?: number }) | undefined;
+  let pending: Packet | undefined;
   let parts: unknown[] = [];
+  let attachments = 0;
   return {
     add(chunk) {
       if (typeof chunk === "string") {
@@ -147,17 +149,17 @@ export function decoder(binary: (bytes: Uint8Array) => unknown): {
           if (!VALID[type]!(data)) fail();
           pending.data = data;
         }
-        if (m[2]) pending.attachments = +m[2];
+        // only BINARY_EVENT and BINARY_ACK have some (checked above)
+        attachments = +m[2]! || 0;
         parts = [];
       } else if (pending) parts.push(binary(chunk));
       else fail();
       const packet = pending;
-      if (parts.length < (packet.attachments ?? 0)) return;
+      if (parts.length < attachments) return;
       pending = undefined;
-      if (packet.attachments !== undefined) {
+      if (attachments) {
         packet.data = fill(packet.data, parts);
         packet.type -= 3;
-        delete packet.attachments;
       }
       return packet;
     },

@@ -5,8 +5,7 @@
  * @module
  */
 
-const nativeSetTimeout: typeof setTimeout = globalThis.setTimeout;
-const nativeClearTimeout: typeof clearTimeout = globalThis.clearTimeout;
+const NATIVE: [typeof setTimeout, typeof clearTimeout] = [setTimeout, clearTimeout];
 
 /**
  * Calls `fn` after `ms` ms, with the load-time timer functions if `native`
@@ -20,8 +19,8 @@ export function later(
   ms: number,
   opts: { useNativeTimers?: boolean; autoUnref?: boolean },
 ): () => void {
-  const set = opts.useNativeTimers ? nativeSetTimeout : globalThis.setTimeout;
-  const clear = opts.useNativeTimers ? nativeClearTimeout : globalThis.clearTimeout;
+  // the globals as they are now, unless the load-time ones are asked for
+  const [set, clear] = opts.useNativeTimers ? NATIVE : [setTimeout, clearTimeout];
   const timer = set(fn, ms);
   if (opts.autoUnref) (timer as { unref?: () => void }).unref?.();
   return () => clear(timer);
