@@ -89,7 +89,7 @@ export class Manager<
   /** The sockets, by namespace. */
   readonly nsps: Record<string, Socket> = {};
   /** The reconnection attempts made since the last success. */
-  _attempts = 0;
+  #attempts = 0;
   /** The settings behind `reconnection()`, `timeout()`, … */
   readonly _set: Record<string, unknown> = {};
   /** "opening", "open" or "closed". */
@@ -128,8 +128,7 @@ export class Manager<
       .randomizationFactor(opts.randomizationFactor ?? 0.5)
       .timeout(opts.timeout ?? 20000);
     const parser = opts.parser;
-    const onPacket = this.#onPacket = (packet) =>
-      queueMicrotask(() => this.emitReserved("packet", packet));
+    const onPacket = this.#onPacket = (packet) => queueMicrotask(() => this.emit("packet", packet));
     if (parser) {
       const encoder = new parser.Encoder();
       this.#encode = (packet) => encoder.encode(packet);
@@ -156,9 +155,9 @@ export class Manager<
     const onError = (err: Error) => {
       this.#cleanup();
       this._readyState = "closed";
-      this.emitReserved("error", err);
+      this.emit("error", err);
       if (fn) fn(err);
-      else if (!this._reconnecting && this._set.reconnection && this._attempts === 0) {
+      else if (!this._reconnecting && this._set.reconnection && this.#attempts === 0) {
         this.#reconnect();
       }
     };
@@ -183,10 +182,10 @@ export class Manager<
   #onOpen(): void {
     this.#cleanup();
     this._readyState = "open";
-    this.emitReserved("open");
+    this.emit("open");
     const engine = this.engine;
     this.#subs.push(
-      subscribe(engine, "ping", () => this.emitReserved("ping")),
+      subscribe(engine, "ping", () => this.emit("ping")),
       subscribe(engine, "data", (data: unknown) => {
         try {
           const packet = this.#decoder.add(data);
@@ -195,7 +194,7 @@ export class Manager<
           this.#onClose("parse error", err as Error);
         }
       }),
-      subscribe(engine, "error", (err: Error) => this.emitReserved("error", err)),
+      subscribe(engine, "error", (err: Error) => this.emit("error", err)),
       subscribe(
         engine,
         "close",
@@ -243,34 +242,34 @@ export class Manager<
   #onClose(reason: string, description?: unknown): void {
     this.#cleanup();
     this.engine?.close();
-    this._attempts = 0;
+    this.#attempts = 0;
     this._readyState = "closed";
-    this.emitReserved("close", reason, description);
+    this.emit("close", reason, description);
     if (this._set.reconnection && !this._skipReconnect) this.#reconnect();
   }
 
   #reconnect(): void {
     if (this._reconnecting || this._skipReconnect) return;
-    if (this._attempts >= (this._set.reconnectionAttempts as number)) {
-      this._attempts = 0;
-      this.emitReserved("reconnect_failed");
+    if (this.#attempts >= (this._set.reconnectionAttempts as number)) {
+      this.#attempts = 0;
+      this.emit("reconnect_failed");
       return;
     }
     this._reconnecting = true;
     const attempt = () => {
       clear();
       if (this._skipReconnect) return;
-      this.emitReserved("reconnect_attempt", this._attempts);
+      this.emit("reconnect_attempt", this.#attempts);
       if (this._skipReconnect) return;
       this.open((err) => {
         this._reconnecting = false;
         if (err) {
           this.#reconnect();
-          this.emitReserved("reconnect_error", err);
+          this.emit("reconnect_error", err);
         } else {
-          const attempts = this._attempts;
-          this._attempts = 0;
-          this.emitReserved("reconnect", attempts);
+          const attempts = this.#attempts;
+          this.#attempts = 0;
+          this.emit("reconnect", attempts);
         }
       });
     };
@@ -278,7 +277,7 @@ export class Manager<
     const set = this._set as Record<string, number>;
     const ceiling = Math.min(
       set.reconnectionDelayMax!,
-      set.reconnectionDelay! * 2 ** Math.min(this._attempts++, 30),
+      set.reconnectionDelay! * 2 ** Math.min(this.#attempts++, 30),
     );
     const cancel = later(
       attempt,

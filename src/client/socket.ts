@@ -128,7 +128,7 @@ export class Socket<
   /** The flags of the next emit. */
   flags: Flags = {};
   /** The options. */
-  declare readonly _opts: SocketOptions;
+  readonly #opts: SocketOptions;
   #ids = 0;
   #queueSeq = 0;
   #subs: Sub[] | undefined;
@@ -143,7 +143,7 @@ export class Socket<
     this.io = io;
     this.nsp = nsp;
     this.auth = opts.auth;
-    this._opts = { ...opts };
+    this.#opts = { ...opts };
     if (io._autoConnect) this.open();
   }
 
@@ -161,21 +161,19 @@ export class Socket<
   connect(): this {
     if (this.connected) return this;
     const io = this.io;
-    if (!this.#subs) {
-      this.#subs = [
-        subscribe(io, "open", () => this.#onOpen()),
-        subscribe(io, "packet", (packet: Packet) => this.onpacket(packet)),
-        subscribe(io, "error", (err: Error) => {
-          if (!this.connected) this.emitReserved("connect_error", err);
-        }),
-        subscribe(
-          io,
-          "close",
-          (reason: DisconnectReason, description?: DisconnectDescription) =>
-            this.#onClose(reason, description),
-        ),
-      ];
-    }
+    this.#subs ??= [
+      subscribe(io, "open", () => this.#onOpen()),
+      subscribe(io, "packet", (packet: Packet) => this.onpacket(packet)),
+      subscribe(io, "error", (err: Error) => {
+        if (!this.connected) this.emitReserved("connect_error", err);
+      }),
+      subscribe(
+        io,
+        "close",
+        (reason: DisconnectReason, description?: DisconnectDescription) =>
+          this.#onClose(reason, description),
+      ),
+    ];
     if (!io._reconnecting) io.open();
     if (io._readyState === "open") this.#onOpen();
     return this;
@@ -198,7 +196,7 @@ export class Socket<
     if (RESERVED.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
     args.unshift(ev);
     const flags = this.flags;
-    if (this._opts.retries && !flags.fromQueue && !flags.volatile) {
+    if (this.#opts.retries && !flags.fromQueue && !flags.volatile) {
       this.#addToQueue(args);
       return this;
     }
@@ -227,7 +225,7 @@ export class Socket<
   #buffer(packet: OutgoingPacket): void {
     const buffer = this.sendBuffer;
     buffer.push(packet);
-    const max = this._opts.maxBufferedPackets ?? Infinity;
+    const max = this.#opts.maxBufferedPackets ?? Infinity;
     while (buffer.length > max) this.#failAck(buffer.shift()!.id, "send buffer full");
   }
 
@@ -245,7 +243,7 @@ export class Socket<
   }
 
   #registerAck(id: number, ack: Ack): void {
-    const timeout = this.flags.timeout ?? this._opts.ackTimeout;
+    const timeout = this.flags.timeout ?? this.#opts.ackTimeout;
     if (timeout === undefined) {
       this.acks[id] = ack;
       return;
@@ -289,7 +287,7 @@ export class Socket<
     // the server's answers come error-first (null): an error is a timeout or a disconnection
     args.push((err: unknown, ...response: unknown[]) => {
       if (packet !== this._queue[0]) return; // already acknowledged
-      if (err === null || packet.tryCount > this._opts.retries!) {
+      if (err === null || packet.tryCount > this.#opts.retries!) {
         this._queue.shift();
         ack?.(err, ...response);
       }
@@ -314,17 +312,17 @@ export class Socket<
     this.io._packet(packet as Packet);
   }
 
+  /** Sends the CONNECT: the auth data (a function's, called now), with pid and offset to recover. */
   #onOpen(): void {
     const auth = this.auth;
-    if (typeof auth === "function") auth((data) => this.#sendConnect(data));
-    else this.#sendConnect(auth);
-  }
-
-  #sendConnect(data: Record<string, unknown> | undefined): void {
-    const packet: OutgoingPacket = { type: 0 /* CONNECT */ };
-    const payload = this.#pid ? { pid: this.#pid, offset: this.#offset, ...data } : data;
-    if (payload) packet.data = payload;
-    this.#packet(packet);
+    const send = (data?: Record<string, unknown>) =>
+      this.#packet({
+        type: 0, /* CONNECT */
+        // as socket.io-client: `data` is there even when undefined
+        data: this.#pid ? { pid: this.#pid, offset: this.#offset, ...data } : data,
+      });
+    if (typeof auth === "function") auth(send);
+    else send(auth);
   }
 
   #onClose(reason: DisconnectReason, description?: DisconnectDescription): void {
@@ -387,7 +385,7 @@ export class Socket<
 
   #emitEvent(args: unknown[]): void {
     for (const fn of this._any.Any!.slice()) fn.apply(this, args);
-    super.emitReserved(...(args as [string, ...unknown[]]));
+    this.emitReserved(...(args as [string, ...unknown[]]));
     const last = args[args.length - 1];
     if (this.#pid && typeof last === "string") this.#offset = last;
   }

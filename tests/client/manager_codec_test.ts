@@ -40,13 +40,17 @@ const Engine = FakeEngine as unknown as new () => EngineCore;
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 /** Decodes what the fake engine was given with `decode`, one packet per chunk. */
-async function run(parser: Parser | undefined, decode: (chunk: unknown) => Packet) {
+async function run(
+  parser: Parser | undefined,
+  decode: (chunk: unknown) => Packet,
+  connect: Packet,
+) {
   const manager = new Manager("http://localhost", parser ? { parser } : {}, Engine);
   const socket = manager.socket("/");
   const connected = new Promise<void>((resolve) => socket.once("connect", () => resolve()));
   await tick();
   const engine = FakeEngine.last;
-  assert.deepEqual(decode(engine.written[0]), { type: 0, nsp: "/" });
+  assert.deepEqual(decode(engine.written[0]), connect);
   const reply = (packet: Packet) => {
     const chunks = parser ? new parser.Encoder().encode(packet) : [encodeText(packet)];
     for (const chunk of chunks) engine.emit("data", chunk);
@@ -83,7 +87,7 @@ describe("client Manager codec", () => {
         if (m[2]) packet.id = +m[2];
         if (m[3]) packet.data = JSON.parse(m[3]);
         return packet;
-      });
+      }, { type: 0, nsp: "/" });
     },
   );
 
@@ -99,7 +103,8 @@ describe("client Manager codec", () => {
         decoder.on("decoded", (p: Packet) => (packet = p));
         decoder.add(chunk);
         return { ...packet! };
-      });
+        // as socket.io-client's: the CONNECT has a `data` key, undefined without auth
+      }, { type: 0, data: undefined, nsp: "/" });
     },
   );
 });
