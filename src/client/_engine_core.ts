@@ -284,8 +284,8 @@ export abstract class EngineCore extends Emitter {
     fn?: () => void,
   ): void {
     if (this.readyState.startsWith("clos")) return; // "closing" or "closed"
-    const packet: Packet = { type, options: { compress: options?.compress !== false } };
-    if (data !== undefined) packet.data = data;
+    // as engine.io-client: a `data` key even when undefined
+    const packet = { type, data, options: { compress: options?.compress !== false } } as Packet;
     this.emit("packetCreate", packet);
     this.writeBuffer.push(packet);
     if (fn) this.once("flush", fn);

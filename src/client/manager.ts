@@ -206,17 +206,14 @@ export class Manager<
   /** The socket of namespace `nsp`, made on first use. */
   socket(nsp: string, opts?: SocketOptions): Socket<ListenEvents, EmitEvents> {
     let socket = this.nsps[nsp];
-    if (!socket) {
-      socket = new Socket(this, nsp, opts);
-      this.nsps[nsp] = socket;
-    } else if (this._autoConnect && !socket.active) socket.connect();
+    if (!socket) socket = this.nsps[nsp] = new Socket(this, nsp, opts);
+    else if (this._autoConnect && !socket.active) socket.connect();
     return socket as unknown as Socket<ListenEvents, EmitEvents>;
   }
 
   /** Called by a socket that closed: the connection closes with the last one. */
   _destroy(_socket: Socket): void {
-    for (const nsp in this.nsps) if (this.nsps[nsp]!.active) return;
-    this._close();
+    if (!Object.values(this.nsps).some((socket) => socket.active)) this._close();
   }
 
   /** Encodes and writes one packet. */
