@@ -89,7 +89,8 @@ export function encode(packet: Packet): (string | Uint8Array)[] {
   return [text, ...out];
 }
 
-const isObject = (v: unknown) => Object.prototype.toString.call(v) === "[object Object]";
+// of what JSON.parse makes, exactly what socket.io-parser's `[object Object]` test accepts
+const isObject = (v: unknown) => typeof v === "object" && !!v && !Array.isArray(v);
 const isEvent = (v: unknown) =>
   Array.isArray(v) &&
   (typeof v[0] === "number" || typeof v[0] === "string" && !RESERVED.has(v[0]));
