@@ -97,9 +97,12 @@ export class Decoder implements PacketDecoder {
     for (const fn of this.#listeners) fn(packet);
   }
 
-  destroy(): void {
-    this.#listeners = [];
-  }
+  /**
+   * Nothing to release: every message is one whole packet. The listeners
+   * stay, as with socket.io-msgpack-parser, whose users (the client's Manager
+   * at every reconnect) call `destroy()` and go on reading.
+   */
+  destroy(): void {}
 }
 
 /** The decoded value as a packet, or a {@link ParseError} saying what is wrong with it. */

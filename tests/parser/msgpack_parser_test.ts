@@ -120,6 +120,19 @@ describe("msgpack parser (socket.io-msgpack-parser 3 compatible)", () => {
     assert.deepEqual(data, ["b", Buffer.from([1, 2, 3]), Buffer.from([4, 5])], "copies");
   });
 
+  it("destroy() keeps the decoded listeners, as socket.io-msgpack-parser's (a client's Manager calls it at every reconnect)", () => {
+    for (const Impl of [Decoder, official.Decoder as unknown as typeof Decoder]) {
+      const decoder = new Impl();
+      const got: Packet[] = [];
+      decoder.on("decoded", (p: Packet) => got.push(p));
+      decoder.destroy();
+      const [bytes] = new Encoder().encode({ type: 2, nsp: "/", data: ["again"] });
+      decoder.add(Buffer.from(bytes as Uint8Array));
+      assert.equal(got.length, 1, Impl.name);
+      assert.deepEqual(got[0]!.data, ["again"]);
+    }
+  });
+
   it("sends a BINARY_EVENT/BINARY_ACK as EVENT/ACK (no attachments)", () => {
     const [mine] = new Encoder().encode({ type: 5, nsp: "/", data: ["b", bytes(2)] });
     assert.deepEqual(mine, officialBytes({ type: 2, data: ["b", bytes(2)], nsp: "/" }));
