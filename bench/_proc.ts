@@ -111,7 +111,9 @@ class _LineProcess {
         this.#exited.then(() => true),
         new Promise<boolean>((r) => setTimeout(() => r(false), ms)),
       ]);
-    if (await waitExit(500)) return;
+    // a profiled process writes its profile as it exits: seconds for a long one
+    const profiled = this.child.spawnargs.some((a) => a.startsWith("--cpu-prof"));
+    if (await waitExit(profiled ? 15_000 : 500)) return;
     if (pid !== undefined) process.kill(pid, "SIGTERM");
     if (await waitExit(2_000)) return;
     if (pid !== undefined) process.kill(pid, "SIGKILL");

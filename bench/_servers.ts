@@ -174,9 +174,13 @@ export const SERVERS: readonly ServerSpec[] = [
  * Node write `.cpuprofile` files (Bun also a markdown summary; Node one per
  * thread, in a folder named after the server), Deno one `.cpuprofile`
  * (`deno run --cpu-prof`, written when the server exits).
+ * `SIO_BENCH_PROFILE_INTERVAL=<µs>` sets Bun's and Node's sampling interval
+ * (default 1000 µs on Bun: a few hundred samples in a short scenario).
  */
 export function profiledArgv(spec: ServerSpec, dir: string, name: string): string[] {
   const [runtime, ...rest] = spec.argv;
+  const us = Number(process.env.SIO_BENCH_PROFILE_INTERVAL);
+  const interval = Number.isInteger(us) && us > 0 ? [`--cpu-prof-interval=${us}`] : [];
   switch (spec.runtime) {
     case "bun":
       // Bun appends the extensions itself
@@ -186,11 +190,12 @@ export function profiledArgv(spec: ServerSpec, dir: string, name: string): strin
         "--cpu-prof-md",
         `--cpu-prof-dir=${dir}`,
         `--cpu-prof-name=${name}`,
+        ...interval,
         ...rest,
       ];
     case "node":
       // tsx's loader thread writes a profile too: a folder per server keeps both
-      return [runtime!, "--cpu-prof", `--cpu-prof-dir=${dir}/${name}`, ...rest];
+      return [runtime!, "--cpu-prof", `--cpu-prof-dir=${dir}/${name}`, ...interval, ...rest];
     case "deno": {
       // after `run`: Deno's own profiler, written when the server exits (stdin ends)
       const [run, ...args] = rest;

@@ -5,12 +5,31 @@
  *
  * Protocol, one line each: the server prints `listening <port>`; the
  * orchestrator writes `gc`, the server collects garbage and answers
- * `gc-done {"heapUsed":…,"external":…}` (bytes, after the collection).
+ * `gc-done {"heapUsed":…,"external":…}` (bytes, after the collection). With
+ * `SIO_BENCH_HEAP_STATS=1` on Bun the answer also carries `bun:jsc`'s
+ * `heapStats()` (`heapCapacity`, `objectCount`, `objectTypeCounts`, …), so
+ * two samples give the objects each idle connection keeps, per type.
  *
  * @module
  */
 
+import { writeFileSync } from "node:fs";
 import process from "node:process";
+
+/**
+ * Where each sample's heap snapshot goes (SIO_BENCH_HEAP_SNAPSHOT=<dir>, Bun
+ * only: `<pid>-<n>.json`, JSC's format, read by bench/heap_diff.ts).
+ */
+const snapshotDir = process.env.SIO_BENCH_HEAP_SNAPSHOT;
+let snapshots = 0;
+
+/** `bun:jsc`'s heapStats() when asked for (SIO_BENCH_HEAP_STATS=1, Bun only). */
+let heapStats: (() => Record<string, unknown>) | undefined;
+if (process.env.SIO_BENCH_HEAP_STATS === "1" && "Bun" in globalThis) {
+  // a variable specifier: Deno and Node never resolve Bun's built-in module
+  const jsc = "bun:jsc";
+  heapStats = ((await import(jsc)) as { heapStats(): Record<string, unknown> }).heapStats;
+}
 
 /** The room every connection joins. */
 export const ROOM = "all";
@@ -38,7 +57,13 @@ export function control(port: number): void {
         fullGc();
         // the JS heap after collection: RSS minus this is the runtime's native share
         const { heapUsed, external } = process.memoryUsage();
-        process.stdout.write(`gc-done ${JSON.stringify({ heapUsed, external })}\n`);
+        const stats = heapStats?.();
+        const g = globalThis as { Bun?: { generateHeapSnapshot?(): unknown } };
+        if (snapshotDir && g.Bun?.generateHeapSnapshot) {
+          const file = `${snapshotDir}/${process.pid}-${snapshots++}.json`;
+          writeFileSync(file, JSON.stringify(g.Bun.generateHeapSnapshot()));
+        }
+        process.stdout.write(`gc-done ${JSON.stringify({ heapUsed, external, stats })}\n`);
       }
     }
   });
