@@ -81,6 +81,52 @@ describe("connecting", () => {
     assert.deepEqual(seen, ["/", "/admin"]);
   });
 
+  it("routes each namespace of one session to its socket as sockets join, leave and rejoin", async () => {
+    const { io } = setup();
+    const events: string[] = [];
+    const listen = (socket: Socket) => {
+      const label = `${socket.nsp.name}#${socket.id.slice(0, 4)}`;
+      socket.on("ping", () => events.push(`${socket.nsp.name} ping`));
+      socket.on("disconnect", (reason) => events.push(`${label} ${reason}`));
+      return label;
+    };
+    const sockets: string[] = [];
+    io.on("connection", (socket) => sockets.push(listen(socket)));
+    io.of("/admin").on("connection", (socket) => sockets.push(listen(socket)));
+    const client = await WireClient.connect(io);
+    // one namespace: leave it and join it again
+    await client.connectNsp("/");
+    await client.send("1");
+    await client.connectNsp("/");
+    await client.send('2["ping"]');
+    await settle();
+    assert.deepEqual(events, [`${sockets[0]} client namespace disconnect`, "/ ping"]);
+    // a second namespace on the same session, then the first one leaves and comes back
+    assert.match(await client.connectNsp("/admin"), /^0\/admin,\{"sid"/);
+    await client.send('2/admin,["ping"]', '2["ping"]');
+    await client.send("1");
+    await client.send('2/admin,["ping"]');
+    await client.connectNsp("/");
+    await client.send('2["ping"]');
+    await settle();
+    assert.deepEqual(events.slice(2), [
+      "/admin ping",
+      "/ ping",
+      `${sockets[1]} client namespace disconnect`,
+      "/admin ping",
+      "/ ping",
+    ]);
+    assert.equal(io.sockets.sockets.size, 1);
+    assert.equal(io.of("/admin").sockets.size, 1);
+    // the session's end reaches every socket it still has, in the order they joined
+    await client.close();
+    assert.deepEqual(events.slice(7), [
+      `${sockets[2]} transport close`,
+      `${sockets[3]} transport close`,
+    ]);
+    assert.equal(client.conn.readyState, "closed");
+  });
+
   it("emits new_namespace when a namespace is created", () => {
     const { io } = setup();
     const names: string[] = [];
