@@ -219,7 +219,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
     if (refusal) return this.#refuse(req, refusal, isUpgrade, headers);
 
     const transport = query.get("transport") as TransportName;
-    if (session === undefined) return this.#handshake(req, transport, ctx, headers);
+    if (session === undefined) return this.#handshake(req, query, transport, ctx, headers);
     if (transport === "websocket") return this.#upgrade(req, session, ctx, headers);
     return (session.transport as Polling).onRequest(
       req,
@@ -240,6 +240,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
 
   async #handshake(
     req: Request,
+    query: QueryParams,
     name: TransportName,
     ctx: RequestContext,
     headers: Headers,
@@ -259,7 +260,6 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
         headers,
       );
     }
-    const query = new URL(req.url).searchParams;
     const protocol = query.get("EIO") === "4" ? 4 : 3;
     const transport: Transport = name === "polling"
       ? new Polling(

@@ -87,6 +87,21 @@ export interface SessionSettings {
 
 export type { HeartbeatState };
 
+/**
+ * Internal: the one owner of a session's messages (the Socket.IO `Client`),
+ * told of a message, a failure and the close before the `message`, `error`
+ * and `close` listeners: one object per session in place of three listeners,
+ * their table and a closure to remove them.
+ */
+export interface SessionOwner {
+  /** A message from the client (as the `message` event). */
+  _onSessionMessage(data: string | Uint8Array): void;
+  /** A transport failure (as the `error` event, which fires only when someone listens). */
+  _onSessionError(error: Error): void;
+  /** The session ended (as the `close` event). */
+  _onSessionClose(reason: string, description?: unknown): void;
+}
+
 const debug = createLogger("sio-edge:engine:socket");
 
 // module-private entry points into EngineSocket, set by its static block
@@ -113,6 +128,8 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   readonly remoteAddress: string;
   /** Whether the session moved to WebSocket. */
   upgraded = false;
+  /** Internal: the session's owner (see {@link SessionOwner}), told before the listeners. */
+  _owner: SessionOwner | undefined;
 
   #head: RequestHead;
   #request: Request | undefined;
@@ -294,6 +311,14 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
         this.onListenerError(err);
       }
     }
+    const owner = this._owner;
+    if (owner) {
+      try {
+        owner._onSessionClose(reason, description);
+      } catch (err) {
+        this.onListenerError(err);
+      }
+    }
     this.emit("close", reason, description);
     // a pending upgrade ends with its session
     this.#upgrade?.abort();
@@ -384,9 +409,19 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
         this.#heartbeat.onPong();
         this.emit("heartbeat");
         return;
-      case "message":
-        this.emit("message", packet.data ?? "");
+      case "message": {
+        const data = packet.data ?? "";
+        const owner = this._owner;
+        if (owner) {
+          try {
+            owner._onSessionMessage(data);
+          } catch (err) {
+            this.onListenerError(err);
+          }
+        }
+        this.emit("message", data);
         return;
+      }
     }
   }
 
@@ -397,6 +432,14 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   onError(message: string, description?: unknown): void {
     if (this.#readyState === "closed") return;
     const error = Object.assign(new Error(message), { type: "TransportError", description });
+    const owner = this._owner;
+    if (owner) {
+      try {
+        owner._onSessionError(error);
+      } catch (err) {
+        this.onListenerError(err);
+      }
+    }
     if (this.listenerCount("error")) this.emit("error", error);
     this.onClose("transport error", error);
   }

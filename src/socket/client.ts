@@ -87,8 +87,7 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
   readonly conn: EngineSocket;
   /** The Engine.IO session id (never shared with other clients). */
   readonly id: string;
-  /** Internal: what the sockets' handshakes keep of the connection's request. */
-  readonly _handshakeRequest: HandshakeRequest;
+  #handshakeRequest: HandshakeRequest | undefined;
   #context: ClientContext<L, E, S, D>;
   #decoder: Decoder | undefined;
   #custom: PacketDecoder | undefined;
@@ -103,7 +102,6 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
   #first: ClientSocket | undefined;
   #firstNsp = "";
   #connectTimer: TimerHandle | undefined;
-  #detach: () => void;
 
   /** Takes over the session `conn`. */
   constructor(context: ClientContext<L, E, S, D>, conn: EngineSocket) {
@@ -116,13 +114,8 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
     }
     this.conn = conn;
     this.id = conn.id;
-    this._handshakeRequest = handshakeRequest(conn.requestHead);
-    const onMessage = (data: string | Uint8Array) => this.#onMessage(data);
-    const onError = (err: Error) => this.#onError(err);
-    const onClose = (reason: string, description?: unknown) =>
-      this.#onClose(reason as DisconnectReason, description);
-    conn.on("message", onMessage).on("error", onError).on("close", onClose);
-    this.#detach = () => conn.off("message", onMessage).off("error", onError).off("close", onClose);
+    // told before the session's listeners, as the first listeners were (no closures)
+    conn._owner = this;
     // a Socket.IO v2 client (Engine.IO v3) is in the main namespace at once, as officially
     if (conn.protocol === 3) {
       this.#connect("/", {});
@@ -139,6 +132,30 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
   /** The request that opened the session. */
   get request(): Request {
     return this.conn.request;
+  }
+
+  /**
+   * Internal: what the sockets' handshakes keep of the connection's request,
+   * parsed at the first socket's first `handshake` read and shared by every
+   * namespace (the request head it is read from does not change).
+   */
+  get _handshakeRequest(): HandshakeRequest {
+    return this.#handshakeRequest ??= handshakeRequest(this.conn.requestHead);
+  }
+
+  /** Internal (the session's owner): a message. */
+  _onSessionMessage(data: string | Uint8Array): void {
+    this.#onMessage(data);
+  }
+
+  /** Internal (the session's owner): a transport failure. */
+  _onSessionError(err: Error): void {
+    this.#onError(err);
+  }
+
+  /** Internal (the session's owner): the session closed. */
+  _onSessionClose(reason: string, description?: unknown): void {
+    this.#onClose(reason as DisconnectReason, description);
   }
 
   /** Encodes and writes one packet, if the session is open. */
@@ -320,8 +337,7 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
 
   #onClose(reason: DisconnectReason, description?: unknown): void {
     debug("client %s closed: %s", this.id, reason);
-    this.#detach();
-    this.#detach = () => {};
+    if (this.conn._owner === this) this.conn._owner = undefined;
     this.#context.clock.clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
     const sockets = this.#all();
