@@ -76,6 +76,9 @@ type Broadcast<E extends EventsMap, D> = BroadcastOperator<
 
 const debug = createLogger("sio-edge:socket");
 
+/** The flags of an emit with none set (shared; never written to). */
+const NO_FLAGS: BroadcastFlags = Object.freeze({});
+
 /** Lets an async adapter's failure be logged instead of becoming an unhandled rejection. */
 function quietly(result: Promise<void> | void, what: string): void {
   if (result instanceof Promise) result.catch((err) => debug("%s failed: %s", what, err));
@@ -105,8 +108,6 @@ export class Socket<
   readonly id: SocketId;
   /** Whether this socket resumed a previous one (connection state recovery). */
   readonly recovered: boolean;
-  /** The details of the connection's handshake request. */
-  readonly handshake: Handshake;
   /** Free-form data, included in `fetchSockets()` and kept on recovery. */
   data: SocketData = {} as SocketData;
   /** The namespace of the socket (a `Namespace`). */
@@ -116,9 +117,15 @@ export class Socket<
 
   #state: State = "pending";
   #pid: PrivateSessionId | undefined;
-  #acks: AckTable;
-  #fns: Middleware<Event>[] = [];
-  #flags: BroadcastFlags = {};
+  // made at the first use: most sockets never wait for an ack, have no
+  // middleware, never set a flag and are never asked for their handshake
+  #acks: AckTable | undefined;
+  #fns: Middleware<Event>[] | undefined;
+  #flags: BroadcastFlags | undefined;
+  #handshake: Handshake | undefined;
+  /** The CONNECT packet's `auth`, and when the socket was created: what the handshake adds. */
+  readonly #auth: Record<string, unknown>;
+  readonly #issued: number;
 
   /** Made by the namespace when a client connects; not for applications. */
   constructor(
@@ -130,9 +137,7 @@ export class Socket<
     super();
     this.nsp = nsp;
     this.client = client;
-    const clock = nsp._context.clock;
-    this.#acks = new AckTable(clock);
-    let issued = clock.now();
+    let issued = nsp._context.clock.now();
     if (previousSession) {
       this.id = previousSession.sid;
       this.#pid = previousSession.pid;
@@ -155,12 +160,26 @@ export class Socket<
       if (nsp._context.recovery) this.#pid = randomId();
       this.recovered = false;
     }
-    this.handshake = buildHandshake(
-      client._handshakeRequest,
-      client.conn.remoteAddress,
-      auth,
-      issued,
+    this.#auth = auth;
+    this.#issued = issued;
+  }
+
+  /**
+   * The details of the connection's handshake request, made at the first
+   * read from what the socket was created with (always the same object).
+   */
+  get handshake(): Handshake {
+    return this.#handshake ??= buildHandshake(
+      this.client._handshakeRequest,
+      this.client.conn.remoteAddress,
+      this.#auth,
+      this.#issued,
     );
+  }
+
+  /** The socket's ack table, made at its first use. */
+  get #ackTable(): AckTable {
+    return this.#acks ??= new AckTable(this.nsp._context.clock);
   }
 
   get #adapter(): Adapter {
@@ -200,13 +219,13 @@ export class Socket<
     assertNotReserved(ev);
     const data: unknown[] = [ev, ...args];
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
-    const flags = this.#flags;
-    this.#flags = {};
+    const flags = this.#flags ?? NO_FLAGS;
+    this.#flags = undefined;
     const last = data[data.length - 1];
     if (typeof last === "function") {
       data.pop();
       packet.id = this.nsp._adapterContext.nextAckId();
-      this.#acks.register(packet.id, last as (...args: unknown[]) => void, flags.timeout);
+      this.#ackTable.register(packet.id, last as (...args: unknown[]) => void, flags.timeout);
     }
     if (this.nsp._context.recovery) {
       // through the adapter, so the packet gets an offset and is kept for a recovery
@@ -224,7 +243,7 @@ export class Socket<
     ev: Ev,
     ...args: AllButLast<EventParams<EmitEvents, Ev>>
   ): Promise<FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>> {
-    const withError = this.#flags.timeout !== undefined;
+    const withError = this.#flags?.timeout !== undefined;
     return new Promise((resolve, reject) => {
       args.push((first: unknown, second: unknown) => {
         if (!withError) {
@@ -252,7 +271,7 @@ export class Socket<
   timeout(
     timeout: number,
   ): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData> {
-    this.#flags.timeout = timeout;
+    (this.#flags ??= {}).timeout = timeout;
     return this as unknown as Socket<
       ListenEvents,
       DecorateAcknowledgements<EmitEvents>,
@@ -263,13 +282,13 @@ export class Socket<
 
   /** Sets whether the next emit may be compressed. */
   compress(compress: boolean): this {
-    this.#flags.compress = compress;
+    (this.#flags ??= {}).compress = compress;
     return this;
   }
 
   /** The next emit may be dropped if the client cannot take it right now. */
   get volatile(): this {
-    this.#flags.volatile = true;
+    (this.#flags ??= {}).volatile = true;
     return this;
   }
 
@@ -305,8 +324,8 @@ export class Socket<
   }
 
   #operator(): Broadcast<EmitEvents, SocketData> {
-    const flags = this.#flags;
-    this.#flags = {};
+    const flags = this.#flags ?? {};
+    this.#flags = undefined;
     return new BroadcastOperator(this.#adapter, new Set(), new Set([this.id]), flags);
   }
 
@@ -335,11 +354,11 @@ export class Socket<
 
   /** Adds a middleware for incoming events; `next(err)` drops the event and emits `error`. */
   use(fn: Middleware<Event>): this {
-    this.#fns.push(fn);
+    (this.#fns ??= []).push(fn);
     return this;
   }
 
-  #packet(packet: Packet, flags: BroadcastFlags = {}): void {
+  #packet(packet: Packet, flags: BroadcastFlags = NO_FLAGS): void {
     this.client._packet(packet, { compress: flags.compress !== false, volatile: flags.volatile });
   }
 
@@ -361,12 +380,12 @@ export class Socket<
 
   /** Internal: waits for ACK `id` of a broadcast. */
   _expectAck(id: number, fn: (...args: unknown[]) => void): void {
-    this.#acks.set(id, fn);
+    this.#ackTable.set(id, fn);
   }
 
   /** Internal: stops waiting for ACK `id`. */
   _forgetAck(id: number): void {
-    this.#acks.delete(id);
+    this.#acks?.delete(id);
   }
 
   /**
@@ -394,7 +413,7 @@ export class Socket<
         return this.#onEvent(packet);
       case PacketType.ACK:
       case PacketType.BINARY_ACK:
-        if (packet.id !== undefined) this.#acks.resolve(packet.id, packet.data as unknown[]);
+        if (packet.id !== undefined) this.#acks?.resolve(packet.id, packet.data as unknown[]);
         return;
       case PacketType.DISCONNECT:
         this._onclose("client namespace disconnect");
@@ -408,14 +427,15 @@ export class Socket<
     if (typeof args[0] !== "string") args[0] = String(args[0]);
     if (packet.id !== undefined) args.push(this.#ackFn(packet.id));
     this.notifyIncoming(args);
-    if (this.#fns.length === 0) {
+    const fns = this.#fns;
+    if (fns === undefined || fns.length === 0) {
       // what runMiddlewares does with no middleware, without its closures
       queueMicrotask(() => {
         if (this.#state === "connected") this.emitUntyped(...args);
       });
       return;
     }
-    runMiddlewares(this.#fns, args, (err) => {
+    runMiddlewares(fns, args, (err) => {
       queueMicrotask(() => {
         if (err) return this._onerror(err);
         if (this.#state === "connected") this.emitUntyped(...args);
@@ -449,7 +469,7 @@ export class Socket<
     }
     this._cleanup();
     this.client._remove(this);
-    this.#acks.clear();
+    this.#acks?.clear();
     this.emitReserved("disconnect", reason, description);
   }
 
@@ -467,8 +487,8 @@ export class Socket<
       id: this.id,
       rooms: [...this.rooms].filter((room) => room !== this.id),
       data: this.data,
-      auth: this.handshake.auth,
-      issued: this.handshake.issued,
+      auth: this.#handshake?.auth ?? this.#auth,
+      issued: this.#handshake?.issued ?? this.#issued,
     };
     if (this.#pid !== undefined) state.pid = this.#pid;
     return state;
