@@ -39,8 +39,27 @@ export interface HeartbeatTiming {
   readonly pingTimeout: number;
 }
 
+/** What a heartbeat's one pending deadline does when it falls due. */
+const enum Due {
+  None,
+  /** Send the next ping. */
+  Ping,
+  /** The ping's pong deadline (the verdict below). */
+  Pong,
+  /** Protocol v3: the client's next ping is overdue. */
+  ClientPing,
+}
+
 /**
- * One session's heartbeat: two timers and the time of the last sign of life.
+ * One session's heartbeat: at most one pending deadline (the next ping, or
+ * the pong's) and the time of the last sign of life.
+ *
+ * The deadlines of every heartbeat of one clock and one length (the ping
+ * interval, the pong timeout) wait in one list in the order they fall due,
+ * served by one timer ({@link Lane}): a session keeps no timer, closure or
+ * timer handle of its own, and a pong costs no timer call. A lane's timer is
+ * cleared once the lane is empty, so a host that must sleep without timers
+ * (a Durable Object) has none left when no session needs one.
  *
  * The pong verdict is robust to a loaded event loop. When a pong deadline
  * passes without a sign of life, the session does not die at once: it
@@ -60,10 +79,17 @@ export class Heartbeat {
   readonly #timing: HeartbeatTiming;
   readonly #callbacks: HeartbeatCallbacks;
   readonly #loop: Loop;
-  #pingTimer: TimerHandle | undefined;
-  #pongTimer: TimerHandle | undefined;
+  /** What the pending deadline does; `Due.None` when there is none. */
+  #due = Due.None;
+  /** When it falls due. */
+  #at = 0;
+  /** The lane it waits in, and its neighbours there. */
+  #lane: Lane | undefined;
+  #prev: Heartbeat | undefined;
+  #next: Heartbeat | undefined;
   #lastPacketAt: number;
-  #state: HeartbeatState;
+  #phase: "ping" | "pong" = "ping";
+  #since: number;
   #stopped = false;
   /** While a suspect: the latest time its verdict may be put off to. */
   #latest = 0;
@@ -73,12 +99,12 @@ export class Heartbeat {
     this.#callbacks = callbacks;
     this.#loop = loopOf(timing.clock);
     this.#lastPacketAt = timing.clock.now();
-    this.#state = { phase: "ping", since: this.#lastPacketAt };
+    this.#since = this.#lastPacketAt;
   }
 
   /** Where the heartbeat stands (what a host that may lose its memory keeps). */
   get state(): HeartbeatState {
-    return this.#state;
+    return { phase: this.#phase, since: this.#since };
   }
 
   /** Starts pinging: the first ping goes out `pingInterval` from now. */
@@ -96,7 +122,8 @@ export class Heartbeat {
     const now = clock.now();
     if (state.phase === "pong") {
       this.#armPongTimeout(Math.max(0, state.since + pingTimeout - now));
-      this.#state = state;
+      this.#phase = "pong";
+      this.#since = state.since;
     } else {
       this.#schedulePing(Math.max(0, state.since + pingInterval - now), state.since);
     }
@@ -114,12 +141,9 @@ export class Heartbeat {
   /** Protocol v3: the client's ping; the deadline starts again. */
   onPing(): void {
     const { clock, pingInterval, pingTimeout } = this.#timing;
-    clock.clearTimeout(this.#pongTimer);
-    this.#state = { phase: "pong", since: clock.now() };
-    this.#pongTimer = clock.setTimeout(() => {
-      this.#pongTimer = undefined;
-      if (!this.#stopped) this.#callbacks.dead();
-    }, pingInterval + pingTimeout);
+    this.#phase = "pong";
+    this.#since = clock.now();
+    this.#wait(Due.ClientPing, pingInterval + pingTimeout);
   }
 
   /** Any packet from the client: a sign of life. */
@@ -132,9 +156,7 @@ export class Heartbeat {
     const clock = this.#timing.clock;
     const now = clock.now();
     // a pong read long after its ping: the loop (or the network) is behind
-    if (
-      this.#state.phase === "pong" && now - this.#state.since > lateBy(this.#timing.pingTimeout)
-    ) {
+    if (this.#phase === "pong" && now - this.#since > lateBy(this.#timing.pingTimeout)) {
       this.#loop.lateAt = now;
     }
     this.clearPongTimeout();
@@ -146,49 +168,112 @@ export class Heartbeat {
    * session changes transport; the next pong (or the next ping) sets it again.
    */
   clearPongTimeout(): void {
-    this.#timing.clock.clearTimeout(this.#pongTimer);
-    this.#pongTimer = undefined;
+    // the pong deadline, or (v3) the client's ping deadline: every deadline but the next ping
+    if (this.#due !== Due.Ping) this.#unwait();
     this.#loop.suspects.delete(this);
   }
 
-  /** Stops both timers for good (the session closed). */
+  /** Stops for good (the session closed): no deadline is left. */
   stop(): void {
     this.#stopped = true;
-    const clock = this.#timing.clock;
-    clock.clearTimeout(this.#pingTimer);
-    this.clearPongTimeout();
-    this.#pingTimer = undefined;
+    this.#unwait();
+    this.#loop.suspects.delete(this);
   }
 
   #schedulePing(delay: number, since: number): void {
-    const clock = this.#timing.clock;
-    this.#state = { phase: "ping", since };
-    clock.clearTimeout(this.#pingTimer);
-    const due = clock.now() + delay;
-    this.#pingTimer = clock.setTimeout(() => {
-      this.#pingTimer = undefined;
-      const now = clock.now();
-      if (now - due > lateBy(this.#timing.pingTimeout)) this.#loop.lateAt = now;
-      this.#callbacks.ping();
-      // sending may have ended the session (a full write buffer)
-      if (this.#stopped) return;
-      this.#state = { phase: "pong", since: now };
-      this.#armPongTimeout(this.#timing.pingTimeout);
-    }, delay);
+    this.#phase = "ping";
+    this.#since = since;
+    this.#wait(Due.Ping, delay);
   }
 
   /** Arms the pong deadline `timeout` from now. */
   #armPongTimeout(timeout: number): void {
+    this.#wait(Due.Pong, timeout);
+  }
+
+  /** The pending deadline fell due (called by its lane, which unlinked it). */
+  #fire(): void {
+    const due = this.#due;
+    const at = this.#at;
+    this.#due = Due.None;
+    if (this.#stopped) return;
+    const now = this.#timing.clock.now();
+    switch (due) {
+      case Due.Ping:
+        if (now - at > lateBy(this.#timing.pingTimeout)) this.#loop.lateAt = now;
+        this.#callbacks.ping();
+        // sending may have ended the session (a full write buffer)
+        if (this.#stopped) return;
+        this.#phase = "pong";
+        this.#since = now;
+        this.#armPongTimeout(this.#timing.pingTimeout);
+        return;
+      case Due.Pong:
+        if (now - at > lateBy(this.#timing.pingTimeout)) this.#loop.lateAt = now;
+        this.#suspect(now);
+        return;
+      case Due.ClientPing:
+        this.#callbacks.dead();
+        return;
+    }
+  }
+
+  /** Makes `due`, `delay` ms from now, the one pending deadline (replacing any other). */
+  #wait(due: Due, delay: number): void {
+    this.#unwait();
     const clock = this.#timing.clock;
-    clock.clearTimeout(this.#pongTimer);
-    const due = clock.now() + timeout;
-    this.#pongTimer = clock.setTimeout(() => {
-      this.#pongTimer = undefined;
-      if (this.#stopped) return;
-      const now = clock.now();
-      if (now - due > lateBy(this.#timing.pingTimeout)) this.#loop.lateAt = now;
-      this.#suspect(now);
-    }, timeout);
+    this.#due = due;
+    const at = this.#at = clock.now() + delay;
+    const lane = this.#loop.lane(delay);
+    this.#lane = lane;
+    // in the order they fall due: at the tail, unless the clock went back
+    let prev = lane.tail;
+    while (prev !== undefined && prev.#at > at) prev = prev.#prev;
+    const next = prev === undefined ? lane.head : prev.#next;
+    this.#prev = prev;
+    this.#next = next;
+    if (prev === undefined) lane.head = this;
+    else prev.#next = this;
+    if (next === undefined) lane.tail = this;
+    else next.#prev = this;
+    lane.arm(clock, at);
+  }
+
+  /** Takes the pending deadline (if any) off its lane. */
+  #unwait(): void {
+    this.#due = Due.None;
+    const lane = this.#lane;
+    if (lane === undefined) return;
+    const prev = this.#prev, next = this.#next;
+    if (prev === undefined) lane.head = next;
+    else prev.#next = next;
+    if (next === undefined) lane.tail = prev;
+    else next.#prev = prev;
+    this.#lane = this.#prev = this.#next = undefined;
+    if (lane.head === undefined) lane.empty(this.#timing.clock);
+  }
+
+  /**
+   * Internal (a lane's timer): runs every deadline of the lane due by now, in
+   * order; returns when the next one falls due (`undefined`: none left).
+   */
+  static _serve(lane: Lane, clock: Clock): number | undefined {
+    for (;;) {
+      const head = lane.head;
+      if (head === undefined) return undefined;
+      if (head.#at > clock.now()) return head.#at;
+      head.#unlinkHead(lane);
+      head.#fire();
+    }
+  }
+
+  /** Unlinks this heartbeat, the head of `lane`, without clearing the lane's timer. */
+  #unlinkHead(lane: Lane): void {
+    const next = this.#next;
+    lane.head = next;
+    if (next === undefined) lane.tail = undefined;
+    else next.#prev = undefined;
+    this.#lane = this.#next = undefined;
   }
 
   /**
@@ -229,14 +314,70 @@ export class Heartbeat {
 }
 
 /**
+ * The pending deadlines of one length on one clock, in the order they fall
+ * due, and the one timer that serves them. The timer is armed for the head;
+ * a deadline that goes away early (a pong came) is unlinked at once and the
+ * timer left as it is: when it fires with nothing due it is armed again for
+ * the new head, so a steady flow of pongs costs no timer call. It is cleared
+ * as soon as the lane is empty, and the loop forgets the lane.
+ */
+class Lane {
+  head: Heartbeat | undefined;
+  tail: Heartbeat | undefined;
+  #timer: TimerHandle | undefined;
+  /** When the running timer fires. */
+  #armedAt = Infinity;
+
+  constructor(readonly loop: Loop, readonly ms: number) {}
+
+  /** Makes sure the timer fires by `at`. */
+  arm(clock: Clock, at: number): void {
+    if (this.#timer !== undefined && this.#armedAt <= at) return;
+    clock.clearTimeout(this.#timer);
+    this.#armedAt = at;
+    this.#timer = clock.setTimeout(() => this.#fired(clock), Math.max(0, at - clock.now()));
+  }
+
+  /** Nothing waits any more: the timer goes, and the loop forgets the lane. */
+  empty(clock: Clock): void {
+    clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#armedAt = Infinity;
+    this.loop.forget(this);
+  }
+
+  #fired(clock: Clock): void {
+    this.#timer = undefined;
+    this.#armedAt = Infinity;
+    const next = Heartbeat._serve(this, clock);
+    if (next !== undefined) this.arm(clock, next);
+    else if (this.head === undefined && this.#timer === undefined) this.loop.forget(this);
+  }
+}
+
+/**
  * What the heartbeats of one clock share: when a sign that the event loop is
- * behind was last seen, and the suspects of the one shared check.
+ * behind was last seen, the suspects of the one shared check, and the lanes
+ * of their deadlines (one per length).
  */
 class Loop {
   lateAt = -Infinity;
   readonly suspects = new Set<Heartbeat>();
   #timer: TimerHandle | undefined;
   #at = Infinity;
+  readonly #lanes = new Map<number, Lane>();
+
+  /** The lane of deadlines `ms` long. */
+  lane(ms: number): Lane {
+    let lane = this.#lanes.get(ms);
+    if (!lane) this.#lanes.set(ms, lane = new Lane(this, ms));
+    return lane;
+  }
+
+  /** Forgets an empty lane. */
+  forget(lane: Lane): void {
+    if (this.#lanes.get(lane.ms) === lane) this.#lanes.delete(lane.ms);
+  }
 
   /** Runs the check `delay` ms from now, unless it runs sooner. */
   schedule(clock: Clock, delay: number): void {
