@@ -118,4 +118,45 @@ describe("heartbeat", () => {
     assert.equal(ws.closed, true);
     finish(h);
   });
+  it("every session's deadlines share one timer, each falling due at its own time", async () => {
+    const h = setup(timings);
+    const sessions: { ws: ReturnType<typeof h.upgrader.open>; socket: EngineSocket }[] = [];
+    for (let i = 0; i < 3; i++) {
+      let socket: EngineSocket | undefined;
+      h.engine.on("connection", (s) => (socket ??= s));
+      await h.engine.handle(wsRequest(), h.upgrader.ctx);
+      const ws = h.upgrader.open();
+      ws.take();
+      sessions.push({ ws, socket: socket! });
+      h.clock.tick(100); // opened at 0, 100 and 200
+    }
+    assert.equal(h.clock.pending, 1, "one timer for the three next pings");
+    const [a, b, c] = sessions;
+    const reasons = closes(c!.socket);
+    h.clock.tick(699); // t = 999
+    assert.deepEqual(sessions.map((s) => s.ws.take()), [[], [], []]);
+    h.clock.tick(1); // t = 1000: a's ping only
+    assert.deepEqual(sessions.map((s) => s.ws.take()), [["2"], [], []]);
+    h.clock.tick(100); // t = 1100: b's
+    assert.deepEqual(sessions.map((s) => s.ws.take()), [[], ["2"], []]);
+    h.clock.tick(100); // t = 1200: c's
+    assert.deepEqual(sessions.map((s) => s.ws.take()), [[], [], ["2"]]);
+    assert.equal(h.clock.pending, 1, "one timer for the three pong deadlines");
+    h.upgrader.calls[0]!.events.onMessage("3"); // a answers at 1200
+    h.upgrader.calls[1]!.events.onMessage("3"); // b too; c stays silent
+    assert.equal(h.clock.pending, 2, "the pong deadlines' timer and the pings' timer");
+    h.clock.tick(499); // t = 1699
+    assert.equal(reasons.length, 0);
+    h.clock.tick(1); // t = 1700: c's pong deadline
+    assert.deepEqual(reasons.map(([r]) => r), ["ping timeout"]);
+    assert.equal(a!.socket.readyState, "open");
+    assert.equal(b!.socket.readyState, "open");
+    assert.equal(h.clock.pending, 1, "the empty lane's timer is gone; the pings' stays");
+    h.clock.tick(500); // t = 2200: a's and b's next pings, pingInterval after their pongs
+    assert.deepEqual([a!.ws.take(), b!.ws.take()], [["2"], ["2"]]);
+    a!.socket.close();
+    b!.socket.close();
+    assert.equal(h.clock.pending, 0, "no session left, no timer left");
+    finish(h);
+  });
 });

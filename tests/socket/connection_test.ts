@@ -62,6 +62,30 @@ describe("connecting", () => {
     assert.equal(typeof hs.address, "string");
   });
 
+  it("the handshake is the socket's creation's, however late it is first read, and always the same object", async () => {
+    const { io, clock } = setup();
+    const sockets: Socket[] = [];
+    io.on("connection", (s) => sockets.push(s));
+    io.of("/admin").on("connection", (s) => sockets.push(s));
+    const client = await WireClient.connect(io, { headers: { "X-Custom": "yes" } });
+    await client.connectNsp("/", { user: "ann" });
+    const created = clock.now();
+    clock.tick(5_000);
+    await client.connectNsp("/admin");
+    clock.tick(5_000);
+    const [main, admin] = sockets;
+    const hs = main!.handshake;
+    assert.equal(hs.issued, created);
+    assert.equal(hs.time, String(new Date(created)));
+    assert.deepEqual(hs.auth, { user: "ann" });
+    assert.equal(main!.handshake, hs, "the same object on every read");
+    hs.query.extra = "kept";
+    assert.equal(main!.handshake.query.extra, "kept");
+    assert.equal(admin!.handshake.issued, created + 5_000);
+    assert.equal(admin!.handshake.headers, hs.headers, "one headers object for the connection");
+    assert.equal(admin!.handshake.headers["x-custom"], "yes");
+  });
+
   it('answers an unknown namespace with CONNECT_ERROR "Invalid namespace"', async () => {
     const { io } = setup();
     const client = await WireClient.connect(io);
