@@ -118,10 +118,17 @@ async function upgradeRequest(
   if (!events) return writeRaw(socket, res);
   const opened = events;
   let accepted = false;
-  wss.handleUpgrade(incoming, socket, head, (ws) => {
-    accepted = true;
-    wire(ws, opened);
-  });
+  // ws writes the 101 and calls back at once, and the session writes its open
+  // packet as it opens: corked, both leave in one write (a syscall less)
+  socket.cork();
+  try {
+    wss.handleUpgrade(incoming, socket, head, (ws) => {
+      accepted = true;
+      wire(ws, opened);
+    });
+  } finally {
+    socket.uncork();
+  }
   // ws gives up silently when the client left while the app was deciding
   if (!accepted) opened.onClose(1006, "");
 }
