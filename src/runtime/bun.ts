@@ -17,7 +17,7 @@
 import { debugFromEnv } from "../util/logger.ts";
 import type { FetchApp, RequestContext, WebSocketEvents, WebSocketLike } from "../engine/ports.ts";
 import type { NativeFanout, NativeFanoutHost } from "../adapter/adapter.ts";
-import { callApp, guardEvents, SERVE_DEFAULTS, type Served, type ServeOptions } from "./glue.ts";
+import { callApp, GuardedEvents, SERVE_DEFAULTS, type Served, type ServeOptions } from "./glue.ts";
 
 export type { Served, ServeOptions } from "./glue.ts";
 
@@ -170,16 +170,43 @@ export function bunUpgrade(
   events: WebSocketEvents,
   headers?: Headers,
 ): boolean {
-  const data = { events: guardEvents(events), fanout: fanoutOf(server) };
+  const data = new BunSocket(events, fanoutOf(server));
   return server.upgrade(req, headers ? { data, headers } : { data });
 }
 
-/** The app's view of a Bun socket (one small object: methods on the prototype). */
-class BunSocket implements WebSocketLike {
-  readonly #ws: BunWebSocket;
+/**
+ * One object per upgraded socket, methods on the prototype: its `ws.data`
+ * (the app's events, guarded by {@link GuardedEvents}, and the server's
+ * fan-out) and, once open, the app's view of the Bun socket: one object
+ * where a data record, the guard and the view were three.
+ */
+class BunSocket extends GuardedEvents implements WebSocketLike, BunSocketData {
+  #ws!: BunWebSocket;
+  /** The fan-out of the server that upgraded this socket. */
+  readonly fanout: NativeFanout<BunSocket> | undefined;
 
-  constructor(ws: BunWebSocket) {
-    this.#ws = ws;
+  constructor(events: WebSocketEvents | undefined, fanout: NativeFanout<BunSocket> | undefined) {
+    super(events);
+    this.fanout = fanout;
+  }
+
+  /** Bun's `open` handler: the socket behind `ws.data`. */
+  static open(ws: BunWebSocket): void {
+    const data = ws.data;
+    if (data instanceof BunSocket) {
+      data.#ws = ws;
+      data.onOpen(data);
+      return;
+    }
+    // data another upgrade made: its events get their own view of the socket
+    const socket = new BunSocket(undefined, data.fanout);
+    socket.#ws = ws;
+    data.events.onOpen(socket);
+  }
+
+  /** As `ws.data`: the (guarded) events are this object's own. */
+  get events(): WebSocketEvents {
+    return this;
   }
 
   send(data: string | Uint8Array, compress?: boolean): void {
@@ -205,11 +232,6 @@ class BunSocket implements WebSocketLike {
 
   get bufferedAmount(): number {
     return this.#ws.getBufferedAmount();
-  }
-
-  /** The fan-out of the server that upgraded this socket. */
-  get fanout(): NativeFanout<BunSocket> | undefined {
-    return this.#ws.data.fanout;
   }
 
   subscribe(topic: string): void {
@@ -270,7 +292,7 @@ export function createBunHandlers(app: FetchApp & Partial<NativeFanoutHost>): Bu
       maxPayloadLength: app.maxPayload,
       closeOnBackpressureLimit: true,
       perMessageDeflate: app.perMessageDeflate === true,
-      open: (ws) => ws.data.events.onOpen(new BunSocket(ws)),
+      open: (ws) => BunSocket.open(ws),
       // a Buffer as is: the engine gives received binary its one type (engine/_received.ts)
       message: (ws, message) => ws.data.events.onMessage(message),
       close: (ws, code, reason) => ws.data.events.onClose(code, reason),

@@ -91,11 +91,14 @@ export function guardEvents(events: WebSocketEvents): WebSocketEvents {
   return new GuardedEvents(events);
 }
 
-/** One small object per socket (methods on the prototype, no closures). */
-class GuardedEvents implements WebSocketEvents {
+/**
+ * One small object per socket (methods on the prototype, no closures); a
+ * glue's own per-socket object may extend it (Bun's `ws.data`).
+ */
+export class GuardedEvents implements WebSocketEvents {
   #events: WebSocketEvents | undefined;
 
-  constructor(events: WebSocketEvents) {
+  constructor(events: WebSocketEvents | undefined) {
     this.#events = events;
   }
 
