@@ -136,7 +136,8 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   #readyState: ReadyState = "opening";
   #transport: Transport;
   #settings: SessionSettings;
-  #writeBuffer: Packet[] = [];
+  /** The packets waiting for the transport; made when one waits (an idle session has none). */
+  #writeBuffer: Packet[] | undefined;
   /** About how many bytes `#writeBuffer` holds (UTF-16 units for text). */
   #buffered = 0;
   #sendCallbacks: (() => void)[] | undefined;
@@ -283,7 +284,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     }
     if (this.#readyState !== "open") return;
     this.#readyState = "closing";
-    if (this.#writeBuffer.length) {
+    if (this.#writeBuffer?.length) {
       this.once("drain", () => this.#closeTransport(discard));
       return;
     }
@@ -322,7 +323,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     this.emit("close", reason, description);
     // a pending upgrade ends with its session
     this.#upgrade?.abort();
-    this.#writeBuffer = [];
+    this.#writeBuffer = undefined;
     this.#buffered = 0;
   }
 
@@ -340,7 +341,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
       ? { type, options: packetOptions }
       : { type, data, options: packetOptions };
     this.emit("packetCreate", packet);
-    this.#writeBuffer.push(packet);
+    (this.#writeBuffer ??= []).push(packet);
     if (callback) (this.#sendCallbacks ??= []).push(callback);
     if (data !== undefined) {
       this.#buffered += typeof data === "string" ? data.length : data.byteLength;
@@ -360,7 +361,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
    */
   #sendDirect(data: string | Uint8Array, options: SendOptions | undefined): boolean {
     const transport = this.#transport;
-    if (!transport.writable || this.#writeBuffer.length) return false;
+    if (!transport.writable || this.#writeBuffer?.length) return false;
     if (this.#watched || !(transport instanceof WebSocketTransport)) return false;
     // v3 frames binary with its type byte: the packet path does that
     if (transport.v3 && typeof data !== "string") return false;
@@ -373,11 +374,9 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   }
 
   #flush(): void {
-    if (this.#readyState === "closed" || !this.#transport.writable || !this.#writeBuffer.length) {
-      return;
-    }
     const packets = this.#writeBuffer;
-    this.#writeBuffer = [];
+    if (this.#readyState === "closed" || !this.#transport.writable || !packets?.length) return;
+    this.#writeBuffer = undefined;
     this.#buffered = 0;
     this.emit("flush", packets);
     const callbacks = this.#sendCallbacks;
