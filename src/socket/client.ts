@@ -100,7 +100,6 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
   #sockets: Map<string, ClientSocket> | undefined;
   #nsps: Map<string, ClientSocket> | undefined;
   #first: ClientSocket | undefined;
-  #firstNsp = "";
   #connectTimer: TimerHandle | undefined;
 
   /** Takes over the session `conn`. */
@@ -207,8 +206,7 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
   /** Disconnects every socket, then closes the session. */
   _disconnect(): void {
     for (const socket of this.#all()) socket.disconnect();
-    this.#first = undefined;
-    this.#sockets?.clear();
+    this.#clear();
     this.#close("forced server close");
   }
 
@@ -241,7 +239,7 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
     }
     const socket = this.#nsps
       ? this.#nsps.get(name)
-      : this.#firstNsp === name
+      : this.#first?.nsp.name === name
       ? this.#first
       : undefined;
     if (!socket && packet.type === PacketType.CONNECT) {
@@ -282,7 +280,7 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
         });
         return;
       }
-      nsp._add(this, auth, (socket) => this.#track(nsp.name, socket)).catch(() => {
+      nsp._add(this, auth, (socket) => this.#track(socket)).catch(() => {
         // a fault of ours must not end the process: this connection ends instead
         this.#close("forced server close");
       });
@@ -301,24 +299,23 @@ export class Client<L extends EventsMap, E extends EventsMap, S extends EventsMa
         this._packet({ type: PacketType.DISCONNECT, nsp: state.nsp });
         return;
       }
-      nsp._resume(this, state, (socket) => this.#track(nsp.name, socket));
+      nsp._resume(this, state, (socket) => this.#track(socket));
     });
   }
 
-  #track(name: string, socket: ClientSocket): void {
+  #track(socket: ClientSocket): void {
     if (!this.#sockets && !this.#first) {
       this.#first = socket;
-      this.#firstNsp = name;
     } else {
       if (!this.#sockets) {
         // a second socket: from now on the Maps hold every socket
         const first = this.#first!;
         this.#sockets = new Map([[first.id, first]]);
-        this.#nsps = new Map([[this.#firstNsp, first]]);
+        this.#nsps = new Map([[first.nsp.name, first]]);
         this.#first = undefined;
       }
       this.#sockets.set(socket.id, socket);
-      this.#nsps!.set(name, socket);
+      this.#nsps!.set(socket.nsp.name, socket);
     }
     this.#context.clock.clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
