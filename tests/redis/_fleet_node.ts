@@ -24,6 +24,9 @@ async function redisClients(): Promise<[Any, Any]> {
     const pub = new Redis(url, { maxRetriesPerRequest: null });
     const sub = pub.duplicate();
     for (const c of [pub, sub]) c.on("error", () => {});
+    // ready before the adapter subscribes, as node-redis's connect() below: once, under bun, the
+    // official adapter's subscriptions queued on a connecting ioredis never reached Redis
+    await Promise.all([pub, sub].map((c) => new Promise((r) => c.once("ready", r))));
     return [pub, sub];
   }
   const { createClient } = await import("redis");

@@ -1,6 +1,6 @@
 /**
- * The sharded adapter in a mixed fleet whose sio-edge nodes use ioredis
- * (the official node keeps node-redis); full form only.
+ * The sharded adapter in a mixed fleet whose nodes, the official one too, use ioredis;
+ * full form only.
  */
 import { fleetSuite } from "./_fleet_suite.ts";
 
