@@ -125,12 +125,15 @@ function fill(value: unknown, parts: unknown[]): unknown {
 
 /**
  * A Socket.IO decoder for one connection: `add()` takes each Engine.IO
- * message and returns the packet once complete (a binary packet after its
- * last attachment, each passed through `binary` first), `destroy()` drops a
- * partial one. Both throw on malformed input.
+ * message and hands the packet to `onPacket` once complete (a binary packet
+ * after its last attachment, each passed through `binary` first), `destroy()`
+ * drops a partial one. `add()` throws on malformed input.
  */
-export function decoder(binary: (bytes: Uint8Array) => unknown): {
-  add(chunk: string | Uint8Array): Packet | undefined;
+export function decoder(
+  binary: (bytes: Uint8Array) => unknown,
+  onPacket: (packet: Packet) => void,
+): {
+  add(chunk: string | Uint8Array): void;
   destroy(): void;
 } {
   let pending: Packet | undefined;
@@ -162,7 +165,7 @@ export function decoder(binary: (bytes: Uint8Array) => unknown): {
         packet.data = fill(packet.data, parts);
         packet.type -= 3;
       }
-      return packet;
+      onPacket(packet);
     },
     destroy() {
       pending = undefined;

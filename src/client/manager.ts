@@ -59,9 +59,9 @@ export interface ManagerOptions extends EngineOptions {
 
 type Sub = () => void;
 
-/** What the Manager uses of a decoder (the built-in one returns each packet from `add`). */
+/** What the Manager uses of a decoder. */
 interface Decoder {
-  add(chunk: unknown): Packet | void;
+  add(chunk: unknown): void;
   destroy(): void;
 }
 
@@ -103,9 +103,8 @@ export class Manager<
   #subs: Sub[] = [];
   _skipReconnect = false;
   #encode: (packet: Packet) => unknown[];
-  /** The decoder: the built-in one returns each packet from `add`, a `parser`'s emits "decoded". */
+  /** The decoder, which hands each packet to `onPacket` (a `parser`'s through its "decoded" event). */
   #decoder: Decoder;
-  #onPacket: (packet: Packet) => void;
 
   /** Makes a Manager for `uri` (and opens it unless `autoConnect` is false). */
   constructor(
@@ -128,7 +127,7 @@ export class Manager<
       .randomizationFactor(opts.randomizationFactor ?? 0.5)
       .timeout(opts.timeout ?? 20000);
     const parser = opts.parser;
-    const onPacket = this.#onPacket = (packet) => queueMicrotask(() => this.emit("packet", packet));
+    const onPacket = (packet: Packet) => queueMicrotask(() => this.emit("packet", packet));
     if (parser) {
       const encoder = new parser.Encoder();
       this.#encode = (packet) => encoder.encode(packet);
@@ -136,7 +135,10 @@ export class Manager<
       decoder.on("decoded", onPacket);
     } else {
       this.#encode = encode;
-      this.#decoder = decoder((bytes) => asBinaryType(bytes, this.engine.binaryType)) as Decoder;
+      this.#decoder = decoder(
+        (bytes) => asBinaryType(bytes, this.engine.binaryType),
+        onPacket,
+      ) as Decoder;
     }
     this._autoConnect = opts.autoConnect !== false;
     if (this._autoConnect) this.open();
@@ -188,8 +190,7 @@ export class Manager<
       subscribe(engine, "ping", () => this.emit("ping")),
       subscribe(engine, "data", (data: unknown) => {
         try {
-          const packet = this.#decoder.add(data);
-          if (packet && !this.opts.parser) this.#onPacket(packet);
+          this.#decoder.add(data);
         } catch (err) {
           this.#onClose("parse error", err as Error);
         }
