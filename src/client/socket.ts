@@ -82,7 +82,6 @@ interface Flags {
 type Ack = Listener & { withError?: boolean };
 
 interface QueuedPacket {
-  id: number;
   tryCount: number;
   pending: boolean;
   args: unknown[];
@@ -130,7 +129,6 @@ export class Socket<
   /** The options. */
   readonly #opts: SocketOptions;
   #ids = 0;
-  #queueSeq = 0;
   #subs: Sub[] | undefined;
   /** The catch-all listeners: incoming ("Any") and outgoing ("AnyOutgoing"). */
   readonly _any: Record<string, Listener[]> = { Any: [], AnyOutgoing: [] };
@@ -278,7 +276,6 @@ export class Socket<
   #addToQueue(args: unknown[]): void {
     const ack = typeof args[args.length - 1] === "function" ? args.pop() as Ack : undefined;
     const packet: QueuedPacket = {
-      id: this.#queueSeq++,
       tryCount: 0,
       pending: false,
       args,
