@@ -248,8 +248,7 @@ export class Socket<
     }
     const cancel = later(
       () => {
-        const i = this.sendBuffer.findIndex((p) => p.id === id);
-        if (i >= 0) this.sendBuffer.splice(i, 1);
+        this.sendBuffer = this.sendBuffer.filter((p) => p.id !== id);
         this.#failAck(id, "operation has timed out");
       },
       timeout,
