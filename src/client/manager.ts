@@ -167,10 +167,9 @@ export class Manager<
     const timeout = this._set.timeout as number | false;
     if (timeout !== false) {
       if (timeout === 0) openSub(); // as socket.io-client: it can only time out
-      // cancelled with the subscriptions, by the open or an error
+      // cancelled with the subscriptions, by the open or an error (whose cleanup ends them all)
       this.#subs.push(later(
         () => {
-          openSub();
           onError(new Error("timeout"));
           engine.close();
         },
