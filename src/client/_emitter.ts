@@ -42,9 +42,7 @@ export class Emitter {
       const list = map[event] ?? [];
       const i = list.findIndex((l) => l === fn || l.fn === fn);
       map[event] = list.filter((_, j) => j !== i);
-    }
-    // no listener left: no entry (hasListeners reads it)
-    if (!fn || !map[event!]?.length) delete map[event!];
+    } else delete map[event];
     return this;
   }
 
@@ -75,7 +73,7 @@ export class Emitter {
 
   /** Whether `event` has listeners. */
   hasListeners(event: string): boolean {
-    return !!this.#map[event];
+    return !!this.#map[event]?.length;
   }
 }
 

@@ -42,6 +42,23 @@ describe("client emitter", () => {
     assert.equal(n, 1);
   });
 
+  it("hasListeners is false once the last listener is gone, however it was removed", () => {
+    const e = new Emitter();
+    const fn = () => {};
+    const other = () => {};
+    e.on("a", fn).off("a", other);
+    assert.equal(e.hasListeners("a"), true);
+    e.off("a", fn);
+    assert.equal(e.hasListeners("a"), false);
+    assert.deepEqual(e.listeners("a"), []);
+    e.on("a", fn).on("a", other).off("a");
+    assert.equal(e.hasListeners("a"), false);
+    e.on("a", fn).on("b", fn).off();
+    assert.equal(e.hasListeners("a") || e.hasListeners("b"), false);
+    e.on("b", other);
+    assert.equal(e.hasListeners("b"), true);
+  });
+
   it("a throwing listener does not stop the others (its error is reported afterwards)", async () => {
     const e = new Emitter();
     let reached = false;
