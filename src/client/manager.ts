@@ -102,7 +102,8 @@ export class Manager<
   readonly #Engine: EngineCtor;
   #subs: Sub[] = [];
   _skipReconnect = false;
-  #encode: (packet: Packet) => unknown[];
+  /** The encoder: a `parser`'s, else the built-in codec's `encode`. */
+  #encoder: { encode(packet: Packet): unknown[] };
   /** The decoder, which hands each packet to `onPacket` (a `parser`'s through its "decoded" event). */
   #decoder: Decoder;
 
@@ -129,12 +130,11 @@ export class Manager<
     const parser = opts.parser;
     const onPacket = (packet: Packet) => queueMicrotask(() => this.emit("packet", packet));
     if (parser) {
-      const encoder = new parser.Encoder();
-      this.#encode = (packet) => encoder.encode(packet);
+      this.#encoder = new parser.Encoder();
       const decoder = this.#decoder = new parser.Decoder();
       decoder.on("decoded", onPacket);
     } else {
-      this.#encode = encode;
+      this.#encoder = { encode };
       this.#decoder = decoder(
         (bytes) => asBinaryType(bytes, this.engine.binaryType),
         onPacket,
@@ -218,7 +218,7 @@ export class Manager<
 
   /** Encodes and writes one packet. */
   _packet(packet: Packet & { options?: { compress?: boolean } }): void {
-    for (const chunk of this.#encode(packet)) {
+    for (const chunk of this.#encoder.encode(packet)) {
       this.engine.write(chunk as string, packet.options);
     }
   }
