@@ -159,9 +159,7 @@ export class Manager<
       this._readyState = "closed";
       this.emit("error", err);
       if (fn) fn(err);
-      else if (!this._reconnecting && this._set.reconnection && this.#attempts === 0) {
-        this.#reconnect();
-      }
+      else if (this.#attempts === 0) this.#reconnect();
     };
     this.#subs.push(openSub, subscribe(engine, "error", onError));
     const timeout = this._set.timeout as number | false;
@@ -242,11 +240,12 @@ export class Manager<
     this.#attempts = 0;
     this._readyState = "closed";
     this.emit("close", reason, description);
-    if (this._set.reconnection && !this._skipReconnect) this.#reconnect();
+    this.#reconnect();
   }
 
+  /** Schedules the next attempt, unless reconnection is off or stopped, or one is under way. */
   #reconnect(): void {
-    if (this._reconnecting || this._skipReconnect) return;
+    if (this._reconnecting || this._skipReconnect || !this._set.reconnection) return;
     if (this.#attempts >= (this._set.reconnectionAttempts as number)) {
       this.#attempts = 0;
       this.emit("reconnect_failed");
