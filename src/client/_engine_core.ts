@@ -3,8 +3,10 @@
  * the options, the handshake, answering the server's pings and watching for
  * their absence (pingInterval + pingTimeout → "ping timeout"), the write
  * buffer, closing, and the browser's `offline` and (if asked) `beforeunload`
- * events. The full engine (`engine.ts`) adds the transports and the upgrade;
- * the WebSocket-only one (`websocket_engine.ts`) one WebSocket.
+ * events. Writing and closing the transport are the engine's own
+ * (`_write`, `_closeTransport`): the full engine (`engine.ts`) adds the
+ * transports, payloads under `maxPayload` and the upgrade; the WebSocket-only
+ * one (`websocket_engine.ts`) one WebSocket, written through.
  *
  * @module
  */
@@ -69,7 +71,8 @@ export interface EngineOptions {
 /** The states of an engine socket. */
 export type EngineState = "opening" | "open" | "closing" | "closed";
 
-interface Handshake {
+/** The handshake's data (the open packet). */
+export interface Handshake {
   sid: string;
   upgrades: string[];
   pingInterval: number;
@@ -77,7 +80,7 @@ interface Handshake {
   maxPayload: number;
 }
 
-/** What the engine needs of its current transport. */
+/** What the engine and its users read of the current transport. */
 export interface CoreTransport {
   /** The name on the wire. */
   readonly name: string;
@@ -85,16 +88,6 @@ export interface CoreTransport {
   writable: boolean;
   /** The query of its requests (the sid is added once known). */
   readonly query: Record<string, string>;
-  /** Writes packets. */
-  send(packets: Packet[]): void;
-  /** Closes it. */
-  close(): unknown;
-  /** The packets of `buffer` to write now (polling: one payload under `maxPayload`; default all). */
-  pick?(buffer: Packet[], maxPayload: number): Packet[];
-  /** Waits until nothing is in flight (polling, before an upgrade). */
-  pause?(onPause: () => void): void;
-  /** Stops its events reaching the engine (transports that have events). */
-  removeAllListeners?(): unknown;
 }
 
 /** The options of an engine, completed. */
@@ -115,16 +108,13 @@ export abstract class EngineCore extends Emitter {
    * `Buffer`s), the default where Node's API is, as in the official client.
    */
   binaryType: string = defaultBinaryType();
-  /** Packets not yet handed to the transport. */
+  /** Packets not yet written (the full engine: or written and not yet drained). */
   writeBuffer: Packet[] = [];
-  /** Whether an upgrade is in progress. */
-  upgrading = false;
   /** When the next ping must have arrived (ms since the epoch), 0 before the handshake. */
   _pingTimeoutTime = 0;
   /** The options, completed. */
   declare readonly opts: CompletedOptions;
   #handshake: Partial<Handshake> = {};
-  #prevBufferLen = 0;
   #pingTimer: (() => void) | undefined;
   #unhook: (() => void)[] = [];
 
@@ -155,7 +145,7 @@ export abstract class EngineCore extends Emitter {
       query: query as Record<string, string>,
     };
     if (opts.closeOnBeforeunload) {
-      this.#unhook.push(onHostEvent("beforeunload", () => this.#closeTransport()));
+      this.#unhook.push(onHostEvent("beforeunload", () => this._closeTransport()));
     }
     if (hostname !== "localhost") {
       this.#unhook.push(
@@ -171,8 +161,17 @@ export abstract class EngineCore extends Emitter {
   /** Opens the first transport. */
   protected abstract _open(): void;
 
-  /** After the handshake: the upgrade, where there is one (the full engine). */
-  protected _opened?(upgrades: string[]): void;
+  /**
+   * Writes the buffered packets (called when the transport is writable and
+   * the buffer not empty), emits "flush", and "drain" once the buffer is empty.
+   */
+  protected abstract _write(buffer: Packet[]): void;
+
+  /** Closes the current transport, which must report nothing more. */
+  protected abstract _closeTransport(): void;
+
+  /** After the handshake: `maxPayload` and the upgrade, where there are (the full engine). */
+  protected _opened?(handshake: Handshake): void;
 
   /** The query of a transport of this session. */
   _query(name: string): Record<string, string> {
@@ -219,7 +218,7 @@ export abstract class EngineCore extends Emitter {
     this.readyState = "open";
     this.emit("open");
     this.flush();
-    this._opened?.(data.upgrades ?? []);
+    this._opened?.(data);
     // an `open` listener may have closed the connection
     if ((this.readyState as EngineState) !== "closed") this.#resetPingTimeout();
   }
@@ -246,27 +245,10 @@ export abstract class EngineCore extends Emitter {
     return expired;
   }
 
-  /** The current transport wrote what it was given. */
-  _onDrain(): void {
-    this.writeBuffer.splice(0, this.#prevBufferLen);
-    this.#prevBufferLen = 0;
-    if (this.writeBuffer.length === 0) this.emit("drain");
-    else this.flush();
-  }
-
-  /** Hands the buffered packets to the transport if it can take them. */
+  /** Writes the buffered packets if the transport can take them. */
   flush(): void {
-    const transport = this.transport;
-    if (
-      this.readyState !== "closed" && transport.writable && !this.upgrading &&
-      this.writeBuffer.length
-    ) {
-      // polling: what fits one payload under maxPayload; WebSocket: everything
-      const packets = transport.pick?.(this.writeBuffer, this.#handshake.maxPayload!) ??
-        this.writeBuffer;
-      transport.send(packets);
-      this.#prevBufferLen = packets.length;
-      this.emit("flush");
+    if (this.readyState !== "closed" && this.transport.writable && this.writeBuffer.length) {
+      this._write(this.writeBuffer);
     }
   }
 
@@ -294,17 +276,18 @@ export abstract class EngineCore extends Emitter {
 
   /** Closes the connection once the buffer has been written (reason "forced close"). */
   close(): this {
-    // _onClose closes the transport too
-    const close = () => this._onClose("forced close");
-    // after an upgrade in progress, either way ("upgrade" is emitted while `upgrading` is still true)
-    const after = () =>
-      this.upgrading ? this.once("upgrade", close).once("upgradeError", close) : close();
     if (this.readyState.startsWith("open")) { // "opening" or "open"
       this.readyState = "closing";
-      if (this.writeBuffer.length) this.once("drain", after);
-      else after();
+      if (this.writeBuffer.length) this.once("drain", () => this._closeWritten());
+      else this._closeWritten();
     }
     return this;
+  }
+
+  /** `close()` once the buffer is written (the full engine waits for an upgrade in progress). */
+  protected _closeWritten(): void {
+    // _onClose closes the transport too
+    this._onClose("forced close");
   }
 
   /** The current transport failed. */
@@ -317,21 +300,13 @@ export abstract class EngineCore extends Emitter {
   _onClose(reason: string, description?: unknown): void {
     if (this.readyState === "closed") return;
     this.#pingTimer?.();
-    this.#closeTransport();
+    this._closeTransport();
     for (const unhook of this.#unhook) unhook();
     this.#unhook = [];
     this.readyState = "closed";
     this.id = null;
     this.emit("close", reason, description);
     this.writeBuffer = [];
-    this.#prevBufferLen = 0;
-  }
-
-  /** Closes the current transport, which must report nothing more. */
-  #closeTransport(): void {
-    const transport = this.transport;
-    transport?.removeAllListeners?.();
-    transport?.close();
   }
 }
 

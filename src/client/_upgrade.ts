@@ -15,6 +15,7 @@ import type { EngineCore } from "./_engine_core.ts";
 /** What the probe uses of the full engine (engine.ts imports this file, not the reverse). */
 interface EngineSocket extends EngineCore {
   transport: Transport;
+  upgrading: boolean;
   _ctors(): TransportCtor[];
   _createTransport(Ctor: TransportCtor): Transport;
   _setTransport(transport: Transport): void;

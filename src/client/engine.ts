@@ -1,15 +1,16 @@
 /**
  * The full client's Engine.IO socket: `_engine_core.ts` plus the transports
  * (polling and WebSocket, or constructors given in `transports`),
- * `tryAllTransports`, `rememberUpgrade`, and the upgrade from polling to
- * WebSocket after the handshake (probe, pause, flush; nothing lost or
- * duplicated).
+ * `tryAllTransports`, `rememberUpgrade`, the write buffer's transport side
+ * (a polling payload under `maxPayload`, kept until the transport drains it),
+ * and the upgrade from polling to WebSocket after the handshake (probe,
+ * pause, flush; nothing lost or duplicated).
  *
  * @module
  */
 
 import type { Packet } from "../parser/engine_packet.ts";
-import { EngineCore } from "./_engine_core.ts";
+import { EngineCore, type Handshake } from "./_engine_core.ts";
 import type { Transport, TransportCtor } from "./_transport.ts";
 import { Polling } from "./polling.ts";
 import { WebSocketTransport } from "./websocket_transport.ts";
@@ -28,6 +29,12 @@ export class EngineSocket extends EngineCore {
   };
   /** The current transport. */
   declare transport: Transport;
+  /** Whether an upgrade is in progress. */
+  upgrading = false;
+  /** How many packets at the head of `writeBuffer` the transport is writing. */
+  #prevBufferLen = 0;
+  /** The handshake's `maxPayload` (polling payloads stay under it). */
+  #maxPayload: number | undefined;
 
   /** The transports asked for that this client has, in order. */
   _ctors(): TransportCtor[] {
@@ -71,9 +78,48 @@ export class EngineSocket extends EngineCore {
       .on("close", (details: unknown) => this._onClose("transport close", details));
   }
 
-  protected override _opened(upgrades: string[]): void {
+  /**
+   * Hands the transport what it can take (polling: one payload under
+   * `maxPayload`); nothing while upgrading: the buffer goes to the new
+   * transport once it is current.
+   */
+  protected _write(buffer: Packet[]): void {
+    if (this.upgrading) return;
+    const transport = this.transport;
+    const packets = transport.pick?.(buffer, this.#maxPayload!) ?? buffer;
+    transport.send(packets);
+    this.#prevBufferLen = packets.length;
+    this.emit("flush");
+  }
+
+  /** The current transport wrote what it was given. */
+  _onDrain(): void {
+    this.writeBuffer.splice(0, this.#prevBufferLen);
+    this.#prevBufferLen = 0;
+    if (this.writeBuffer.length === 0) this.emit("drain");
+    else this.flush();
+  }
+
+  /** After an upgrade in progress, either way ("upgrade" is emitted while `upgrading` is still true). */
+  protected override _closeWritten(): void {
+    const close = () => super._closeWritten();
+    if (this.upgrading) this.once("upgrade", close).once("upgradeError", close);
+    else close();
+  }
+
+  /** Stops the transport's events reaching the engine, then closes it. */
+  protected _closeTransport(): void {
+    const transport = this.transport;
+    transport?.removeAllListeners();
+    transport?.close();
+  }
+
+  protected override _opened(handshake: Handshake): void {
+    this.#maxPayload = handshake.maxPayload;
     EngineSocket.priorWebsocketSuccess = this.transport.name === "websocket";
-    if (this.transport.name === "polling" && this.opts.upgrade !== false) probe(this, upgrades);
+    if (this.transport.name === "polling" && this.opts.upgrade !== false) {
+      probe(this, handshake.upgrades ?? []);
+    }
   }
 
   override _onError(err: unknown): void {
@@ -81,8 +127,7 @@ export class EngineSocket extends EngineCore {
     const transports = this.opts.transports!;
     if (this.opts.tryAllTransports && transports.length > 1 && this.readyState === "opening") {
       transports.shift();
-      this.transport.removeAllListeners();
-      this.transport.close();
+      this._closeTransport();
       return this._open();
     }
     super._onError(err);

@@ -1,7 +1,10 @@
 /**
  * The engine of `sio-edge/client/websocket`: `_engine_core.ts` over one
  * WebSocket, opened by `_ws.ts`, with no transport layer between them (no
- * polling, no upgrade, no transport classes or their events).
+ * polling, no upgrade, no transport classes or their events). WebSocket has
+ * no write callback, so a packet is written through: once the socket is open
+ * it goes to `ws.send` at once ("flush", then "drain"); only before that does
+ * it wait in the buffer.
  *
  * @module
  */
@@ -14,37 +17,22 @@ import { closeWebSocket, openWebSocket, type WebSocketLike } from "./_ws.ts";
 
 /** An Engine.IO v4 client connection over WebSocket only. */
 export class WebSocketEngine extends EngineCore {
+  // declared, not initialised: _open() runs in the core's constructor, before
+  // this class's fields would be
+  /** The socket, once made. */
+  declare _ws: WebSocketLike | undefined;
+  /** Whether the socket was closed from here (it reports nothing more). */
+  declare _closed?: boolean;
+
   protected _open(): void {
     const o = { ...this.opts, ...this.opts.transportOptions?.websocket };
-    let ws: WebSocketLike | undefined;
-    let live = true;
     const transport: CoreTransport = this.transport = {
       name: "websocket",
       writable: false,
       query: this._query("websocket"),
-      send: (packets: Packet[]) => {
-        transport.writable = false;
-        for (const packet of packets) {
-          try {
-            ws!.send(encodeEngine(packet, !o.forceBase64));
-          } catch {
-            // the socket is closing: its close event follows
-          }
-        }
-        // WebSocket has no write callback: the frames are queued, the pipe is free
-        queueMicrotask(() => {
-          if (!live) return;
-          transport.writable = true;
-          this._onDrain();
-        });
-      },
-      close: () => {
-        live = false;
-        closeWebSocket(ws);
-      },
     };
     openWebSocket(o, requestUri(o, transport.query, "ws", o.timestampRequests === true), {
-      onOpen: () => (transport.writable = live),
+      onOpen: () => (transport.writable = !this._closed),
       onData: (data) => {
         let packet: Packet;
         try {
@@ -54,9 +42,30 @@ export class WebSocketEngine extends EngineCore {
         }
         this._onPacket(packet);
       },
-      onClose: (details) => live && this._onClose("transport close", details),
+      onClose: (details) => !this._closed && this._onClose("transport close", details),
       onError: (reason, description, context) =>
-        live && this._onError(new TransportError(reason, description, context)),
-    }, (socket) => (ws = socket, live)).catch((err) => live && this._onError(err));
+        !this._closed && this._onError(new TransportError(reason, description, context)),
+    }, (socket) => (this._ws = socket, !this._closed)).catch((err) =>
+      !this._closed && this._onError(err)
+    );
+  }
+
+  protected _write(buffer: Packet[]): void {
+    const binary = !this.opts.forceBase64;
+    for (const packet of buffer) {
+      try {
+        this._ws!.send(encodeEngine(packet, binary));
+      } catch {
+        // the socket is closing: its close event follows
+      }
+    }
+    this.writeBuffer = [];
+    this.emit("flush");
+    this.emit("drain");
+  }
+
+  protected _closeTransport(): void {
+    this._closed = true;
+    closeWebSocket(this._ws);
   }
 }

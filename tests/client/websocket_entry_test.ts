@@ -12,7 +12,12 @@ import { Buffer } from "node:buffer";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type ClientOptions, io, type Socket } from "../../src/client/websocket.ts";
+import {
+  type ClientOptions,
+  io,
+  type Socket,
+  WebSocketEngine,
+} from "../../src/client/websocket.ts";
 import { type RunningServer, targets } from "./_servers.ts";
 
 const CLIENT = fileURLToPath(new URL("../../src/client/", import.meta.url));
@@ -43,6 +48,72 @@ function once<T = unknown[]>(socket: Socket, event: string, timeoutMs = 5_000): 
   });
 }
 
+const HANDSHAKE = "0" + JSON.stringify({
+  sid: "sid1",
+  upgrades: [],
+  pingInterval: 10_000,
+  pingTimeout: 5_000,
+  maxPayload: 1_000_000,
+});
+
+/**
+ * A WebSocket as the `fetch` option gets one on Workers (a fake, no network):
+ * `push` plays a frame from the server; `sent` is what the client wrote.
+ */
+function fakeServer() {
+  const sent: unknown[] = [];
+  const ws = {
+    binaryType: "blob",
+    closed: false,
+    onopen: null as ((e: unknown) => void) | null,
+    onclose: null as ((e: unknown) => void) | null,
+    onmessage: null as ((e: { data: unknown }) => void) | null,
+    onerror: null as ((e: unknown) => void) | null,
+    send: (data: unknown) => sent.push(data),
+    close: () => (ws.closed = true),
+    accept: () => {},
+  };
+  let accepted: () => void;
+  const ready = new Promise<void>((resolve) => (accepted = resolve));
+  const fetch = (() => {
+    setTimeout(() => accepted());
+    return Promise.resolve({ status: 101, webSocket: ws });
+  }) as unknown as typeof globalThis.fetch;
+  const push = (data: unknown) => ws.onmessage?.({ data });
+  return { fetch, ws, sent, push, ready };
+}
+
+/** Records the engine's events, with their first argument where there is one. */
+function record(engine: WebSocketEngine): unknown[] {
+  const events: unknown[] = [];
+  for (
+    const name of [
+      "packetCreate",
+      "flush",
+      "drain",
+      "handshake",
+      "open",
+      "packet",
+      "heartbeat",
+      "ping",
+      "pong",
+      "message",
+      "data",
+      "close",
+    ]
+  ) {
+    engine.on(name, (arg?: unknown) => {
+      const detail = name === "packetCreate" || name === "packet"
+        ? (arg as { type: string }).type
+        : name === "handshake"
+        ? (arg as { sid: string }).sid
+        : arg;
+      events.push(detail === undefined ? name : `${name}:${detail}`);
+    });
+  }
+  return events;
+}
+
 function connect(url: string, opts: Partial<ClientOptions> = {}): Promise<Socket> {
   const socket = io(url, {
     forceNew: true,
@@ -70,6 +141,111 @@ describe("sio-edge/client/websocket", () => {
     assert.ok(files.has("websocket_engine.ts") && files.has("_engine_core.ts"));
     // the full entry does reach them (the check above can fail)
     assert.ok(valueImports("client.ts").has("polling.ts"));
+  });
+});
+
+describe("the WebSocket-only engine (a fake socket, no network)", () => {
+  it("buffers until the handshake, then writes through: packetCreate, flush, drain, the callback", async () => {
+    const server = fakeServer();
+    const engine = new WebSocketEngine("http://sio.test", { fetch: server.fetch });
+    const events = record(engine);
+    const calls: string[] = [];
+    engine.send("early", undefined, () => calls.push("early"));
+    assert.deepEqual(events, ["packetCreate:message"]);
+    assert.equal(engine.writeBuffer.length, 1);
+    await server.ready;
+    assert.equal(engine.transport.writable, true);
+    assert.deepEqual(server.sent, [], "nothing before the handshake");
+    server.push(HANDSHAKE);
+    assert.equal(engine.readyState, "open");
+    assert.equal(engine.id, "sid1");
+    assert.deepEqual(server.sent, ["4early"]);
+    assert.deepEqual(calls, ["early"]);
+    assert.equal(engine.writeBuffer.length, 0);
+    assert.deepEqual(events.splice(0), [
+      "packetCreate:message",
+      "packet:open",
+      "heartbeat",
+      "handshake:sid1",
+      "open",
+      "flush",
+      "drain",
+    ]);
+    // open: each packet goes to the socket at once, its callback with the flush
+    engine.write("now", undefined, () => calls.push("now"));
+    engine.send(new Uint8Array([1, 2]));
+    assert.deepEqual(server.sent.slice(1), ["4now", new Uint8Array([1, 2])]);
+    assert.deepEqual(calls, ["early", "now"]);
+    assert.deepEqual(events.splice(0), [
+      "packetCreate:message",
+      "flush",
+      "drain",
+      "packetCreate:message",
+      "flush",
+      "drain",
+    ]);
+    // the server's ping is answered at once
+    server.push("2");
+    assert.equal(server.sent.at(-1), "3");
+    assert.deepEqual(events.splice(0), [
+      "packet:ping",
+      "heartbeat",
+      "packetCreate:pong",
+      "flush",
+      "drain",
+      "ping",
+      "pong",
+    ]);
+    server.push("4hello");
+    server.push(new Uint8Array([7]).buffer);
+    assert.deepEqual(events.splice(0), [
+      "packet:message",
+      "heartbeat",
+      "data:hello",
+      "message:hello",
+      "packet:message",
+      "heartbeat",
+      `data:${new Uint8Array([7])}`,
+      `message:${new Uint8Array([7])}`,
+    ]);
+    engine.close();
+    assert.equal(engine.readyState, "closed");
+    assert.equal(server.ws.closed, true);
+    assert.deepEqual(events.splice(0), ["close:forced close"]);
+    // a closed socket reports nothing more
+    server.ws.onclose?.({});
+    server.ws.onerror?.({});
+    engine.send("late");
+    assert.deepEqual(events, []);
+    assert.equal(server.sent.length, 4);
+  });
+
+  it("close() before the handshake writes what was buffered, then closes", async () => {
+    const server = fakeServer();
+    const engine = new WebSocketEngine("http://sio.test", { fetch: server.fetch });
+    const events = record(engine);
+    engine.send("bye");
+    engine.close();
+    assert.equal(engine.readyState, "closing");
+    engine.send("dropped");
+    await server.ready;
+    server.push(HANDSHAKE);
+    assert.deepEqual(server.sent, ["4bye"]);
+    assert.equal(engine.readyState, "closed");
+    assert.equal(server.ws.closed, true);
+    assert.deepEqual(events.slice(-3), ["flush", "drain", "close:forced close"]);
+  });
+
+  it("closed while the socket is still being made: the socket is closed as it arrives", async () => {
+    const server = fakeServer();
+    const engine = new WebSocketEngine("http://sio.test", { fetch: server.fetch });
+    const events = record(engine);
+    engine.close();
+    assert.deepEqual(events, ["close:forced close"]);
+    await server.ready;
+    assert.equal(server.ws.closed, true);
+    assert.equal(server.ws.onmessage, null);
+    assert.equal(engine.transport.writable, false);
   });
 });
 
