@@ -15,39 +15,54 @@ import { type Packet, RESERVED_EVENTS as RESERVED } from "../parser/socket_packe
 
 export { RESERVED };
 
-/** Encodes one Engine.IO packet: binary stays bytes if `binary`, else `b` + base64. */
-export function encodeEngine(packet: EnginePacket, binary: boolean): string | Uint8Array {
+/** Encodes one Engine.IO packet for a WebSocket frame: binary stays bytes. */
+export function encodeEngine(packet: EnginePacket): string | Uint8Array {
   const data = packet.data;
-  if (typeof data === "object") {
-    if (binary) return data;
-    let s = "";
-    for (let i = 0; i < data.length; i += 32768) {
-      s += String.fromCharCode(...data.subarray(i, i + 32768));
-    }
-    return "b" + btoa(s);
-  }
-  return TYPES.indexOf(packet.type) + (data ?? "");
+  return typeof data === "object" ? data : TYPES.indexOf(packet.type) + (data ?? "");
 }
 
-/** Decodes one Engine.IO packet (a binary frame is a message); throws when malformed. */
+/** Encodes one Engine.IO packet as text: binary as `b` + base64 (polling, `forceBase64`). */
+export function encodeEngineText(packet: EnginePacket): string {
+  const data = packet.data;
+  if (typeof data !== "object") return encodeEngine(packet) as string;
+  let s = "";
+  for (let i = 0; i < data.length; i += 32768) {
+    s += String.fromCharCode(...data.subarray(i, i + 32768));
+  }
+  return "b" + btoa(s);
+}
+
+/**
+ * Decodes one Engine.IO WebSocket frame (a binary frame is a message); throws
+ * when malformed. Base64 (`b…`) is not read: the server sends it only to a
+ * client that asked for it (`b64=1`).
+ */
 export function decodeEngine(data: string | Uint8Array): EnginePacket {
   if (typeof data !== "string") return { type: "message", data };
-  if (data[0] === "b") {
-    return { type: "message", data: Uint8Array.from(atob(data.slice(1)), (c) => c.charCodeAt(0)) };
-  }
   const type = TYPES[data[0] as unknown as number];
   if (!type) throw new SyntaxError("bad packet");
   return data.length > 1 ? { type, data: data.slice(1) } : { type };
 }
 
+/** Decodes one Engine.IO packet, binary as `b` + base64 too (polling, `forceBase64`). */
+export function decodeEngineText(data: string | Uint8Array): EnginePacket {
+  // bytes have no "b" at [0]: numbers there
+  return data[0] === "b"
+    ? {
+      type: "message",
+      data: Uint8Array.from(atob(data.slice(1) as string), (c) => c.charCodeAt(0)),
+    }
+    : decodeEngine(data);
+}
+
 /** Encodes packets as one polling payload (joined by the record separator). */
 export function encodePayload(packets: EnginePacket[]): string {
-  return packets.map((p) => encodeEngine(p, false)).join("\x1e");
+  return packets.map(encodeEngineText).join("\x1e");
 }
 
 /** Decodes a polling payload; throws when any packet is malformed. */
 export function decodePayload(payload: string): EnginePacket[] {
-  return payload.split("\x1e").map(decodeEngine);
+  return payload.split("\x1e").map(decodeEngineText);
 }
 
 /** Replaces binary values by placeholders (copying only what holds binary). */

@@ -46,7 +46,10 @@ export interface EngineOptions {
   timestampRequests?: boolean;
   /** The name of that parameter. @default "t" */
   timestampParam?: string;
-  /** Send binary as base64 text. @default false */
+  /**
+   * Send and receive binary as base64 text (the full client only: the
+   * WebSocket-only entry always uses binary frames). @default false
+   */
   forceBase64?: boolean;
   /** Send cookies cross-origin (`credentials: "include"`). @default false */
   withCredentials?: boolean;

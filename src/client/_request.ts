@@ -57,7 +57,6 @@ export function requestUri(
 ): string {
   const params = new URLSearchParams(query);
   if (timestamps) params.set(o.timestampParam, Math.random().toString(36).slice(2, 10));
-  if (o.forceBase64) params.set("b64", "1");
   const host = o.hostname.includes(":") ? "[" + o.hostname + "]" : o.hostname;
   const port = o.port && o.port !== (o.secure ? "443" : "80") ? ":" + o.port : "";
   return schema + (o.secure ? "s" : "") + "://" + host + port + o.path + "?" + params;

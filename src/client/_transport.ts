@@ -7,7 +7,7 @@
  */
 
 import type { Packet } from "../parser/engine_packet.ts";
-import { decodeEngine } from "./_codec.ts";
+import { decodeEngineText } from "./_codec.ts";
 import { Emitter } from "./_emitter.ts";
 import { parserError, requestUri, TransportError, type TransportOptions } from "./_request.ts";
 
@@ -41,6 +41,8 @@ export abstract class Transport extends Emitter {
     super();
     this.opts = opts;
     this.query = opts.query;
+    // the server sends binary as base64 text to a client that asks so
+    if (opts.forceBase64) this.query.b64 = "1";
   }
 
   /** Opens the transport. */
@@ -85,7 +87,8 @@ export abstract class Transport extends Emitter {
   onData(data: string | Uint8Array): void {
     let packet: Packet;
     try {
-      packet = decodeEngine(data);
+      // base64 (`b…`) only with forceBase64: decodeEngineText reads it either way
+      packet = decodeEngineText(data);
     } catch {
       return void this.emit("error", parserError());
     }

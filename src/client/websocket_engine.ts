@@ -51,10 +51,9 @@ export class WebSocketEngine extends EngineCore {
   }
 
   protected _write(buffer: Packet[]): void {
-    const binary = !this.opts.forceBase64;
     for (const packet of buffer) {
       try {
-        this._ws!.send(encodeEngine(packet, binary));
+        this._ws!.send(encodeEngine(packet));
       } catch {
         // the socket is closing: its close event follows
       }

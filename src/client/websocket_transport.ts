@@ -5,7 +5,7 @@
  */
 
 import type { Packet } from "../parser/engine_packet.ts";
-import { encodeEngine } from "./_codec.ts";
+import { encodeEngine, encodeEngineText } from "./_codec.ts";
 import { Transport } from "./_transport.ts";
 import { closeWebSocket, openWebSocket, type WebSocketLike } from "./_ws.ts";
 
@@ -28,10 +28,10 @@ export class WebSocketTransport extends Transport {
 
   protected write(packets: Packet[]): void {
     this.writable = false;
-    const binary = !this.opts.forceBase64;
+    const encode = this.opts.forceBase64 ? encodeEngineText : encodeEngine;
     for (const packet of packets) {
       try {
-        this.#ws!.send(encodeEngine(packet, binary));
+        this.#ws!.send(encode(packet));
       } catch {
         // the socket is closing: its close event follows
       }

@@ -14,6 +14,8 @@ import { type RunningServer, targets } from "./_servers.ts";
 const TRANSPORTS: [string, Partial<ClientOptions>][] = [
   ["default transports", {}],
   ["websocket only", { transports: ["websocket"] }],
+  // binary as base64 text frames both ways (the official server honours b64=1 on WebSocket)
+  ["websocket only, forceBase64", { transports: ["websocket"], forceBase64: true }],
   ["polling only", { transports: ["polling"] }],
 ];
 

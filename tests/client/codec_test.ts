@@ -6,10 +6,12 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   decodeEngine,
+  decodeEngineText,
   decodePayload,
   decoder,
   encode,
   encodeEngine,
+  encodeEngineText,
   encodePayload,
 } from "../../src/client/_codec.ts";
 import * as server from "../../src/parser/engine_packet.ts";
@@ -131,10 +133,14 @@ describe("client codec: Engine.IO packets, against the server's codec", () => {
   ];
   it("encodes packets and payloads as the server does, and reads the server's", () => {
     for (const p of packets) {
-      assert.deepEqual(encodeEngine(p, true), server.encodePacket(p, true));
-      assert.deepEqual(encodeEngine(p, false), server.encodePacket(p, false));
+      assert.deepEqual(encodeEngine(p), server.encodePacket(p, true));
+      assert.deepEqual(encodeEngineText(p), server.encodePacket(p, false));
       assert.deepEqual(
-        decodeEngine(server.encodePacket(p, false)),
+        decodeEngine(server.encodePacket(p, true)),
+        server.decodePacket(server.encodePacket(p, true)),
+      );
+      assert.deepEqual(
+        decodeEngineText(server.encodePacket(p, false)),
         server.decodePacket(server.encodePacket(p, false)),
       );
     }
@@ -147,15 +153,21 @@ describe("client codec: Engine.IO packets, against the server's codec", () => {
 
   it("base64 of 1 MiB both ways", () => {
     const big = new Uint8Array(1 << 20).map((_, i) => i * 7);
-    const text = encodeEngine({ type: "message", data: big }, false);
+    const text = encodeEngineText({ type: "message", data: big });
     assert.equal(text, server.encodePacket({ type: "message", data: big }, false));
-    assert.deepEqual(decodeEngine(text).data, big);
+    assert.deepEqual(decodeEngineText(text).data, big);
   });
 
   for (const wire of ["", "7", "x", "b@@@"]) {
     it(`rejects ${JSON.stringify(wire)}`, () => {
       assert.throws(() => server.decodePacket(wire));
+      assert.throws(() => decodeEngineText(wire));
       assert.throws(() => decodeEngine(wire));
     });
   }
+
+  it("the WebSocket frame decoder reads no base64 (only the text one does)", () => {
+    assert.deepEqual(decodeEngineText("bAQI=").data, new Uint8Array([1, 2]));
+    assert.throws(() => decodeEngine("bAQI="), SyntaxError);
+  });
 });

@@ -18,6 +18,7 @@ import {
   type Socket,
   WebSocketEngine,
 } from "../../src/client/websocket.ts";
+import { io as ioFull } from "../../src/client/client.ts";
 import { type RunningServer, targets } from "./_servers.ts";
 
 const CLIENT = fileURLToPath(new URL("../../src/client/", import.meta.url));
@@ -73,14 +74,16 @@ function fakeServer() {
     close: () => (ws.closed = true),
     accept: () => {},
   };
+  const urls: string[] = [];
   let accepted: () => void;
   const ready = new Promise<void>((resolve) => (accepted = resolve));
-  const fetch = (() => {
+  const fetch = ((url: string) => {
+    urls.push(url);
     setTimeout(() => accepted());
     return Promise.resolve({ status: 101, webSocket: ws });
   }) as unknown as typeof globalThis.fetch;
   const push = (data: unknown) => ws.onmessage?.({ data });
-  return { fetch, ws, sent, push, ready };
+  return { fetch, ws, sent, push, ready, urls };
 }
 
 /** Records the engine's events, with their first argument where there is one. */
@@ -234,6 +237,42 @@ describe("the WebSocket-only engine (a fake socket, no network)", () => {
     assert.equal(engine.readyState, "closed");
     assert.equal(server.ws.closed, true);
     assert.deepEqual(events.slice(-3), ["flush", "drain", "close:forced close"]);
+  });
+
+  it("forceBase64 is the full client's: the WebSocket-only engine asks no b64 and sends binary frames", async () => {
+    const full = fakeServer();
+    const socket = ioFull("http://sio.test", {
+      forceNew: true,
+      transports: ["websocket"],
+      forceBase64: true,
+      fetch: full.fetch,
+    });
+    try {
+      await full.ready;
+      full.push(HANDSHAKE);
+      socket.io.engine.write(new Uint8Array([1, 2]));
+      // the full client's WebSocket transport writes a batch, then drains in a microtask
+      await new Promise((resolve) => setTimeout(resolve));
+      assert.match(full.urls[0]!, /[?&]b64=1(&|$)/);
+      assert.ok(full.sent.includes("bAQI="), "base64 text frame");
+    } finally {
+      socket.disconnect();
+    }
+
+    const server = fakeServer();
+    const engine = new WebSocketEngine("http://sio.test", {
+      fetch: server.fetch,
+      forceBase64: true,
+    });
+    await server.ready;
+    server.push(HANDSHAKE);
+    engine.send(new Uint8Array([1, 2]));
+    assert.doesNotMatch(server.urls[0]!, /b64/);
+    assert.deepEqual(server.sent, [new Uint8Array([1, 2])]);
+    // a base64 text frame is no packet here: the server sends one only when asked
+    const closed = new Promise((resolve) => engine.once("close", resolve));
+    server.push("bAQI=");
+    assert.equal(await closed, "transport error");
   });
 
   it("closed while the socket is still being made: the socket is closed as it arrives", async () => {
