@@ -42,7 +42,10 @@ export interface EngineOptions {
   upgrade?: boolean;
   /** Start with WebSocket if the last connection upgraded to it. @default false */
   rememberUpgrade?: boolean;
-  /** Add a cache-busting parameter (polling: unless false; WebSocket: only if true). */
+  /**
+   * Add a cache-busting parameter (polling: unless false; WebSocket: only if
+   * true; the WebSocket-only entry: never).
+   */
   timestampRequests?: boolean;
   /** The name of that parameter. @default "t" */
   timestampParam?: string;
@@ -139,7 +142,6 @@ export abstract class EngineCore extends Emitter {
     let path = (opts.path ?? "/engine.io").replace(/\/$/, "");
     if (opts.addTrailingSlash !== false) path += "/";
     this.opts = {
-      timestampParam: "t",
       ...opts,
       hostname,
       secure,

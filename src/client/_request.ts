@@ -14,7 +14,7 @@ export interface TransportOptions {
   path: string;
   query: Record<string, string>;
   timestampRequests?: boolean;
-  timestampParam: string;
+  timestampParam?: string;
   forceBase64?: boolean;
   withCredentials?: boolean;
   extraHeaders?: Record<string, string>;
@@ -53,10 +53,8 @@ export function requestUri(
   o: TransportOptions,
   query: Record<string, string>,
   schema: string,
-  timestamps: boolean,
 ): string {
   const params = new URLSearchParams(query);
-  if (timestamps) params.set(o.timestampParam, Math.random().toString(36).slice(2, 10));
   const host = o.hostname.includes(":") ? "[" + o.hostname + "]" : o.hostname;
   const port = o.port && o.port !== (o.secure ? "443" : "80") ? ":" + o.port : "";
   return schema + (o.secure ? "s" : "") + "://" + host + port + o.path + "?" + params;

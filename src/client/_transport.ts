@@ -106,8 +106,14 @@ export abstract class Transport extends Emitter {
     this.emit("close", details);
   }
 
-  /** The request URI for `schema` ("http(s)" or "ws(s)"), with the query. */
+  /** The request URI for `schema` ("http(s)" or "ws(s)"), with the query and, if `timestamps`, a cache-buster. */
   protected uri(schema: string, timestamps: boolean): string {
-    return requestUri(this.opts, this.query, schema, timestamps);
+    const query = timestamps
+      ? {
+        ...this.query,
+        [this.opts.timestampParam ?? "t"]: Math.random().toString(36).slice(2, 10),
+      }
+      : this.query;
+    return requestUri(this.opts, query, schema);
   }
 }

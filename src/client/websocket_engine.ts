@@ -31,7 +31,7 @@ export class WebSocketEngine extends EngineCore {
       writable: false,
       query: this._query("websocket"),
     };
-    openWebSocket(o, requestUri(o, transport.query, "ws", o.timestampRequests === true), {
+    openWebSocket(o, requestUri(o, transport.query, "ws"), {
       onOpen: () => (transport.writable = !this._closed),
       onData: (data) => {
         let packet: Packet;

@@ -239,12 +239,13 @@ describe("the WebSocket-only engine (a fake socket, no network)", () => {
     assert.deepEqual(events.slice(-3), ["flush", "drain", "close:forced close"]);
   });
 
-  it("forceBase64 is the full client's: the WebSocket-only engine asks no b64 and sends binary frames", async () => {
+  it("forceBase64 and timestampRequests are the full client's: the WebSocket-only engine asks no b64 or t, sends binary frames", async () => {
     const full = fakeServer();
     const socket = ioFull("http://sio.test", {
       forceNew: true,
       transports: ["websocket"],
       forceBase64: true,
+      timestampRequests: true,
       fetch: full.fetch,
     });
     try {
@@ -253,7 +254,7 @@ describe("the WebSocket-only engine (a fake socket, no network)", () => {
       socket.io.engine.write(new Uint8Array([1, 2]));
       // the full client's WebSocket transport writes a batch, then drains in a microtask
       await new Promise((resolve) => setTimeout(resolve));
-      assert.match(full.urls[0]!, /[?&]b64=1(&|$)/);
+      assert.match(full.urls[0]!, /[?&]b64=1&t=[0-9a-z]+$/);
       assert.ok(full.sent.includes("bAQI="), "base64 text frame");
     } finally {
       socket.disconnect();
@@ -263,11 +264,12 @@ describe("the WebSocket-only engine (a fake socket, no network)", () => {
     const engine = new WebSocketEngine("http://sio.test", {
       fetch: server.fetch,
       forceBase64: true,
+      timestampRequests: true,
     });
     await server.ready;
     server.push(HANDSHAKE);
     engine.send(new Uint8Array([1, 2]));
-    assert.doesNotMatch(server.urls[0]!, /b64/);
+    assert.equal(server.urls[0], "http://sio.test/engine.io/?EIO=4&transport=websocket");
     assert.deepEqual(server.sent, [new Uint8Array([1, 2])]);
     // a base64 text frame is no packet here: the server sends one only when asked
     const closed = new Promise((resolve) => engine.once("close", resolve));
