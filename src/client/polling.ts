@@ -35,7 +35,8 @@ export class Polling extends Transport {
 
   override pause(onPause: () => void): void {
     this.readyState = "pausing";
-    let waiting = 0;
+    // one for each request in flight, and one for this call (its done() below)
+    let waiting = 1;
     const done = () => {
       if (--waiting > 0) return;
       this.readyState = "paused";
@@ -49,10 +50,7 @@ export class Polling extends Transport {
       waiting++;
       this.once("drain", done);
     }
-    if (waiting === 0) {
-      waiting = 1;
-      done();
-    }
+    done();
   }
 
   /** The longest prefix of `buffer` that fits one payload under `maxPayload` (at least one packet). */
