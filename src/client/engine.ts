@@ -117,7 +117,11 @@ export class EngineSocket extends EngineCore {
   protected override _opened(handshake: Handshake): void {
     this.#maxPayload = handshake.maxPayload;
     EngineSocket.priorWebsocketSuccess = this.transport.name === "websocket";
-    if (this.transport.name === "polling" && this.opts.upgrade !== false) {
+    // not if an `open` listener has already closed the connection
+    if (
+      this.readyState === "open" && this.transport.name === "polling" &&
+      this.opts.upgrade !== false
+    ) {
       probe(this, handshake.upgrades ?? []);
     }
   }

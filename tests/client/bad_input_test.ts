@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { io, type Socket } from "../../src/client/client.ts";
 import { io as ioWebSocket } from "../../src/client/websocket.ts";
+import { EngineSocket } from "../../src/client/engine.ts";
 
 const HANDSHAKE = "0" + JSON.stringify({
   sid: "sid1",
@@ -26,10 +27,12 @@ const HANDSHAKE = "0" + JSON.stringify({
  */
 function scripted(replies: string[]) {
   const posts: string[] = [];
+  const urls: string[] = [];
   const state = { hanging: 0, requests: 0 };
   const fetch = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const signal = init?.signal ?? undefined;
     state.requests++;
+    urls.push(String(input));
     if (init?.method === "POST") {
       posts.push(String(init.body));
       return Promise.resolve(new Response("ok"));
@@ -46,7 +49,7 @@ function scripted(replies: string[]) {
       });
     });
   };
-  return { fetch: fetch as typeof globalThis.fetch, state, posts };
+  return { fetch: fetch as typeof globalThis.fetch, state, posts, urls };
 }
 
 function next<T extends unknown[]>(socket: Socket, event: string): Promise<T> {
@@ -156,6 +159,33 @@ describe("client: bad input from a server", () => {
     await closed;
     assert.equal(server.state.hanging, 0);
     assert.deepEqual(server.posts.slice(-2), ["41", "1"]);
+  });
+  it("an `open` listener that closes the engine: no upgrade probe starts, nothing is left", async () => {
+    const offering = "0" + JSON.stringify({
+      sid: "sid1",
+      upgrades: ["websocket"],
+      pingInterval: 10_000,
+      pingTimeout: 5_000,
+      maxPayload: 1_000_000,
+    });
+    const server = scripted([offering]);
+    const engine = new EngineSocket("http://sio.test", {
+      transports: ["polling", "websocket"],
+      fetch: server.fetch,
+    });
+    const events: string[] = [];
+    for (const event of ["upgrading", "upgrade", "upgradeError"]) {
+      engine.on(event, () => events.push(event));
+    }
+    const closed = new Promise((resolve) => engine.once("close", resolve));
+    engine.once("open", () => engine.close());
+    await closed;
+    // a probe would have asked for transport=websocket (through `fetch`, as on Workers)
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(server.urls.filter((url) => url.includes("transport=websocket")), []);
+    assert.deepEqual(events, []);
+    assert.equal(engine.readyState, "closed");
+    assert.equal(server.state.hanging, 0);
   });
 });
 
