@@ -9,7 +9,7 @@
  * @module
  */
 
-import { globalWebSocket, isWorkers } from "../util/host.ts";
+import { globalWebSocket, hasDocument, isWorkers } from "../util/host.ts";
 import { nodeWebSocket } from "./_node.ts";
 import { request, type TransportOptions } from "./_request.ts";
 
@@ -69,9 +69,11 @@ export async function openWebSocket(
     // on Node `ws` first, as the official client (see _node.ts)
     const Ctor = (nodeWebSocket() ?? globalWebSocket()) as WebSocketCtor | undefined;
     if (!Ctor) throw new TypeError("No WebSocket (nor `ws`)");
-    // Deno, Bun, undici and `ws` take the options; a browser ignores the extra
-    // argument (it cannot set headers)
-    ws = new Ctor(uri, o.protocols, { headers: o.extraHeaders, protocols: o.protocols });
+    const headers = o.extraHeaders;
+    // a browser cannot set headers; Deno, Bun, undici and `ws` take an options object
+    ws = headers && !hasDocument()
+      ? new Ctor(uri, o.protocols, { headers, protocols: o.protocols })
+      : new Ctor(uri, o.protocols);
   }
   if (!use(ws)) return closeWebSocket(ws);
   const socket = ws;
