@@ -220,7 +220,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
 
     const transport = query.get("transport") as TransportName;
     if (session === undefined) return this.#handshake(req, query, transport, ctx, headers);
-    if (transport === "websocket") return this.#upgrade(req, session, ctx, headers);
+    if (transport === "websocket") return this.#upgrade(req, query, session, ctx, headers);
     return (session.transport as Polling).onRequest(
       req,
       headers,
@@ -273,6 +273,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
         this.opts.maxHttpBufferSize,
         this.opts.perMessageDeflate?.threshold,
         protocol === 3,
+        Boolean(query.get("b64")),
       );
     let response: Response | undefined;
     // read before the upgrade: Deno forgets the headers of an upgraded request
@@ -330,7 +331,13 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
     this.#store.set(id, socket);
   }
 
-  #upgrade(req: Request, session: EngineSocket, ctx: RequestContext, headers: Headers): Response {
+  #upgrade(
+    req: Request,
+    query: QueryParams,
+    session: EngineSocket,
+    ctx: RequestContext,
+    headers: Headers,
+  ): Response {
     const refuse = (error: string) =>
       this.#refuse(
         req,
@@ -355,6 +362,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       this.opts.maxHttpBufferSize,
       this.opts.perMessageDeflate?.threshold,
       session.protocol === 3,
+      Boolean(query.get("b64")),
     );
     const response = upgradeWith(ctx, req, transport.events, headers, this.perMessageDeflate);
     if (!response) return refuse("websocket upgrade unavailable");
@@ -391,6 +399,9 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
     const transport = new WebSocketTransport(
       this.opts.maxHttpBufferSize,
       this.opts.perMessageDeflate?.threshold,
+      false,
+      // the client's `b64=1` is in the query of every request of its session
+      Boolean(new URL(session.request.url).searchParams.get("b64")),
     );
     connect(transport.events);
     const socket = new EngineSocket(

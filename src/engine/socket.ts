@@ -363,8 +363,8 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     const transport = this.#transport;
     if (!transport.writable || this.#writeBuffer?.length) return false;
     if (this.#watched || !(transport instanceof WebSocketTransport)) return false;
-    // v3 frames binary with its type byte: the packet path does that
-    if (transport.v3 && typeof data !== "string") return false;
+    // v3 frames binary with its type byte, and base64 makes it text: the packet path does those
+    if ((transport.v3 || transport.base64) && typeof data !== "string") return false;
     // binary goes as a binary frame as it is
     transport.sendFrame(
       typeof data !== "string" ? data : options?.wsPreEncoded ?? messageFrame(data),

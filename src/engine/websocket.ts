@@ -26,12 +26,18 @@ export class WebSocketTransport extends Transport {
 
   /** Engine.IO v3: a binary message is its type byte, then the bytes. */
   readonly v3: boolean;
+  /**
+   * The client asked for binary as base64 text (`b64=1`, engine.io-client's
+   * `forceBase64`): as the official server, binary goes as a `b…` text frame.
+   */
+  readonly base64: boolean;
 
   /** `deflateThreshold`: the `perMessageDeflate` threshold, when compression is on. */
-  constructor(maxPayload: number, deflateThreshold?: number, v3 = false) {
+  constructor(maxPayload: number, deflateThreshold?: number, v3 = false, base64 = false) {
     super(maxPayload);
     this.#deflateThreshold = deflateThreshold ?? Infinity;
     this.v3 = v3;
+    this.base64 = base64;
   }
 
   /** Whether a frame may be compressed: asked for, and over the threshold (as the official transport). */
@@ -101,7 +107,9 @@ export class WebSocketTransport extends Transport {
     if (!ws) return;
     for (const packet of packets) {
       try {
-        const frame = this.v3 ? encodePacketV3(packet) : encodePacket(packet, true);
+        const frame = this.v3
+          ? encodePacketV3(packet, this.base64)
+          : encodePacket(packet, !this.base64);
         ws.send(frame, this.#compress(frame, packet.options?.compress));
       } catch (err) {
         this.onError("write error", err);

@@ -28,10 +28,13 @@ function textPacket(packet: Packet): string {
   return data === undefined ? digit : digit + data;
 }
 
-/** Encodes one packet for a v3 WebSocket: binary as its type byte, then the bytes. */
-export function encodePacketV3(packet: Packet): string | Uint8Array {
+/**
+ * Encodes one packet for a v3 WebSocket: binary as its type byte, then the
+ * bytes, or with `base64` (the client's `b64=1`) as the `b4` + base64 text packet.
+ */
+export function encodePacketV3(packet: Packet, base64 = false): string | Uint8Array {
   const data = packet.data;
-  if (!(data instanceof Uint8Array)) return textPacket(packet);
+  if (base64 || !(data instanceof Uint8Array)) return textPacket(packet);
   const out = new Uint8Array(data.byteLength + 1);
   out[0] = PACKET_TYPES.indexOf(packet.type);
   out.set(data, 1);

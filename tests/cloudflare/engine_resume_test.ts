@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { describe, it } from "node:test";
 import { FakeClock } from "../_support/fake_clock.ts";
 import { FakeWebSocket } from "../_support/fake_websocket.ts";
@@ -102,6 +103,35 @@ describe("EngineSocket.heartbeat", () => {
     transport.events.onMessage("3");
     assert.deepEqual(session.heartbeat, { phase: "ping", since: start + PING_INTERVAL + 40 });
   });
+});
+
+describe("EngineServer.adopt", () => {
+  for (const [query, binary] of [["&b64=1", "bAQID"], ["", "010203"]] as const) {
+    it(`keeps the session's ${query ? "b64=1 (binary as base64 text)" : "binary frames"}`, () => {
+      const engine = new EngineServer({ pingInterval: 60_000, pingTimeout: 60_000 });
+      const ws = new FakeWebSocket();
+      const session = engine.adopt(
+        {
+          sid: "sid",
+          request: {
+            url: `http://h/engine.io/?EIO=4&transport=websocket${query}`,
+            method: "GET",
+            headers: [],
+          },
+          remoteAddress: "",
+          heartbeat: { phase: "ping", since: Date.now() },
+        },
+        (events) => events.onOpen(ws),
+      );
+      session.send(new Uint8Array([1, 2, 3]));
+      const frame = ws.sent.at(-1);
+      assert.equal(
+        typeof frame === "string" ? frame : Buffer.from(frame!).toString("hex"),
+        binary,
+      );
+      engine.close();
+    });
+  }
 });
 
 describe("heartbeatClock option", () => {

@@ -15,6 +15,7 @@ import type { Target } from "./_targets.ts";
 import type { Ids } from "./_ids.ts";
 import { seen } from "./_engine.ts";
 import { request } from "./_http.ts";
+import { after, upTo, WsConn } from "./_wire.ts";
 
 const require = createRequire(import.meta.url);
 // deno-lint-ignore no-explicit-any
@@ -232,4 +233,25 @@ const RAW: Scenario[] = ["&b64=1", ""].map((b64) => ({
   },
 }));
 
-conformance("Engine.IO v3 / Socket.IO 2.x clients conformance", [...RAW, ...SOCKETIO, ...ENGINE]);
+/** A raw v3 WebSocket: a binary event in, its binary ack out; with b64=1 the attachment is `b4…` text. */
+const RAW_WS: Scenario[] = [{ b64: "1" }, {}].map((extra) => ({
+  name: `a raw v3 WebSocket conversation${extra.b64 ? " with b64=1" : " (binary frames)"}`,
+  async run(t, ids) {
+    const ws = await WsConn.open(ids, `${t.url}${EIO3_PATH}/`, { query: { EIO: "3", ...extra } });
+    try {
+      await ws.read(upTo("40"));
+      await ws.send('451-1["echo",{"_placeholder":true,"num":0}]', "b4AQID");
+      await ws.read(after("461-1", 1));
+      return ws.log;
+    } finally {
+      await ws.end();
+    }
+  },
+}));
+
+conformance("Engine.IO v3 / Socket.IO 2.x clients conformance", [
+  ...RAW,
+  ...RAW_WS,
+  ...SOCKETIO,
+  ...ENGINE,
+]);

@@ -8,7 +8,7 @@ import { ALLOWED_ORIGIN, MAIN_PATH } from "../_support/apps/conf_handlers.ts";
 import { conformance, type Scenario } from "./_compare.ts";
 import { FROM_A, main, seen, upgradeRequest } from "./_engine.ts";
 import { rawExchange, request } from "./_http.ts";
-import { delay, PollingConn, upTo, WsConn } from "./_wire.ts";
+import { after, delay, PollingConn, upTo, WsConn } from "./_wire.ts";
 
 const handshakes: Scenario[] = [
   {
@@ -205,4 +205,51 @@ const upgrade: Scenario[] = [
   },
 ];
 
-conformance("engine conformance", [...handshakes, ...errors, ...cors, ...upgrade]);
+/** A binary event in, its binary ack out (the attachment as base64 text, as the client sends it). */
+async function binaryEcho(ws: WsConn): Promise<void> {
+  await ws.send('451-1["echo",{"_placeholder":true,"num":0}]', "bAQID");
+  await ws.read(after("461-1", 1));
+}
+
+// engine.io-client's `forceBase64` asks `b64=1`: the official server then sends binary over
+// WebSocket as `b…` base64 text frames, on a fresh WebSocket session and after an upgrade
+const base64: Scenario[] = [
+  {
+    name: "b64=1 on a WebSocket session: binary goes as base64 text frames",
+    async run(t, ids) {
+      const ws = await WsConn.open(ids, main(t), { query: { b64: "1" } });
+      await ws.send("40");
+      await ws.read(upTo("40"));
+      await binaryEcho(ws);
+      await ws.end();
+      return ws.log;
+    },
+  },
+  {
+    name: "b64=1 on an upgraded session: binary goes as base64 text frames",
+    async run(t, ids) {
+      const polling = await PollingConn.open(ids, main(t), { query: { b64: "1" } });
+      const ws = await WsConn.open(ids, main(t), { sid: polling.sid, query: { b64: "1" } });
+      await ws.send("2probe");
+      await ws.read(upTo("3probe"));
+      await ws.send("5", "40");
+      await ws.read(upTo("40"));
+      await binaryEcho(ws);
+      await ws.end();
+      return ws.log;
+    },
+  },
+  {
+    name: "without b64 the same ack's attachment is a binary frame",
+    async run(t, ids) {
+      const ws = await WsConn.open(ids, main(t));
+      await ws.send("40");
+      await ws.read(upTo("40"));
+      await binaryEcho(ws);
+      await ws.end();
+      return ws.log;
+    },
+  },
+];
+
+conformance("engine conformance", [...handshakes, ...errors, ...cors, ...upgrade, ...base64]);
