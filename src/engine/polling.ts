@@ -60,22 +60,31 @@ export class Polling extends Transport {
   #cancelBody: (() => void) | undefined;
   /** Engine.IO v3 (`allowEIO3`): its payload format; binary payloads unless `b64=1`. */
   readonly #v3: { readonly supportsBinary: boolean } | undefined;
+  /** JSONP polling: the opening of every answer, `___eio[<j>](`. */
+  readonly #jsonpHead: string | undefined;
 
   /**
    * @param compressThreshold payloads of at least this many bytes are
    * compressed for clients that accept gzip or deflate; `undefined` never
    * @param bodyDeadlines how long a POST may take to deliver its body: the
    * server's shared {@link Deadlines} (one timer for every POST)
+   * @param format the payload format: Engine.IO v3's, and JSONP (the
+   * handshake's `j`: answers are `___eio[<j>]("<payload>");` scripts, POSTs
+   * form-encoded `d=<payload>`)
    */
   constructor(
     maxPayload: number,
     clock: Clock,
     compressThreshold?: number,
     bodyDeadlines: Deadlines = new Deadlines(clock, DEFAULT_BODY_TIMEOUT),
-    v3?: { readonly supportsBinary: boolean },
+    format: PollingFormat = {},
   ) {
     super(maxPayload);
-    this.#v3 = v3;
+    this.#v3 = format.v3;
+    // as the official server: the index keeps its digits only
+    if (format.jsonp !== undefined) {
+      this.#jsonpHead = `___eio[${format.jsonp.replace(/\D/g, "")}](`;
+    }
     this.#clock = clock;
     this.#compressThreshold = compressThreshold;
     this.#bodyDeadlines = bodyDeadlines;
@@ -154,7 +163,9 @@ export class Polling extends Transport {
       this.onError("data request overlap from client");
       return new Response(null, { status: 400, headers });
     }
-    const binary = req.headers.get("content-type") === "application/octet-stream";
+    // a JSONP POST is a form, whatever it claims to be
+    const binary = this.#jsonpHead === undefined &&
+      req.headers.get("content-type") === "application/octet-stream";
     if (binary && !this.#v3) {
       // Engine.IO v4 sends binary inside text payloads; a binary body is a protocol fault
       this.onError("invalid content");
@@ -184,7 +195,11 @@ export class Polling extends Transport {
       return new Response(null, { status: 408, headers });
     }
     if (body === CANCELLED) return new Response(null, { status: 400, headers });
-    this.#onPayload(body);
+    if (this.#jsonpHead === undefined) this.#onPayload(body);
+    else {
+      const payload = jsonpPayload(body as string); // read as text: `binary` is false
+      if (payload !== undefined) this.#onPayload(payload);
+    }
     headers.set("content-type", "text/html");
     decorate(headers);
     return build("ok", 200, headers);
@@ -252,7 +267,11 @@ export class Polling extends Transport {
     get.decorate(get.headers);
     get.resolve(
       typeof payload === "string"
-        ? this.#answer(payload, packets, get)
+        ? this.#answer(
+          this.#jsonpHead ? jsonpScript(this.#jsonpHead, payload) : payload,
+          packets,
+          get,
+        )
         : get.build(payload as Uint8Array<ArrayBuffer>, 200, get.headers),
     );
     this.emit("drain");
@@ -341,6 +360,33 @@ export class Polling extends Transport {
     this.#usesDeadlines = false;
     this.#bodyDeadlines.release();
   }
+}
+
+/** What {@link Polling}'s payloads look like besides Engine.IO v4's. */
+export interface PollingFormat {
+  /** Engine.IO v3 (`allowEIO3`): binary payloads unless `b64=1`. */
+  readonly v3?: { readonly supportsBinary: boolean } | undefined;
+  /** JSONP polling: the handshake's `j` (the answers' callback index). */
+  readonly jsonp?: string | undefined;
+}
+
+/**
+ * The payload of a JSONP POST: its form field `d` (none if absent or
+ * repeated, which the official server ignores too), with the client's
+ * newline escapes undone — it sends a newline as `\n` and a JSON `\n` as
+ * `\\n`.
+ */
+function jsonpPayload(form: string): string | undefined {
+  const values = new URLSearchParams(form).getAll("d");
+  if (values.length !== 1) return undefined;
+  return values[0]!.replace(/\\\\n|\\n/g, (escape) => escape.length === 3 ? "\\n" : "\n");
+}
+
+/** A JSONP answer: a script that hands the payload to `head`'s callback (valid JavaScript, not only JSON). */
+function jsonpScript(head: string, payload: string): string {
+  return head +
+    JSON.stringify(payload).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029") +
+    ");";
 }
 
 const TOO_LARGE = Symbol("too large");

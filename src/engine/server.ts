@@ -261,13 +261,18 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       );
     }
     const protocol = query.get("EIO") === "4" ? 4 : 3;
+    const jsonp = query.get("j");
     const transport: Transport = name === "polling"
       ? new Polling(
         this.opts.maxHttpBufferSize,
         this.opts.clock,
         this.opts.httpCompression?.threshold,
         this.#bodyDeadlines,
-        protocol === 3 ? { supportsBinary: !query.get("b64") } : undefined,
+        {
+          // a JSONP answer is a script around a string: its binary always goes as base64
+          v3: protocol === 3 ? { supportsBinary: !query.get("b64") && jsonp === null } : undefined,
+          jsonp: jsonp ?? undefined,
+        },
       )
       : new WebSocketTransport(
         this.opts.maxHttpBufferSize,

@@ -13,7 +13,7 @@ import { EIO3_PATH } from "../_support/apps/conf_handlers.ts";
 import { conformance, type Scenario } from "./_compare.ts";
 import type { Target } from "./_targets.ts";
 import type { Ids } from "./_ids.ts";
-import { seen } from "./_engine.ts";
+import { jsonpConversation, seen } from "./_engine.ts";
 import { request } from "./_http.ts";
 import { after, upTo, WsConn } from "./_wire.ts";
 
@@ -249,8 +249,20 @@ const RAW_WS: Scenario[] = [{ b64: "1" }, {}].map((extra) => ({
   },
 }));
 
+/** JSONP polling, as socket.io-client 2.x uses it with `forceJSONP` (and always b64=1). */
+const JSONP: Scenario[] = [{
+  name: "a raw v3 JSONP polling conversation (j=, b64=1)",
+  run: (t, ids) =>
+    jsonpConversation(
+      `${t.url}${EIO3_PATH}/?EIO=3&transport=polling&b64=1`,
+      ids,
+      (packets) => packets.map((p) => `${p.length}:${p}`).join(""),
+    ),
+}];
+
 conformance("Engine.IO v3 / Socket.IO 2.x clients conformance", [
   ...RAW,
+  ...JSONP,
   ...RAW_WS,
   ...SOCKETIO,
   ...ENGINE,

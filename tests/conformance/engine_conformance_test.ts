@@ -6,7 +6,7 @@
 
 import { ALLOWED_ORIGIN, MAIN_PATH } from "../_support/apps/conf_handlers.ts";
 import { conformance, type Scenario } from "./_compare.ts";
-import { FROM_A, main, seen, upgradeRequest } from "./_engine.ts";
+import { FROM_A, jsonpConversation, main, seen, upgradeRequest } from "./_engine.ts";
 import { rawExchange, request } from "./_http.ts";
 import { after, delay, PollingConn, upTo, WsConn } from "./_wire.ts";
 
@@ -252,4 +252,17 @@ const base64: Scenario[] = [
   },
 ];
 
-conformance("engine conformance", [...handshakes, ...errors, ...cors, ...upgrade, ...base64]);
+const jsonp: Scenario[] = [{
+  name: "JSONP polling (j=): answers wrapped in ___eio[j](…), payloads posted as d=",
+  run: (t, ids) =>
+    jsonpConversation(`${main(t)}?EIO=4&transport=polling`, ids, (packets) => packets.join("\x1e")),
+}];
+
+conformance("engine conformance", [
+  ...handshakes,
+  ...errors,
+  ...cors,
+  ...upgrade,
+  ...base64,
+  ...jsonp,
+]);

@@ -340,3 +340,70 @@ describe("the session store on the polling path", () => {
     finish(h);
   });
 });
+
+describe("JSONP polling (j=)", () => {
+  /** A JSONP handshake: the session and the answer's body. */
+  async function jsonpHandshake(h: Harness, query: Record<string, string>) {
+    let socket: EngineSocket | undefined;
+    h.engine.once("connection", (s: EngineSocket) => (socket = s));
+    const res = await h.engine.handle(
+      new Request(`http://localhost/engine.io/?${new URLSearchParams(query)}`),
+      h.upgrader.ctx,
+    );
+    const body = await res.text();
+    assert.equal(res.status, 200, body);
+    assert.ok(socket);
+    return { socket, body, type: res.headers.get("content-type") };
+  }
+  const form = (
+    h: Harness,
+    sid: string,
+    body: string,
+    type = "application/x-www-form-urlencoded",
+  ) => post(h, sid, body, { "content-type": type });
+
+  it("wraps every answer in ___eio[<digits of j>](…); with U+2028/U+2029 escaped", async () => {
+    const h = setup();
+    const { socket, body, type } = await jsonpHandshake(h, {
+      EIO: "4",
+      transport: "polling",
+      j: "a7b",
+    });
+    assert.equal(type, "text/plain; charset=UTF-8");
+    const inner = /^___eio\[7\]\((.*)\);$/s.exec(body)?.[1];
+    assert.ok(inner, body);
+    assert.equal(JSON.parse(JSON.parse(inner)!.slice(1)).sid, socket.id);
+    socket.send("x\u2028y\u2029");
+    socket.send(new Uint8Array([1, 2, 3]));
+    assert.equal(
+      await poll(h, socket.id).text(),
+      '___eio[7]("4x\\u2028y\\u2029\\u001ebAQID");',
+    );
+    finish(h);
+  });
+
+  it("reads POSTs as forms: d's payload with the newline escapes undone; no d or two: ok, ignored", async () => {
+    const h = setup();
+    const { socket } = await jsonpHandshake(h, { EIO: "4", transport: "polling", j: "0" });
+    const seen = messages(h, socket.id);
+    // "\\n" stands for a JSON "\n" (kept as backslash + n), "\n" for a newline
+    const payload = "4a\\\\nb\x1e4c\\nd";
+    const res = await form(h, socket.id, `d=${encodeURIComponent(payload)}`);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), "ok");
+    assert.equal((await form(h, socket.id, "x=41")).status, 200);
+    assert.equal((await form(h, socket.id, "d=4e&d=4f")).status, 200);
+    // a form sent as octet-stream is still a form (no binary POST on JSONP)
+    assert.equal((await form(h, socket.id, "d=4g", "application/octet-stream")).status, 200);
+    assert.deepEqual(seen, ["a\\nb", "c\nd", "g"]);
+    finish(h);
+  });
+
+  it("Engine.IO v3 without b64: binary still goes as base64 text (a script carries a string)", async () => {
+    const h = setup({ allowEIO3: true });
+    const { socket } = await jsonpHandshake(h, { EIO: "3", transport: "polling", j: "2" });
+    socket.send(new Uint8Array([1, 2, 3]));
+    assert.equal(await poll(h, socket.id, {}).text(), '___eio[2]("6:b4AQID");');
+    finish(h);
+  });
+});
