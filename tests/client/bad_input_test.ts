@@ -12,6 +12,7 @@ import { describe, it } from "node:test";
 import { io, type Socket } from "../../src/client/client.ts";
 import { io as ioWebSocket } from "../../src/client/websocket.ts";
 import { EngineSocket } from "../../src/client/engine.ts";
+import { fakeWorkersWebSocket } from "./_fake_workers_ws.ts";
 
 const HANDSHAKE = "0" + JSON.stringify({
   sid: "sid1",
@@ -189,36 +190,11 @@ describe("client: bad input from a server", () => {
   });
 });
 
-/**
- * A WebSocket server as the `fetch` option sees one on Workers: the answer
- * carries a `webSocket` (here a fake) that, once accepted, sends `frames`;
- * later frames are sent by `push`. Records what the client sends and whether
- * it closed the socket.
- */
-function scriptedWebSocket(frames: string[]) {
-  const sent: unknown[] = [];
-  const ws = {
-    binaryType: "blob",
-    closed: false,
-    onopen: null as ((e: unknown) => void) | null,
-    onclose: null as ((e: unknown) => void) | null,
-    onmessage: null as ((e: { data: unknown }) => void) | null,
-    onerror: null as ((e: unknown) => void) | null,
-    send: (data: unknown) => sent.push(data),
-    close: () => (ws.closed = true),
-    accept: () => setTimeout(() => frames.forEach(push)),
-  };
-  const push = (data: string) => ws.onmessage?.({ data });
-  const fetch =
-    (() => Promise.resolve({ status: 101, webSocket: ws })) as unknown as typeof globalThis.fetch;
-  return { fetch, ws, sent, push };
-}
-
 describe("client/websocket: bad input from a server", () => {
   const OPTS = { forceNew: true, reconnection: false };
 
   it("a server that never answers the handshake: connect_error 'timeout', the socket closed", async () => {
-    const server = scriptedWebSocket([]);
+    const server = fakeWorkersWebSocket([]);
     const socket = ioWebSocket("http://sio.test", { ...OPTS, fetch: server.fetch, timeout: 50 });
     const [err] = await next<[Error]>(socket, "connect_error");
     assert.equal(err.message, "timeout");
@@ -227,7 +203,7 @@ describe("client/websocket: bad input from a server", () => {
   });
 
   it("a malformed handshake: connect_error 'server error' (code 'parser error')", async () => {
-    const server = scriptedWebSocket(["0{not json"]);
+    const server = fakeWorkersWebSocket(["0{not json"]);
     const socket = ioWebSocket("http://sio.test", { ...OPTS, fetch: server.fetch });
     const [err] = await next<[Error & { code?: string }]>(socket, "connect_error");
     assert.equal(err.message, "server error");
@@ -251,7 +227,7 @@ describe("client/websocket: bad input from a server", () => {
 
   it("malformed packets once connected: 'transport error' (Engine.IO), 'parse error' (Socket.IO)", async () => {
     for (const [bad, reason] of [["9garbage", "transport error"], ['42["ok"', "parse error"]]) {
-      const server = scriptedWebSocket([HANDSHAKE, '40{"sid":"a"}']);
+      const server = fakeWorkersWebSocket([HANDSHAKE, '40{"sid":"a"}']);
       const socket = ioWebSocket("http://sio.test", { ...OPTS, fetch: server.fetch });
       await next(socket, "connect");
       assert.equal(socket.id, "a");

@@ -20,6 +20,7 @@ import {
 } from "../../src/client/websocket.ts";
 import { io as ioFull } from "../../src/client/client.ts";
 import { type RunningServer, targets } from "./_servers.ts";
+import { fakeWorkersWebSocket } from "./_fake_workers_ws.ts";
 
 const CLIENT = fileURLToPath(new URL("../../src/client/", import.meta.url));
 
@@ -56,35 +57,6 @@ const HANDSHAKE = "0" + JSON.stringify({
   pingTimeout: 5_000,
   maxPayload: 1_000_000,
 });
-
-/**
- * A WebSocket as the `fetch` option gets one on Workers (a fake, no network):
- * `push` plays a frame from the server; `sent` is what the client wrote.
- */
-function fakeServer() {
-  const sent: unknown[] = [];
-  const ws = {
-    binaryType: "blob",
-    closed: false,
-    onopen: null as ((e: unknown) => void) | null,
-    onclose: null as ((e: unknown) => void) | null,
-    onmessage: null as ((e: { data: unknown }) => void) | null,
-    onerror: null as ((e: unknown) => void) | null,
-    send: (data: unknown) => sent.push(data),
-    close: () => (ws.closed = true),
-    accept: () => {},
-  };
-  const urls: string[] = [];
-  let accepted: () => void;
-  const ready = new Promise<void>((resolve) => (accepted = resolve));
-  const fetch = ((url: string) => {
-    urls.push(url);
-    setTimeout(() => accepted());
-    return Promise.resolve({ status: 101, webSocket: ws });
-  }) as unknown as typeof globalThis.fetch;
-  const push = (data: unknown) => ws.onmessage?.({ data });
-  return { fetch, ws, sent, push, ready, urls };
-}
 
 /** Records the engine's events, with their first argument where there is one. */
 function record(engine: WebSocketEngine): unknown[] {
@@ -149,7 +121,7 @@ describe("sio-edge/client/websocket", () => {
 
 describe("the WebSocket-only engine (a fake socket, no network)", () => {
   it("buffers until the handshake, then writes through: packetCreate, flush, drain, the callback", async () => {
-    const server = fakeServer();
+    const server = fakeWorkersWebSocket();
     const engine = new WebSocketEngine("http://sio.test", { fetch: server.fetch });
     const events = record(engine);
     const calls: string[] = [];
@@ -224,7 +196,7 @@ describe("the WebSocket-only engine (a fake socket, no network)", () => {
   });
 
   it("close() before the handshake writes what was buffered, then closes", async () => {
-    const server = fakeServer();
+    const server = fakeWorkersWebSocket();
     const engine = new WebSocketEngine("http://sio.test", { fetch: server.fetch });
     const events = record(engine);
     engine.send("bye");
@@ -240,7 +212,7 @@ describe("the WebSocket-only engine (a fake socket, no network)", () => {
   });
 
   it("forceBase64 and timestampRequests are the full client's: the WebSocket-only engine asks no b64 or t, sends binary frames", async () => {
-    const full = fakeServer();
+    const full = fakeWorkersWebSocket();
     const socket = ioFull("http://sio.test", {
       forceNew: true,
       transports: ["websocket"],
@@ -260,7 +232,7 @@ describe("the WebSocket-only engine (a fake socket, no network)", () => {
       socket.disconnect();
     }
 
-    const server = fakeServer();
+    const server = fakeWorkersWebSocket();
     const engine = new WebSocketEngine("http://sio.test", {
       fetch: server.fetch,
       forceBase64: true,
@@ -278,7 +250,7 @@ describe("the WebSocket-only engine (a fake socket, no network)", () => {
   });
 
   it("closed while the socket is still being made: the socket is closed as it arrives", async () => {
-    const server = fakeServer();
+    const server = fakeWorkersWebSocket();
     const engine = new WebSocketEngine("http://sio.test", { fetch: server.fetch });
     const events = record(engine);
     engine.close();
