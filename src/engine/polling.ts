@@ -268,7 +268,7 @@ export class Polling extends Transport {
     get.resolve(
       typeof payload === "string"
         ? this.#answer(
-          this.#jsonpHead ? jsonpScript(this.#jsonpHead, payload) : payload,
+          this.#jsonpHead === undefined ? payload : jsonpScript(this.#jsonpHead, payload),
           packets,
           get,
         )

@@ -270,7 +270,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
         this.#bodyDeadlines,
         {
           // a JSONP answer is a script around a string: its binary always goes as base64
-          v3: protocol === 3 ? { supportsBinary: !query.get("b64") && jsonp === null } : undefined,
+          v3: protocol === 3 ? { supportsBinary: !asksBase64(query) && jsonp === null } : undefined,
           jsonp: jsonp ?? undefined,
         },
       )
@@ -278,7 +278,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
         this.opts.maxHttpBufferSize,
         this.opts.perMessageDeflate?.threshold,
         protocol === 3,
-        Boolean(query.get("b64")),
+        asksBase64(query),
       );
     let response: Response | undefined;
     // read before the upgrade: Deno forgets the headers of an upgraded request
@@ -367,7 +367,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       this.opts.maxHttpBufferSize,
       this.opts.perMessageDeflate?.threshold,
       session.protocol === 3,
-      Boolean(query.get("b64")),
+      asksBase64(query),
     );
     const response = upgradeWith(ctx, req, transport.events, headers, this.perMessageDeflate);
     if (!response) return refuse("websocket upgrade unavailable");
@@ -406,7 +406,7 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
       this.opts.perMessageDeflate?.threshold,
       false,
       // the client's `b64=1` is in the query of every request of its session
-      Boolean(new URL(session.request.url).searchParams.get("b64")),
+      asksBase64(new URL(session.request.url).searchParams),
     );
     connect(transport.events);
     const socket = new EngineSocket(
@@ -427,6 +427,15 @@ export class EngineServer extends Emitter<EngineServerEvents> implements FetchAp
     for (const socket of [...this.#store.values()]) socket.close(true);
     this.#bodyDeadlines.stop();
   }
+}
+
+/**
+ * Whether the client asks for binary as base64 text (`b64=1`: engine.io-client's
+ * `forceBase64`, clients without binary support); any non-empty value, as the
+ * official server reads it.
+ */
+function asksBase64(query: QueryParams): boolean {
+  return Boolean(query.get("b64"));
 }
 
 /** Runs the runtime's upgrader; anything but a Response means it could not upgrade. */
