@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   closes,
+  engineUrl,
   errorBody,
   finish,
   handshake,
@@ -347,7 +348,7 @@ describe("JSONP polling (j=)", () => {
     let socket: EngineSocket | undefined;
     h.engine.once("connection", (s: EngineSocket) => (socket = s));
     const res = await h.engine.handle(
-      new Request(`http://localhost/engine.io/?${new URLSearchParams(query)}`),
+      new Request(engineUrl(query)),
       h.upgrader.ctx,
     );
     const body = await res.text();
