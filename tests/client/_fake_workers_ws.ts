@@ -3,10 +3,19 @@
  * fake, no network): the answer is a 101 carrying a `webSocket` that, once
  * accepted, plays `frames`, then resolves `ready`; `push` plays a later
  * frame. Records the URLs asked for, what the client sent and whether it
- * closed the socket.
+ * closed the socket. `HANDSHAKE` is a server's open packet (no upgrades).
  *
  * @module
  */
+
+/** An open packet: sid "sid1", no upgrades, pings every 10 s, 5 s to answer. */
+export const HANDSHAKE = "0" + JSON.stringify({
+  sid: "sid1",
+  upgrades: [],
+  pingInterval: 10_000,
+  pingTimeout: 5_000,
+  maxPayload: 1_000_000,
+});
 
 export function fakeWorkersWebSocket(frames: unknown[] = []) {
   const sent: unknown[] = [];

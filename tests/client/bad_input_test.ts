@@ -12,15 +12,7 @@ import { describe, it } from "node:test";
 import { io, type Socket } from "../../src/client/client.ts";
 import { io as ioWebSocket } from "../../src/client/websocket.ts";
 import { EngineSocket } from "../../src/client/engine.ts";
-import { fakeWorkersWebSocket } from "./_fake_workers_ws.ts";
-
-const HANDSHAKE = "0" + JSON.stringify({
-  sid: "sid1",
-  upgrades: [],
-  pingInterval: 10_000,
-  pingTimeout: 5_000,
-  maxPayload: 1_000_000,
-});
+import { fakeWorkersWebSocket, HANDSHAKE } from "./_fake_workers_ws.ts";
 
 /**
  * A polling server: GETs get the `replies` in order (then wait), POSTs get

@@ -20,7 +20,7 @@ import {
 } from "../../src/client/websocket.ts";
 import { io as ioFull } from "../../src/client/client.ts";
 import { type RunningServer, targets } from "./_servers.ts";
-import { fakeWorkersWebSocket } from "./_fake_workers_ws.ts";
+import { fakeWorkersWebSocket, HANDSHAKE } from "./_fake_workers_ws.ts";
 
 const CLIENT = fileURLToPath(new URL("../../src/client/", import.meta.url));
 
@@ -49,14 +49,6 @@ function once<T = unknown[]>(socket: Socket, event: string, timeoutMs = 5_000): 
     });
   });
 }
-
-const HANDSHAKE = "0" + JSON.stringify({
-  sid: "sid1",
-  upgrades: [],
-  pingInterval: 10_000,
-  pingTimeout: 5_000,
-  maxPayload: 1_000_000,
-});
 
 /** Records the engine's events, with their first argument where there is one. */
 function record(engine: WebSocketEngine): unknown[] {
